@@ -1,0 +1,435 @@
+package dev.tether.testkit.k8s;
+
+import dev.tether.common.tls.CertificateAuthority;
+import dev.tether.common.tls.Pem;
+import dev.tether.testkit.process.ExternalCommand;
+import dev.tether.testkit.process.FreePort;
+import dev.tether.testkit.process.ProcessResult;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on, service-account
+ * signing key, bound to 127.0.0.1) and a kube-controller-manager that runs only the controllers a
+ * cluster without nodes still needs (namespace deletion, garbage collection, default service
+ * accounts). There is no scheduler or kubelet: pods never run and workloads never become ready.
+ */
+public final class KubeControlPlane implements AutoCloseable {
+  private static final Duration ETCD_START = Duration.ofSeconds(30);
+  private static final Duration APISERVER_START = Duration.ofSeconds(120);
+  private static final int START_ATTEMPTS = 3;
+
+  private final KubeBinaries binaries;
+  private final Path workDir;
+  private final Path logDir;
+  private final List<RunningProgram> programs = new ArrayList<>();
+  private String url;
+  private String adminToken;
+  private Path caFile;
+  private Path kubeconfig;
+  private HttpClient http;
+  private Process watchdog;
+  private boolean closed;
+  private StartupTimes startupTimes;
+
+  /** How long each part took to become ready, in milliseconds. */
+  public record StartupTimes(long etcdMillis, long apiServerMillis, long controllerManagerMillis, long totalMillis) {}
+
+  private record RunningProgram(String name, Process process, Path log) {}
+
+  private KubeControlPlane(KubeBinaries binaries, Path workDir) {
+    this.binaries = binaries;
+    this.workDir = workDir;
+    this.logDir = workDir.resolve("logs");
+  }
+
+  /**
+   * Starts a control plane whose files (certificates, etcd data, logs, kubeconfig) live in
+   * {@code workDir}, which is emptied first.
+   */
+  public static KubeControlPlane start(KubeBinaries binaries, Path workDir) {
+    IllegalStateException last = null;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      KubeControlPlane plane = new KubeControlPlane(binaries, workDir);
+      try {
+        plane.startOnce();
+        return plane;
+      } catch (IllegalStateException e) {
+        // Ports are picked free but can be taken before etcd or the API server binds them.
+        last = e;
+        plane.close();
+        System.out.println("[control-plane] start attempt " + attempt + " failed: " + e.getMessage());
+      }
+    }
+    throw last;
+  }
+
+  private void startOnce() {
+    long began = System.nanoTime();
+    try {
+      deleteRecursively(workDir);
+      Files.createDirectories(logDir);
+      writeCredentials();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare control plane folder " + workDir, e);
+    }
+    http = HttpClient.newBuilder().sslContext(trusting(caFile)).connectTimeout(Duration.ofSeconds(2)).build();
+
+    int etcdPort = FreePort.pick();
+    int etcdPeerPort = FreePort.pick();
+    String etcdUrl = "http://127.0.0.1:" + etcdPort;
+    String peerUrl = "http://127.0.0.1:" + etcdPeerPort;
+    launch("etcd", List.of(binaries.etcd().toString(),
+        "--name", "tether-test",
+        "--data-dir", workDir.resolve("etcd").toString(),
+        "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
+        "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+        "--initial-cluster", "tether-test=" + peerUrl,
+        // Test data is thrown away: durability costs time and buys nothing.
+        "--unsafe-no-fsync",
+        // A single member need not wait a second to elect itself.
+        "--heartbeat-interval", "10", "--election-timeout", "100",
+        "--log-level", "warn"));
+    awaitHttpOk("etcd", URI.create(etcdUrl + "/health"), null, ETCD_START);
+    long etcdReady = System.nanoTime();
+    System.out.printf("[control-plane] etcd ready at %s in %d ms%n", etcdUrl, millisSince(began));
+
+    int apiPort = FreePort.pick();
+    url = "https://127.0.0.1:" + apiPort;
+    launch("kube-apiserver", List.of(binaries.kubeApiServer().toString(),
+        "--etcd-servers", etcdUrl,
+        "--bind-address", "127.0.0.1",
+        "--advertise-address", "127.0.0.1",
+        // The default reconciler refuses a loopback advertise address.
+        "--endpoint-reconciler-type", "none",
+        "--secure-port", String.valueOf(apiPort),
+        "--tls-cert-file", workDir.resolve("apiserver.crt").toString(),
+        "--tls-private-key-file", workDir.resolve("apiserver.key").toString(),
+        "--authorization-mode", "RBAC",
+        "--token-auth-file", workDir.resolve("tokens.csv").toString(),
+        "--service-account-key-file", workDir.resolve("service-account.pub").toString(),
+        "--service-account-signing-key-file", workDir.resolve("service-account.key").toString(),
+        "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+        "--service-cluster-ip-range", "10.0.0.0/24",
+        "--allow-privileged=true",
+        "--audit-log-path", logDir.resolve("audit.log").toString(),
+        "--audit-policy-file", workDir.resolve("audit-policy.yaml").toString()));
+    awaitHttpOk("kube-apiserver", URI.create(url + "/readyz"), adminToken, APISERVER_START);
+    long apiReady = System.nanoTime();
+    System.out.printf("[control-plane] kube-apiserver %s ready at %s in %d ms%n",
+        binaries.kubernetesVersion(), url, millisSince(etcdReady));
+
+    writeKubeconfig();
+    launch("kube-controller-manager", List.of(binaries.kubeControllerManager().toString(),
+        "--kubeconfig", kubeconfig.toString(),
+        "--controllers", "namespace-controller,garbage-collector-controller,serviceaccount-controller",
+        "--leader-elect=false",
+        "--secure-port", "0"));
+    // The default ServiceAccount appears once the controller manager works: then namespaces,
+    // garbage collection and service accounts behave as in a real cluster.
+    awaitHttpOk("kube-controller-manager",
+        URI.create(url + "/api/v1/namespaces/default/serviceaccounts/default"), adminToken, Duration.ofSeconds(60));
+    startWatchdog();
+    startupTimes = new StartupTimes((etcdReady - began) / 1_000_000, (apiReady - etcdReady) / 1_000_000,
+        millisSince(apiReady), millisSince(began));
+    System.out.printf("[control-plane] started in %d ms (binaries %s, logs %s)%n", millisSince(began), binaries.dir(), logDir);
+  }
+
+  public StartupTimes startupTimes() {
+    return startupTimes;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  public Path caFile() {
+    return caFile;
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public KubeBinaries binaries() {
+    return binaries;
+  }
+
+  public Path logDir() {
+    return logDir;
+  }
+
+  /** The API server's audit log: one JSON line per request, to count what a test made it do. */
+  public Path auditLog() {
+    return logDir.resolve("audit.log");
+  }
+
+  /** A fabric8 client configuration for the admin user, with {@code namespace} as its default. */
+  public Config adminConfig(String namespace) {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(url)
+        .withOauthToken(adminToken)
+        .withCaCertFile(caFile.toString())
+        .withNamespace(namespace)
+        .build();
+  }
+
+  public KubernetesClient newAdminClient(String namespace) {
+    return new KubernetesClientBuilder().withConfig(adminConfig(namespace)).build();
+  }
+
+  /** `kubectl --kubeconfig <admin> args…`, ready to run. */
+  public ExternalCommand kubectl(String... args) {
+    return ExternalCommand.of(binaries.kubectl().toString(), "--kubeconfig", kubeconfig.toString()).args(args);
+  }
+
+  public ProcessResult runKubectl(String... args) {
+    return kubectl(args).run();
+  }
+
+  private void writeCredentials() throws IOException {
+    CertificateAuthority ca = CertificateAuthority.create("tether-test-kube-ca", Duration.ofDays(7));
+    CertificateAuthority.Issued serving = ca.issue(List.of("localhost", "127.0.0.1"), Duration.ofDays(7));
+    caFile = workDir.resolve("ca.crt");
+    Files.writeString(caFile, ca.certificatePem());
+    Files.writeString(workDir.resolve("apiserver.crt"), serving.certificatePem());
+    Files.writeString(workDir.resolve("apiserver.key"), serving.privateKeyPem());
+    try {
+      KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+      rsa.initialize(2048);
+      KeyPair signing = rsa.generateKeyPair();
+      Files.writeString(workDir.resolve("service-account.key"), Pem.privateKey(signing.getPrivate()));
+      Files.writeString(workDir.resolve("service-account.pub"), Pem.publicKey(signing.getPublic()));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot make a service-account signing key", e);
+    }
+    byte[] token = new byte[24];
+    new SecureRandom().nextBytes(token);
+    adminToken = HexFormat.of().formatHex(token);
+    Files.writeString(workDir.resolve("tokens.csv"), adminToken + ",admin,admin,system:masters\n");
+    // Metadata of every request, so tests can count the writes a feature makes.
+    Files.writeString(workDir.resolve("audit-policy.yaml"), """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: [RequestReceived]
+        rules:
+          - level: Metadata
+        """);
+  }
+
+  private void writeKubeconfig() {
+    kubeconfig = workDir.resolve("admin.kubeconfig");
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: tether-test
+            cluster:
+              server: "%s"
+              certificate-authority: "%s"
+        users:
+          - name: admin
+            user:
+              token: "%s"
+        contexts:
+          - name: tether-test
+            context:
+              cluster: tether-test
+              user: admin
+        current-context: tether-test
+        """.formatted(url, caFile, adminToken);
+    try {
+      Files.writeString(kubeconfig, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + kubeconfig, e);
+    }
+  }
+
+  private void launch(String name, List<String> command) {
+    Path log = logDir.resolve(name + ".log");
+    try {
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+      programs.add(new RunningProgram(name, process, log));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitHttpOk(String name, URI uri, String token, Duration timeout) {
+    RunningProgram program = programs.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String lastProblem = "no answer yet";
+    while (System.nanoTime() < deadline) {
+      if (!program.process().isAlive()) {
+        throw new IllegalStateException(name + " exited with code " + program.process().exitValue()
+            + " before it was ready; its log " + program.log() + " ends with:\n" + tail(program.log()));
+      }
+      try {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET();
+        if (token != null) {
+          request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+        lastProblem = "HTTP " + response.statusCode() + ": " + response.body();
+      } catch (IOException e) {
+        lastProblem = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + name, e);
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(name + " was not ready at " + uri + " within " + timeout.toSeconds()
+        + " s (" + lastProblem + "); its log " + program.log() + " ends with:\n" + tail(program.log()));
+  }
+
+  /**
+   * A shell loop that ends the control plane if this JVM dies without running its shutdown hooks
+   * (killed by a CI timeout, say), so no etcd or API server outlives its tests.
+   */
+  private void startWatchdog() {
+    List<String> command = new ArrayList<>(List.of("sh", "-c",
+        "while kill -0 \"$0\" 2>/dev/null; do sleep 1; done; kill \"$@\" 2>/dev/null; sleep 5; kill -9 \"$@\" 2>/dev/null",
+        String.valueOf(ProcessHandle.current().pid())));
+    programs.forEach(p -> command.add(String.valueOf(p.process().pid())));
+    try {
+      watchdog = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the control plane's watchdog", e);
+    }
+  }
+
+  /** Stops the controller manager, the API server and etcd, in that order. Safe to call twice. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (int i = programs.size() - 1; i >= 0; i--) {
+      Process process = programs.get(i).process();
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (watchdog != null) {
+      watchdog.destroyForcibly();
+    }
+  }
+
+  /** Removes everything but the logs: etcd data and credentials are of no use after a run. */
+  public void deleteFilesKeepingLogs() {
+    try (Stream<Path> entries = Files.list(workDir)) {
+      for (Path entry : entries.toList()) {
+        if (!entry.equals(logDir)) {
+          deleteRecursively(entry);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + workDir, e);
+    }
+  }
+
+  /** Removes the whole work folder, logs included. */
+  public void deleteAll() {
+    try {
+      deleteRecursively(workDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + workDir, e);
+    }
+  }
+
+  private static SSLContext trusting(Path caFile) {
+    try {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(caFile))));
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + caFile, e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot trust " + caFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static long millisSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1_000_000;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

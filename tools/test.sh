@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Tether's test command. On a fresh machine it installs what the tests need (idempotently),
+# builds the real Kubernetes parts (cached outside the checkout), then builds Tether and runs
+# every test. It prints how long each phase took.
+#
+# Usage: tools/test.sh [extra Maven arguments, e.g. -pl it -Dtest=KubectlSmokeTest]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$(pwd)
+
+phases=()
+phase_start=$SECONDS
+begin() { echo; echo "=== $1"; phase_start=$SECONDS; current=$1; }
+end() { phases+=("$(printf '%-28s %5d s' "$current" $((SECONDS - phase_start)))"); }
+summary() {
+  echo
+  echo "=== phase timings"
+  for p in "${phases[@]}"; do echo "  $p"; done
+}
+trap summary EXIT
+
+# --- 1. Debian packages: install only what is missing; refresh the index only then.
+begin "packages"
+# git (with git daemon) for Git fixtures; a JDK 17+ and Maven for the build.
+packages=(git maven openjdk-17-jdk-headless ca-certificates procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "test: missing Debian packages ${missing[*]} and not root: install them and run again" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "all present: ${packages[*]}"
+fi
+end
+
+# --- 2. Kubernetes parts from Go modules (a no-op once cached).
+begin "kubernetes binaries"
+TETHER_K8S_DIR=$(tools/k8s/build.sh --print-dir)
+export TETHER_K8S_DIR
+echo "using $TETHER_K8S_DIR"
+end
+
+# --- 3. Build and test everything.
+begin "maven verify"
+mvn -B -ntp verify "$@"
+end
+
+# --- 4. Nothing the tests started may outlive them.
+begin "leftover check"
+leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager' || true
+  pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true) | grep -v pgrep || true)
+if [[ -n "$leftovers" ]]; then
+  echo "test: processes started by the tests are still running:" >&2
+  echo "$leftovers" >&2
+  exit 1
+fi
+echo "none"
+end
