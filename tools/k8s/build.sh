@@ -47,11 +47,11 @@ start=$SECONDS
 cd "$here"
 # Never let Go fetch a different toolchain behind our back; the check above explains a mismatch.
 export GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
-if ! go mod download 2>"$cache_root/.k8s-download.err"; then
-  cat "$cache_root/.k8s-download.err" >&2
+mkdir -p "$cache_root/k8s"
+if ! download_errors=$(go mod download 2>&1); then
+  echo "$download_errors" >&2
   fail "could not download the Go modules from GOPROXY=$(go env GOPROXY). Check that the module proxy is reachable (or set GOPROXY to one that is) and run this again."
 fi
-rm -f "$cache_root/.k8s-download.err"
 
 minor=$(echo "$version" | cut -d. -f2)
 ldflags="-s -w"
