@@ -45,7 +45,7 @@ end
 begin "kubernetes binaries"
 TETHER_K8S_DIR=$(tools/k8s/build.sh --print-dir)
 export TETHER_K8S_DIR
-echo "using $TETHER_K8S_DIR"
+
 end
 
 # --- 3. Build and test everything.

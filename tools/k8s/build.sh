@@ -6,13 +6,14 @@
 # and a second run with the same go.mod/go.sum does no work.
 #
 # Usage: tools/k8s/build.sh [--print-dir]
-#   --print-dir   print only the binaries' folder (for scripts), building first if needed
+#   --print-dir   print the binaries' folder on stdout (for scripts), building first if needed;
+#                 progress still goes to stderr
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-quiet=false
-[[ "${1:-}" == "--print-dir" ]] && quiet=true
-say() { $quiet || echo "k8s: $*"; }
+print_dir=false
+[[ "${1:-}" == "--print-dir" ]] && print_dir=true
+say() { echo "k8s: $*" >&2; }
 fail() { echo "k8s: error: $*" >&2; exit 1; }
 
 version=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/go.mod")
@@ -30,7 +31,7 @@ complete() {
 
 if complete; then
   say "Kubernetes $version binaries are up to date in $dir"
-  $quiet && echo "$dir"
+  $print_dir && echo "$dir"
   exit 0
 fi
 
@@ -78,5 +79,5 @@ trap - EXIT
 
 say "built in $((SECONDS - start)) s:"
 for b in "${binaries[@]}"; do say "  $dir/$b"; done
-$quiet && echo "$dir"
+$print_dir && echo "$dir"
 exit 0
