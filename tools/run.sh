@@ -9,6 +9,6 @@ if [[ ! -f $jar ]] || [[ -n $(find pom.xml */pom.xml */src -newer "$jar" -print 
   mvn -B -ntp -q install -DskipTests -pl cli -am
 fi
 if (($# == 0)); then
-  set -- server
+  set -- server --dev-tls
 fi
 exec java -jar "$jar" "$@"

@@ -1,5 +1,6 @@
 package dev.tether.bench;
 
+import dev.tether.common.text.TextTable;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import java.nio.file.Path;
@@ -34,15 +35,15 @@ final class ControlPlaneStartupBenchmark implements Benchmark {
       plane.close();
       plane.deleteAll();
     }
-    Table table = new Table("part", "median ms", "min ms", "max ms");
+    TextTable table = new TextTable("part", "median ms", "min ms", "max ms");
     row(table, "etcd", runs, KubeControlPlane.StartupTimes::etcdMillis);
     row(table, "kube-apiserver " + binaries.kubernetesVersion(), runs, KubeControlPlane.StartupTimes::apiServerMillis);
     row(table, "kube-controller-manager", runs, KubeControlPlane.StartupTimes::controllerManagerMillis);
     row(table, "total", runs, KubeControlPlane.StartupTimes::totalMillis);
-    table.print();
+    System.out.print(table.markdown());
   }
 
-  private static void row(Table table, String part, List<KubeControlPlane.StartupTimes> runs,
+  private static void row(TextTable table, String part, List<KubeControlPlane.StartupTimes> runs,
       ToLongFunction<KubeControlPlane.StartupTimes> value) {
     long[] sorted = runs.stream().mapToLong(value).sorted().toArray();
     table.add(part, String.valueOf(sorted[sorted.length / 2]), String.valueOf(sorted[0]),

@@ -1,7 +1,12 @@
 package dev.tether.cli;
 
+import dev.tether.agent.AgentSettings;
+import dev.tether.agent.TetherAgent;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -9,14 +14,18 @@ import picocli.CommandLine.Option;
     name = "agent",
     mixinStandardHelpOptions = true,
     description = {
-        "Runs the Tether agent in a cluster: dials out to the server with its token and serves its features.",
-        "The agent never accepts inbound connections."
+        "Runs the Tether agent in a cluster until it is stopped: dials out to the server with its token, receives its",
+        "configuration, and serves its features. The agent never accepts inbound connections. It reconnects on its own,",
+        "with exponential backoff and jitter; a refused token is retried slowly (every 30 s to 5 min)."
     },
     footer = {
         "",
+        "Environment: POD_NAME and POD_NAMESPACE (from the Downward API) are reported to the server.",
+        "",
         "Examples:",
-        "  tether agent --server tether.example.com:8443 \\",
-        "      --token-file /etc/tether/token --ca-file /etc/tether/ca.pem"
+        "  tether agent --server tether.example.com:8443 --token-file /etc/tether/token",
+        "  tether agent --server 127.0.0.1:8443 --token-file prod.token --ca-file tether-data/tls/ca.crt \\",
+        "      --kubeconfig ~/.kube/config"
     })
 final class AgentCommand implements Callable<Integer> {
 
@@ -25,16 +34,31 @@ final class AgentCommand implements Callable<Integer> {
   String server;
 
   @Option(names = "--token-file", required = true, paramLabel = "FILE",
-      description = "File holding the agent's token (as printed by `tether admin agent create`).")
+      description = "File holding the agent's token (from `tether admin agent create` or `tether admin token create`).")
   Path tokenFile;
 
   @Option(names = "--ca-file", paramLabel = "FILE",
       description = "PEM file of the CA that signed the server's certificate (default: the JVM's trusted CAs).")
   Path caFile;
 
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "The cluster's credentials (default: the pod's service account in a cluster, else $KUBECONFIG or ~/.kube/config).")
+  Path kubeconfig;
+
+  @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "15s", converter = DurationConverter.class,
+      description = "How often the agent tells the server it is alive (default: ${DEFAULT-VALUE}).")
+  Duration heartbeatInterval;
+
   @Override
-  public Integer call() {
-    System.err.println("tether agent: the agent-server tunnel is not built yet; this release can only show --help.");
-    return 1;
+  public Integer call() throws Exception {
+    CountDownLatch stopped = new CountDownLatch(1);
+    TetherAgent agent = new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
+        Optional.ofNullable(kubeconfig), heartbeatInterval, true)).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stopped.countDown();
+    }, "tether-agent-shutdown"));
+    stopped.await();
+    return 0;
   }
 }

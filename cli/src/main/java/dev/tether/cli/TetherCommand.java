@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.admin.AdminCommand;
 import dev.tether.common.TetherVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,12 +14,14 @@ import picocli.CommandLine.Command;
         "Connects Kubernetes clusters to Git without exposing any cluster's API.",
         "The agent runs in a cluster and dials out to the server; the server reads Git and drives its agents."
     },
-    subcommands = {ServerCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ServerCommand.class, AgentCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "",
         "Examples:",
-        "  tether server --data-dir /var/lib/tether",
-        "  tether agent --server tether.example.com:8443 --token-file /etc/tether/token",
+        "  tether server --dev-tls",
+        "  tether admin project add group/config --url https://git.example.com/group/config.git",
+        "  tether admin agent create prod --config-project group/config --token-out prod.token",
+        "  tether agent --server tether.example.com:8443 --token-file prod.token",
         "  tether help server"
     })
 public final class TetherCommand implements Runnable {
@@ -27,11 +30,30 @@ public final class TetherCommand implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine commandLine = commandLine();
+    int exitCode = commandLine.execute(args);
+    commandLine.getOut().flush();
+    commandLine.getErr().flush();
+    System.exit(exitCode);
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new TetherCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    // One autoflushing writer for every subcommand, flushed again before exit.
+    return new CommandLine(new TetherCommand())
+        .setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true))
+        .setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.StandardCharsets.UTF_8), true))
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(TetherCommand::reportFailure);
+  }
+
+  /** A failed command says what went wrong in one line; the stack trace only with TETHER_DEBUG=1. */
+  private static int reportFailure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+    String message = e.getMessage() != null ? e.getMessage() : e.toString();
+    command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + message);
+    if (System.getenv("TETHER_DEBUG") != null) {
+      e.printStackTrace(command.getErr());
+    }
+    return e instanceof CommandLine.ParameterException ? 2 : 1;
   }
 
   @Override

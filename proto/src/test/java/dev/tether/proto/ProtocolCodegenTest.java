@@ -6,7 +6,7 @@ import dev.tether.proto.v1.AgentInfo;
 import dev.tether.proto.v1.AgentMessage;
 import dev.tether.proto.v1.Heartbeat;
 import dev.tether.proto.v1.ServerMessage;
-import dev.tether.proto.v1.TunnelGrpc;
+import dev.tether.proto.v1.AgentConnectionGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -19,18 +19,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Proves the build generates working protobuf messages and gRPC stubs from proto/. */
-class TunnelCodegenTest {
+class ProtocolCodegenTest {
 
   @Test
   void agentInfoSurvivesTheWire() throws Exception {
     AgentMessage sent = AgentMessage.newBuilder()
-        .setInfo(AgentInfo.newBuilder().setName("prod-eu").setVersion("0.1.0").setPodName("agent-0"))
+        .setInfo(AgentInfo.newBuilder().setVersion("0.1.0").setPodName("agent-0").setClusterVersion("v1.37.2"))
         .build();
 
     AgentMessage received = AgentMessage.parseFrom(sent.toByteArray());
 
     assertThat(received.getKindCase()).isEqualTo(AgentMessage.KindCase.INFO);
-    assertThat(received.getInfo().getName()).isEqualTo("prod-eu");
+    assertThat(received.getInfo().getClusterVersion()).isEqualTo("v1.37.2");
     assertThat(received.getInfo().getPodName()).isEqualTo("agent-0");
   }
 
@@ -38,7 +38,7 @@ class TunnelCodegenTest {
   void generatedStubsCarryABidirectionalStream() throws Exception {
     String name = InProcessServerBuilder.generateName();
     Server server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new TunnelGrpc.TunnelImplBase() {
+        .addService(new AgentConnectionGrpc.AgentConnectionImplBase() {
           @Override
           public StreamObserver<AgentMessage> connect(StreamObserver<ServerMessage> toAgent) {
             return new StreamObserver<>() {
@@ -54,7 +54,7 @@ class TunnelCodegenTest {
     try {
       List<Long> echoed = new CopyOnWriteArrayList<>();
       CountDownLatch done = new CountDownLatch(1);
-      StreamObserver<AgentMessage> toServer = TunnelGrpc.newStub(channel).connect(new StreamObserver<>() {
+      StreamObserver<AgentMessage> toServer = AgentConnectionGrpc.newStub(channel).connect(new StreamObserver<>() {
         @Override public void onNext(ServerMessage m) { echoed.add(m.getHeartbeat().getSentUnixMillis()); }
         @Override public void onError(Throwable t) { done.countDown(); }
         @Override public void onCompleted() { done.countDown(); }

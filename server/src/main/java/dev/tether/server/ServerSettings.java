@@ -2,6 +2,40 @@ package dev.tether.server;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
-/** Where the server listens and keeps its state. */
-public record ServerSettings(InetSocketAddress httpAddress, Path dataDir) {}
+/**
+ * How a server runs.
+ *
+ * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
+ *     must name the hosts for a development certificate made in the data dir
+ */
+public record ServerSettings(
+    InetSocketAddress httpAddress,
+    InetSocketAddress agentAddress,
+    Path dataDir,
+    Optional<Path> tlsCertFile,
+    Optional<Path> tlsKeyFile,
+    List<String> devTlsHosts,
+    Duration pollInterval,
+    Duration gitTimeout) {
+
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Loopback listeners on free ports and development TLS: for tests and trying things out. */
+  public static ServerSettings local(Path dataDir) {
+    return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), dataDir,
+        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT);
+  }
+
+  public ServerSettings withPollInterval(Duration interval) {
+    return new ServerSettings(httpAddress, agentAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval, gitTimeout);
+  }
+
+  public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents) {
+    return new ServerSettings(http, agents, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
+  }
+}

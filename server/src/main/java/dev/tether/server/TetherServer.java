@@ -1,38 +1,138 @@
 package dev.tether.server;
 
 import dev.tether.common.TetherVersion;
+import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationReader;
+import dev.tether.server.configuration.ConfigurationService;
+import dev.tether.server.connection.AgentAuthentication;
+import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.ConnectionService;
+import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.git.ProjectSync;
+import dev.tether.server.http.AdminToken;
+import dev.tether.server.http.HttpApi;
+import dev.tether.server.registry.Registry;
+import dev.tether.server.secrets.SecretBox;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.Store;
+import dev.tether.server.tls.ServerTls;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.util.Map;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The Tether server process: its listeners and their lifecycle. */
+/** The Tether server: assembles the features, their listeners and their lifecycle. */
 public final class TetherServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TetherServer.class);
+  private static final int MAX_AGENT_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   private final ServerSettings settings;
+  private final Clock clock = Clock.systemUTC();
+  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
   private Javalin http;
+  private Server agentListener;
+  private ServerTls.Material tls;
+  private AdminToken adminToken;
+  private Store store;
+  private AgentConnections connections;
 
   public TetherServer(ServerSettings settings) {
     this.settings = settings;
   }
 
-  public TetherServer start() throws IOException {
-    Files.createDirectories(settings.dataDir());
-    http = Javalin.create(cfg -> {
-      cfg.startup.showJavalinBanner = false;
-      // Without this the JVM lingers for seconds after stop().
-      cfg.startup.startupWatcherEnabled = false;
-      cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
-      cfg.routes.get("/api/v1/version", ctx -> ctx.json(Map.of("version", TetherVersion.get())));
-    });
+  public TetherServer start() {
+    try {
+      startParts();
+      return this;
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void startParts() {
+    Path dataDir = settings.dataDir().toAbsolutePath();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
+    }
+    tls = settings.tlsCertFile().isPresent()
+        ? ServerTls.fromFiles(settings.tlsCertFile().get(), settings.tlsKeyFile().orElseThrow(() ->
+            new IllegalArgumentException("a TLS certificate file needs its key file too")))
+        : ServerTls.dev(dataDir, settings.devTlsHosts());
+    adminToken = AdminToken.loadOrCreate(dataDir.resolve("admin-token"));
+
+    Database database = Database.openEmbedded(dataDir);
+    toClose.push(database);
+    store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
+
+    ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout());
+    toClose.push(mirrors);
+    ProjectSync sync = new ProjectSync(store.projects(), mirrors, settings.pollInterval(), 4, clock);
+    toClose.push(sync);
+
+    ConfigurationHub hub = new ConfigurationHub();
+    ConfigurationReader configReader = new ConfigurationReader(store, mirrors, hub, clock);
+    configReader.restore();
+    sync.keepFetched(configReader::configProjects);
+    sync.addListener(configReader);
+
+    connections = new AgentConnections();
+    AgentCalls calls = new AgentCalls();
+    AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock);
+    Registry registry = new Registry(store, calls, sync, clock);
+
+    agentListener = startAgentListener(auth,
+        new ConnectionService(connections, calls, store.agents(), clock),
+        new ConfigurationService(hub, calls));
+    http = new HttpApi(store, registry, connections, sync, adminToken).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
-    log.info("Tether server {} listening for HTTP on {}, data in {}", TetherVersion.get(), httpUrl(), settings.dataDir());
-    return this;
+    sync.start();
+
+    log.info("Tether server {} ready: agents connect to {} (TLS), HTTP API on {}, data in {}", TetherVersion.get(),
+        agentAddress(), httpUrl(), dataDir);
+    tls.devCaFile().ifPresent(ca -> log.info("Development TLS: agents must trust {} (tether agent --ca-file {})", ca, ca));
+    log.info("Admin token for `tether admin` commands: {}", adminToken.file());
+  }
+
+  private Server startAgentListener(AgentAuthentication auth, io.grpc.BindableService... services) {
+    InetSocketAddress requested = settings.agentAddress();
+    try {
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(requested.getHostString(), requested.getPort()),
+              TlsServerCredentials.create(tls.certFile().toFile(), tls.keyFile().toFile()))
+          .keepAliveTime(30, TimeUnit.SECONDS)
+          .keepAliveTimeout(10, TimeUnit.SECONDS)
+          // Agents ping to find dead connections through proxies; let them.
+          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          .maxInboundMessageSize(MAX_AGENT_MESSAGE_BYTES);
+      for (io.grpc.BindableService service : services) {
+        builder.addService(ServerInterceptors.intercept(service, auth));
+      }
+      return builder.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for agents on " + requested + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Where agents connect, with the port actually bound. */
+  public InetSocketAddress agentAddress() {
+    return new InetSocketAddress(settings.agentAddress().getHostString(), agentListener.getPort());
   }
 
   /** The HTTP listener's base URL, with the port actually bound (useful when 0 was asked for). */
@@ -40,10 +140,46 @@ public final class TetherServer implements AutoCloseable {
     return "http://" + settings.httpAddress().getHostString() + ":" + http.port();
   }
 
+  /** The development CA's certificate file, when the server made its own TLS certificate. */
+  public java.util.Optional<Path> devCaFile() {
+    return tls.devCaFile();
+  }
+
+  public Path adminTokenFile() {
+    return adminToken.file();
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public AgentConnections connections() {
+    return connections;
+  }
+
+  /** Stops taking agents and requests, lets open calls end for a moment, then releases everything. */
   @Override
   public void close() {
+    if (agentListener != null) {
+      agentListener.shutdown();
+      try {
+        if (!agentListener.awaitTermination(2, TimeUnit.SECONDS)) {
+          agentListener.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        agentListener.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
     if (http != null) {
       http.stop();
+    }
+    while (!toClose.isEmpty()) {
+      try {
+        toClose.pop().close();
+      } catch (Exception e) {
+        log.warn("Error while shutting down: {}", e.toString());
+      }
     }
   }
 }

@@ -58,6 +58,15 @@ public final class CertificateAuthority {
     }
   }
 
+  /** A CA made earlier, from its certificate and private key. */
+  public static CertificateAuthority load(X509Certificate certificate, PrivateKey key) {
+    return new CertificateAuthority(new KeyPair(certificate.getPublicKey(), key), certificate);
+  }
+
+  public PrivateKey privateKey() {
+    return keys.getPrivate();
+  }
+
   public static CertificateAuthority create(String commonName, Duration validity) {
     try {
       KeyPair keys = newKeyPair();

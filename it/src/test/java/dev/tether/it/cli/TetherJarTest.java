@@ -50,14 +50,23 @@ class TetherJarTest {
   }
 
   @Test
+  @DisplayName("tether server without a certificate or --dev-tls refuses to start and says what to give")
+  void serverNeedsTls(@TempDir Path dataDir) {
+    ProcessResult result = TetherJar.run("server", "--data-dir", dataDir.toString()).run();
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr()).contains("the agent listener needs TLS", "--tls-cert-file", "--dev-tls");
+  }
+
+  @Test
   @DisplayName("tether server serves /healthz and stops cleanly on SIGTERM")
   void serverRunsAndStops(@TempDir Path dataDir) throws Exception {
-    Process server = new ProcessBuilder(TetherJar.command("server", "--http-address", "127.0.0.1:0",
-        "--data-dir", dataDir.toString())).redirectErrorStream(true).start();
+    Process server = new ProcessBuilder(TetherJar.command("server", "--dev-tls", "--http-address", "127.0.0.1:0",
+        "--agent-address", "127.0.0.1:0", "--data-dir", dataDir.toString())).redirectErrorStream(true).start();
     try {
       AtomicReference<String> url = new AtomicReference<>();
       Thread reader = new Thread(() -> {
-        Pattern listening = Pattern.compile("listening for HTTP on (http://\\S+),");
+        Pattern listening = Pattern.compile("HTTP API on (http://\\S+),");
         try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(),
             StandardCharsets.UTF_8))) {
           for (String line; (line = lines.readLine()) != null; ) {

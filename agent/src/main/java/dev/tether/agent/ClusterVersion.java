@@ -1,0 +1,45 @@
+package dev.tether.agent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's API server version, reported to the server on each connection. Asked once with a
+ * short timeout and no retries, so an unreachable cluster never holds up the connection; it is
+ * asked again on the next connection until it is known.
+ */
+final class ClusterVersion implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterVersion.class);
+
+  private final KubernetesClient client;
+  private volatile String known = "";
+
+  ClusterVersion(Config cluster) {
+    this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
+        .withRequestTimeout(3_000).withConnectionTimeout(3_000).withRequestRetryBackoffLimit(0).build()).build();
+  }
+
+  String get() {
+    if (known.isEmpty()) {
+      try {
+        known = client.getKubernetesVersion().getGitVersion();
+      } catch (RuntimeException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        log.warn("Cannot learn the cluster's version from {}: {}", client.getMasterUrl(), root == e ? e.getMessage() : root.toString());
+      }
+    }
+    return known;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,125 @@
+package dev.tether.agent;
+
+import dev.tether.agent.configuration.ConfigurationReceiver;
+import dev.tether.agent.configuration.ReceivedConfiguration;
+import dev.tether.agent.connection.Backoff;
+import dev.tether.agent.connection.ServerConnection;
+import dev.tether.agent.connection.Session;
+import dev.tether.agent.observability.LoggingModule;
+import dev.tether.common.TetherVersion;
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.common.token.SecretToken;
+import dev.tether.proto.v1.AgentInfo;
+import io.fabric8.kubernetes.client.Config;
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Tether agent: assembles its modules and its connection to the server. */
+public final class TetherAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TetherAgent.class);
+
+  private final AgentSettings settings;
+  private ConfigurationReceiver configuration;
+  private ServerConnection connection;
+  private ClusterVersion clusterVersion;
+
+  public TetherAgent(AgentSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Starts dialing the server. Bad settings (no token file, a malformed token, an unreadable CA) fail here. */
+  public TetherAgent start() {
+    String token = readToken(settings.tokenFile());
+    ChannelCredentials tls = tlsCredentials(settings.caFile());
+    clusterVersion = new ClusterVersion(kubeConfig(settings.kubeconfig()));
+    List<AgentModule> modules = settings.ownsLogging() ? List.of(new LoggingModule()) : List.of();
+    configuration = new ConfigurationReceiver(modules, Clock.systemUTC());
+    String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
+    connection = new ServerConnection(settings.server(), tls, trust, token, this::agentInfo, settings.heartbeatInterval(),
+        List.of(configuration), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
+        new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
+    log.info("Tether agent {} dialing {} (trusting {})", TetherVersion.get(), settings.server(), trust);
+    return this;
+  }
+
+  /** The configuration in use, once one has arrived. */
+  public Optional<ReceivedConfiguration> configuration() {
+    return configuration.current();
+  }
+
+  /** Why the last connection attempt failed or the last session ended, if one did. */
+  public Optional<String> lastConnectionProblem() {
+    return Optional.ofNullable(connection.lastProblem());
+  }
+
+  /** The current session with the server, if connected. */
+  public Optional<Session> session() {
+    return Optional.ofNullable(connection.currentSession());
+  }
+
+  private AgentInfo agentInfo() {
+    AgentInfo.Builder info = AgentInfo.newBuilder().setVersion(TetherVersion.get())
+        .setPodName(env("POD_NAME")).setPodNamespace(env("POD_NAMESPACE"));
+    return info.setClusterVersion(clusterVersion.get()).build();
+  }
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    return value == null ? "" : value;
+  }
+
+  private static String readToken(Path file) {
+    try {
+      return SecretToken.parse(SecretToken.Kind.AGENT, Files.readString(file)).reveal();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the agent token file " + file + ": " + e.getMessage(), e);
+    } catch (MalformedTokenException e) {
+      throw new IllegalArgumentException("the token file " + file + " does not hold an agent token: " + e.getMessage(), e);
+    }
+  }
+
+  private static ChannelCredentials tlsCredentials(Optional<Path> caFile) {
+    if (caFile.isEmpty()) {
+      return TlsChannelCredentials.create();
+    }
+    try {
+      return TlsChannelCredentials.newBuilder().trustManager(caFile.get().toFile()).build();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot use " + caFile.get() + " as the CA file: " + e.getMessage()
+          + " (it must hold PEM certificates)", e);
+    }
+  }
+
+  private static Config kubeConfig(Optional<Path> kubeconfig) {
+    Config base;
+    if (kubeconfig.isPresent()) {
+      try {
+        base = Config.fromKubeconfig(Files.readString(kubeconfig.get()));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the kubeconfig " + kubeconfig.get() + ": " + e.getMessage(), e);
+      }
+    } else {
+      base = Config.autoConfigure(null);
+    }
+    return base;
+  }
+
+  @Override
+  public void close() {
+    if (connection != null) {
+      connection.close();
+    }
+    if (clusterVersion != null) {
+      clusterVersion.close();
+    }
+  }
+}

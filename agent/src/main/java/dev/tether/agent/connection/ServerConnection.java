@@ -1,0 +1,222 @@
+package dev.tether.agent.connection;
+
+import dev.tether.proto.v1.AgentConnectionGrpc;
+import dev.tether.proto.v1.AgentInfo;
+import dev.tether.proto.v1.AgentMessage;
+import dev.tether.proto.v1.Heartbeat;
+import dev.tether.proto.v1.ServerMessage;
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's one connection to the server. It dials out, proves who it is with its token, opens
+ * every feature's streams, and when anything breaks it closes them all and dials again after a
+ * backoff with jitter; a refused token waits much longer, since retrying will not fix it.
+ */
+public final class ServerConnection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+  private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(30);
+
+  private final String server;
+  private final String trustDescription;
+  private final ManagedChannel channel;
+  private final BearerToken token;
+  private final Supplier<AgentInfo> info;
+  private final Duration heartbeatInterval;
+  private final List<SessionStreams> features;
+  private final Backoff backoff;
+  private final Backoff tokenBackoff;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "agent-heartbeat");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Thread loop;
+  private volatile boolean closed;
+  private volatile Session current;
+  private volatile String lastProblem;
+
+  public ServerConnection(String server, ChannelCredentials tls, String trustDescription, String token,
+      Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, Backoff backoff, Backoff tokenBackoff) {
+    this.server = server;
+    this.trustDescription = trustDescription;
+    this.token = new BearerToken(token);
+    this.info = info;
+    this.heartbeatInterval = heartbeatInterval;
+    this.features = List.copyOf(features);
+    this.backoff = backoff;
+    this.tokenBackoff = tokenBackoff;
+    this.channel = NettyChannelBuilder.forTarget(server, tls)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true)
+        .maxInboundMessageSize(64 * 1024 * 1024)
+        .build();
+    this.loop = new Thread(this::run, "agent-connection");
+    this.loop.setDaemon(true);
+  }
+
+  public ServerConnection start() {
+    loop.start();
+    return this;
+  }
+
+  /** Why the last session failed or ended, in words for the person running the agent; null before any failure. */
+  public String lastProblem() {
+    return lastProblem;
+  }
+
+  /** The session now established, or null between sessions. */
+  public Session currentSession() {
+    return current;
+  }
+
+  private void run() {
+    while (!closed) {
+      Outcome outcome = runSession();
+      if (closed) {
+        return;
+      }
+      Duration wait;
+      if (outcome.problem().kind() == ConnectionProblem.Kind.TOKEN_REJECTED) {
+        wait = tokenBackoff.next();
+      } else {
+        if (outcome.established()) {
+          backoff.reset();
+          tokenBackoff.reset();
+        }
+        wait = backoff.next();
+      }
+      lastProblem = outcome.problem().message();
+      log.warn("{}; trying again in {} s", outcome.problem().message(), Math.round(wait.toMillis() / 100.0) / 10.0);
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private record Outcome(boolean established, ConnectionProblem problem) {}
+
+  private Outcome runSession() {
+    // gRPC waits out its own reconnect backoff otherwise; ours has just done the waiting.
+    channel.resetConnectBackoff();
+    CompletableFuture<ServerMessage> welcome = new CompletableFuture<>();
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    List<ClientCallStreamObserver<AgentMessage>> upstream = new ArrayList<>(1);
+    AgentConnectionGrpc.newStub(channel).withCallCredentials(token).connect(new ClientResponseObserver<AgentMessage, ServerMessage>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
+        upstream.add(requestStream);
+      }
+
+      @Override
+      public void onNext(ServerMessage message) {
+        if (message.getKindCase() == ServerMessage.KindCase.WELCOME) {
+          welcome.complete(message);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        welcome.completeExceptionally(t);
+        ended.complete(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        Throwable t = Status.UNAVAILABLE.withDescription("the server ended the connection").asRuntimeException();
+        welcome.completeExceptionally(t);
+        ended.complete(t);
+      }
+    });
+    ClientCallStreamObserver<AgentMessage> toServer = upstream.get(0);
+    Object sending = new Object();
+    synchronized (sending) {
+      toServer.onNext(AgentMessage.newBuilder().setInfo(info.get()).build());
+    }
+
+    ServerMessage welcomed;
+    try {
+      welcomed = welcome.get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return new Outcome(false, ConnectionProblem.of(e.getCause(), server, trustDescription));
+    } catch (TimeoutException e) {
+      toServer.cancel("no welcome from the server", null);
+      return new Outcome(false, new ConnectionProblem(ConnectionProblem.Kind.UNREACHABLE,
+          "the server at " + server + " did not answer within " + WELCOME_TIMEOUT.toSeconds() + " s"));
+    } catch (InterruptedException e) {
+      toServer.cancel("agent stopping", null);
+      return new Outcome(false, new ConnectionProblem(ConnectionProblem.Kind.OTHER, "agent stopping"));
+    }
+
+    String agentName = welcomed.getWelcome().getAgentName();
+    String connectionId = welcomed.getWelcome().getConnectionId();
+    log.info("Connected to {} as agent '{}' (connection {}, server {})", server, agentName, connectionId,
+        welcomed.getWelcome().getServerVersion());
+    Session session = new Session(channel, token, agentName, connectionId, ended::complete);
+    List<AutoCloseable> opened = new ArrayList<>();
+    ScheduledFuture<?> heartbeats = timers.scheduleAtFixedRate(() -> {
+      synchronized (sending) {
+        toServer.onNext(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+            .setSentUnixMillis(System.currentTimeMillis())).build());
+      }
+    }, heartbeatInterval.toMillis(), heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      for (SessionStreams feature : features) {
+        opened.add(feature.open(session));
+      }
+      current = session;
+      Throwable cause = ended.join();
+      return new Outcome(true, ConnectionProblem.of(cause, server, trustDescription));
+    } finally {
+      current = null;
+      heartbeats.cancel(false);
+      for (AutoCloseable streams : opened) {
+        try {
+          streams.close();
+        } catch (Exception e) {
+          log.debug("Closing a feature's streams failed", e);
+        }
+      }
+      synchronized (sending) {
+        toServer.cancel("session ended", null);
+      }
+    }
+  }
+
+  /** Ends the session and stops dialing. */
+  @Override
+  public void close() {
+    closed = true;
+    loop.interrupt();
+    Session session = current;
+    if (session != null) {
+      session.fail(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
+    }
+    try {
+      loop.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timers.shutdownNow();
+    channel.shutdownNow();
+  }
+}

@@ -1,0 +1,31 @@
+package dev.tether.cli.admin;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(
+    name = "admin",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Manages projects, agents and agent tokens through the server's HTTP API.",
+        "Every admin command takes --server-url (default http://127.0.0.1:8080) and --admin-token-file",
+        "(default tether-data/admin-token, the file the server wrote on first start)."
+    },
+    subcommands = {ProjectCommands.class, AgentCommands.class, TokenCommands.class},
+    footer = {
+        "",
+        "Examples:",
+        "  tether admin project add group/config --url https://git.example.com/group/config.git --token-file gl.token",
+        "  tether admin agent create prod --config-project group/config --token-out prod.token",
+        "  tether admin agent list",
+        "  tether admin token revoke t-abcdefgh23"
+    })
+public final class AdminCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: choose one of the commands below.");
+  }
+}

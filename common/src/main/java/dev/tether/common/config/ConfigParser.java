@@ -1,0 +1,273 @@
+package dev.tether.common.config;
+
+import dev.tether.common.config.ManifestProject.DryRunStrategy;
+import dev.tether.common.config.ManifestProject.InventoryPolicy;
+import dev.tether.common.config.ManifestProject.PropagationPolicy;
+import dev.tether.common.config.Observability.LogLevel;
+import dev.tether.common.yaml.SafeYaml;
+import dev.tether.common.yaml.YamlLimits;
+import dev.tether.common.yaml.YamlProblem;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads an agent's {@code config.yaml} into an {@link AgentConfig}, filling in defaults, or reports
+ * every problem with the file, line, column and key path. Unknown keys are errors: a typo must not
+ * silently disable a feature.
+ */
+public final class ConfigParser {
+  /** Project ids as Git hosts write them: {@code group/subgroup/app}. */
+  public static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
+  private static final String PROJECT_ID_RULE = "use path segments of letters, digits, '.', '_' and '-', "
+      + "separated by '/', like group/app";
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final String NAMESPACE_RULE = "a Kubernetes namespace name: lower-case letters, digits and '-', at most 63";
+  private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+  private static final Pattern REF_NAME = Pattern.compile("(?!-)(?!.*\\.\\.)(?!.*//)(?!.*@\\{)(?!/)(?!.*/$)(?!.*\\.lock$)[^\\x00-\\x20~^:?*\\[\\\\\\x7f]+");
+
+  private ConfigParser() {}
+
+  public static AgentConfig parse(String file, byte[] content) throws InvalidConfigException {
+    Optional<Node> root;
+    try {
+      root = SafeYaml.readOne(content, YamlLimits.CONFIG);
+    } catch (YamlProblem e) {
+      throw new InvalidConfigException(List.of(new ConfigError(file, e.line(), e.column(), "", e.getMessage())));
+    }
+    if (root.isEmpty()) {
+      return AgentConfig.empty();
+    }
+    ConfigNodeReader r = new ConfigNodeReader(file);
+    Map<String, Node> top = r.mapping(root.get(), "", Set.of("gitops", "ci_access", "user_access", "observability"));
+    AgentConfig defaults = AgentConfig.empty();
+    AgentConfig config = new AgentConfig(
+        top.containsKey("gitops") ? gitops(r, top.get("gitops")) : defaults.gitops(),
+        top.containsKey("ci_access") ? ciAccess(r, top.get("ci_access")) : defaults.ciAccess(),
+        top.containsKey("user_access") ? userAccess(r, top.get("user_access")) : defaults.userAccess(),
+        top.containsKey("observability") ? observability(r, top.get("observability")) : defaults.observability());
+    if (!r.errors().isEmpty()) {
+      throw new InvalidConfigException(r.errors());
+    }
+    return config;
+  }
+
+  private static Gitops gitops(ConfigNodeReader r, Node node) {
+    Map<String, Node> m = r.mapping(node, "gitops", Set.of("manifest_projects"));
+    List<ManifestProject> projects = new ArrayList<>();
+    List<Node> items = r.sequence(m.get("manifest_projects"), "gitops.manifest_projects");
+    for (int i = 0; i < items.size(); i++) {
+      manifestProject(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(projects::add);
+    }
+    return new Gitops(List.copyOf(projects));
+  }
+
+  private static Optional<ManifestProject> manifestProject(ConfigNodeReader r, Node node, String path) {
+    Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths",
+        "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy",
+        "inventory_policy"));
+    if (!m.containsKey("id")) {
+      r.error(node, path, "'id' is required: the project to take manifests from");
+    }
+    Optional<String> id = m.containsKey("id") ? r.matching(m.get("id"), path + ".id", PROJECT_ID, PROJECT_ID_RULE) : Optional.empty();
+    GitRef ref = m.containsKey("ref") ? ref(r, m.get("ref"), path + ".ref") : GitRef.defaultBranch();
+    String namespace = m.containsKey("default_namespace")
+        ? r.matching(m.get("default_namespace"), path + ".default_namespace", NAMESPACE, NAMESPACE_RULE).orElse(null)
+        : ManifestProject.DEFAULT_NAMESPACE;
+    List<String> globs = m.containsKey("paths") ? globs(r, m.get("paths"), path + ".paths") : List.of(ManifestProject.DEFAULT_GLOB);
+    Duration reconcileTimeout = optional(m, "reconcile_timeout", n -> r.duration(n, path + ".reconcile_timeout"), ManifestProject.DEFAULT_TIMEOUT);
+    DryRunStrategy dryRun = optional(m, "dry_run_strategy", n -> r.oneOf(n, path + ".dry_run_strategy", DryRunStrategy.class), DryRunStrategy.NONE);
+    boolean prune = optional(m, "prune", n -> r.bool(n, path + ".prune"), true);
+    Duration pruneTimeout = optional(m, "prune_timeout", n -> r.duration(n, path + ".prune_timeout"), ManifestProject.DEFAULT_TIMEOUT);
+    PropagationPolicy propagation = optional(m, "prune_propagation_policy",
+        n -> r.oneOf(n, path + ".prune_propagation_policy", PropagationPolicy.class), PropagationPolicy.FOREGROUND);
+    InventoryPolicy inventory = optional(m, "inventory_policy",
+        n -> r.oneOf(n, path + ".inventory_policy", InventoryPolicy.class), InventoryPolicy.MUST_MATCH);
+    return id.map(value -> new ManifestProject(value, ref, namespace, globs, reconcileTimeout, dryRun, prune,
+        pruneTimeout, propagation, inventory));
+  }
+
+  private static GitRef ref(ConfigNodeReader r, Node node, String path) {
+    Map<String, Node> m = r.mapping(node, path, Set.of("branch", "tag", "commit"));
+    if (m.size() != 1) {
+      if (m.isEmpty() && r.errors().stream().noneMatch(e -> e.path().startsWith(path))) {
+        r.error(node, path, "give exactly one of branch, tag or commit");
+      } else if (m.size() > 1) {
+        r.error(node, path, "give exactly one of branch, tag or commit, not " + String.join(" and ", m.keySet()));
+      }
+      return GitRef.defaultBranch();
+    }
+    Map.Entry<String, Node> only = m.entrySet().iterator().next();
+    return switch (only.getKey()) {
+      case "commit" -> r.matching(only.getValue(), path + ".commit", COMMIT, "a full commit id (40 or 64 hex digits)")
+          .map(c -> new GitRef(GitRef.Kind.COMMIT, c)).orElse(GitRef.defaultBranch());
+      case "tag" -> r.matching(only.getValue(), path + ".tag", REF_NAME, "a Git tag name")
+          .map(t -> new GitRef(GitRef.Kind.TAG, t)).orElse(GitRef.defaultBranch());
+      default -> r.matching(only.getValue(), path + ".branch", REF_NAME, "a Git branch name")
+          .map(b -> new GitRef(GitRef.Kind.BRANCH, b)).orElse(GitRef.defaultBranch());
+    };
+  }
+
+  private static List<String> globs(ConfigNodeReader r, Node node, String path) {
+    List<String> globs = new ArrayList<>();
+    List<Node> items = r.sequence(node, path);
+    if (items.isEmpty()) {
+      r.error(node, path, "list at least one glob, or leave 'paths' out to use " + ManifestProject.DEFAULT_GLOB);
+    }
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      Map<String, Node> m = r.mapping(items.get(i), itemPath, Set.of("glob"));
+      if (!m.containsKey("glob")) {
+        r.error(items.get(i), itemPath, "'glob' is required, like glob: 'manifests/**/*.yaml'");
+        continue;
+      }
+      r.string(m.get("glob"), itemPath + ".glob").ifPresent(glob -> {
+        String problem = globProblem(glob);
+        if (problem != null) {
+          r.error(m.get("glob"), itemPath + ".glob", "'" + glob + "' " + problem);
+        } else {
+          globs.add(glob);
+        }
+      });
+    }
+    return List.copyOf(globs);
+  }
+
+  /** Why a glob may not be used, or null. Globs select inside the repository and nowhere else. */
+  static String globProblem(String glob) {
+    if (glob.isBlank()) {
+      return "is empty";
+    }
+    if (glob.contains("\\")) {
+      return "contains '\\'; separate directories with '/'";
+    }
+    for (String segment : glob.split("/")) {
+      if (segment.equals("..")) {
+        return "contains '..': globs select files inside the repository only";
+      }
+    }
+    return null;
+  }
+
+  private static CiAccess ciAccess(ConfigNodeReader r, Node node) {
+    Map<String, Node> m = r.mapping(node, "ci_access", Set.of("projects", "groups"));
+    return new CiAccess(grants(r, m.get("projects"), "ci_access.projects"), grants(r, m.get("groups"), "ci_access.groups"));
+  }
+
+  private static List<CiAccess.Grant> grants(ConfigNodeReader r, Node node, String path) {
+    List<CiAccess.Grant> grants = new ArrayList<>();
+    List<Node> items = r.sequence(node, path);
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      Map<String, Node> m = r.mapping(items.get(i), itemPath, Set.of("id", "default_namespace", "access_as", "environments"));
+      if (!m.containsKey("id")) {
+        r.error(items.get(i), itemPath, "'id' is required");
+        continue;
+      }
+      Optional<String> id = r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE);
+      String namespace = m.containsKey("default_namespace")
+          ? r.matching(m.get("default_namespace"), itemPath + ".default_namespace", NAMESPACE, NAMESPACE_RULE).orElse(null)
+          : null;
+      AccessAs accessAs = m.containsKey("access_as")
+          ? accessAs(r, m.get("access_as"), itemPath + ".access_as", Set.of("agent", "impersonate", "ci_job"))
+          : new AccessAs.Agent();
+      List<String> environments = r.strings(m.get("environments"), itemPath + ".environments");
+      id.ifPresent(value -> grants.add(new CiAccess.Grant(value, namespace, accessAs, List.copyOf(environments))));
+    }
+    return List.copyOf(grants);
+  }
+
+  private static UserAccess userAccess(ConfigNodeReader r, Node node) {
+    Map<String, Node> m = r.mapping(node, "user_access", Set.of("access_as", "projects", "groups"));
+    AccessAs accessAs = m.containsKey("access_as")
+        ? accessAs(r, m.get("access_as"), "user_access.access_as", Set.of("agent", "user"))
+        : new AccessAs.Agent();
+    return new UserAccess(accessAs, ids(r, m.get("projects"), "user_access.projects"), ids(r, m.get("groups"), "user_access.groups"));
+  }
+
+  private static List<String> ids(ConfigNodeReader r, Node node, String path) {
+    List<String> ids = new ArrayList<>();
+    List<Node> items = r.sequence(node, path);
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      Map<String, Node> m = r.mapping(items.get(i), itemPath, Set.of("id"));
+      if (!m.containsKey("id")) {
+        r.error(items.get(i), itemPath, "'id' is required");
+        continue;
+      }
+      r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE).ifPresent(ids::add);
+    }
+    return List.copyOf(ids);
+  }
+
+  private static AccessAs accessAs(ConfigNodeReader r, Node node, String path, Set<String> allowed) {
+    Map<String, Node> m = r.mapping(node, path, allowed);
+    if (m.size() != 1) {
+      if (m.size() > 1 || r.errors().stream().noneMatch(e -> e.path().startsWith(path))) {
+        r.error(node, path, "give exactly one of: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      }
+      return new AccessAs.Agent();
+    }
+    Map.Entry<String, Node> only = m.entrySet().iterator().next();
+    String kindPath = path + "." + only.getKey();
+    return switch (only.getKey()) {
+      case "impersonate" -> impersonate(r, only.getValue(), kindPath);
+      case "ci_job" -> {
+        r.mapping(only.getValue(), kindPath, Set.of());
+        yield new AccessAs.CiJob();
+      }
+      case "user" -> {
+        r.mapping(only.getValue(), kindPath, Set.of());
+        yield new AccessAs.User();
+      }
+      default -> {
+        r.mapping(only.getValue(), kindPath, Set.of());
+        yield new AccessAs.Agent();
+      }
+    };
+  }
+
+  private static AccessAs impersonate(ConfigNodeReader r, Node node, String path) {
+    Map<String, Node> m = r.mapping(node, path, Set.of("username", "uid", "groups", "extra"));
+    if (!m.containsKey("username")) {
+      r.error(node, path, "'username' is required: the user the agent impersonates");
+    }
+    String username = m.containsKey("username") ? r.string(m.get("username"), path + ".username").orElse("") : "";
+    if (m.containsKey("username") && username.isBlank()) {
+      r.error(m.get("username"), path + ".username", "must not be empty");
+    }
+    String uid = m.containsKey("uid") ? r.string(m.get("uid"), path + ".uid").orElse("") : "";
+    List<String> groups = r.strings(m.get("groups"), path + ".groups");
+    Map<String, List<String>> extra = new LinkedHashMap<>();
+    List<Node> items = r.sequence(m.get("extra"), path + ".extra");
+    for (int i = 0; i < items.size(); i++) {
+      String itemPath = path + ".extra[" + i + "]";
+      Map<String, Node> e = r.mapping(items.get(i), itemPath, Set.of("key", "val"));
+      if (!e.containsKey("key")) {
+        r.error(items.get(i), itemPath, "'key' is required");
+        continue;
+      }
+      r.string(e.get("key"), itemPath + ".key").ifPresent(key -> extra.put(key, r.strings(e.get("val"), itemPath + ".val")));
+    }
+    return new AccessAs.Impersonate(username, uid, List.copyOf(groups), Map.copyOf(extra));
+  }
+
+  private static Observability observability(ConfigNodeReader r, Node node) {
+    Map<String, Node> m = r.mapping(node, "observability", Set.of("logging"));
+    Map<String, Node> logging = r.mapping(m.get("logging"), "observability.logging", Set.of("level", "grpc_level"));
+    Observability defaults = Observability.defaults();
+    return new Observability(
+        optional(logging, "level", n -> r.oneOf(n, "observability.logging.level", LogLevel.class), defaults.loggingLevel()),
+        optional(logging, "grpc_level", n -> r.oneOf(n, "observability.logging.grpc_level", LogLevel.class), defaults.grpcLevel()));
+  }
+
+  private static <T> T optional(Map<String, Node> m, String key, java.util.function.Function<Node, Optional<T>> read, T fallback) {
+    return m.containsKey(key) ? read.apply(m.get(key)).orElse(fallback) : fallback;
+  }
+}

@@ -1,0 +1,238 @@
+package dev.tether.common.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.common.config.ManifestProject.DryRunStrategy;
+import dev.tether.common.config.ManifestProject.InventoryPolicy;
+import dev.tether.common.config.ManifestProject.PropagationPolicy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigParserTest {
+  private static final String FILE = ".gitlab/agents/prod/config.yaml";
+
+  private static AgentConfig parse(String yaml) throws InvalidConfigException {
+    return ConfigParser.parse(FILE, yaml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<ConfigError> errorsOf(String yaml) {
+    try {
+      parse(yaml);
+    } catch (InvalidConfigException e) {
+      return e.errors();
+    }
+    throw new AssertionError("expected the config to be rejected:\n" + yaml);
+  }
+
+  @Test
+  void readsTheDesignExample() throws Exception {
+    AgentConfig config = parse("""
+        gitops:
+          manifest_projects:
+            - id: group/app
+              ref: { branch: main }
+              default_namespace: apps
+              paths:
+                - glob: 'manifests/**/*.{yaml,yml,json}'
+              reconcile_timeout: 3600s
+              dry_run_strategy: server
+              prune: true
+              prune_timeout: 10m
+              prune_propagation_policy: background
+              inventory_policy: adopt_if_no_inventory
+        ci_access:
+          projects: [ { id: group/app, access_as: { agent: {} } } ]
+          groups:
+            - id: group
+              access_as:
+                impersonate:
+                  username: deployer
+                  groups: [ops]
+                  extra: [ { key: team, val: [platform] } ]
+        user_access:
+          access_as: { user: {} }
+          projects: [ { id: group/app } ]
+        observability:
+          logging: { level: debug }
+        """);
+
+    ManifestProject project = config.gitops().manifestProjects().get(0);
+    assertThat(project.id()).isEqualTo("group/app");
+    assertThat(project.ref()).isEqualTo(new GitRef(GitRef.Kind.BRANCH, "main"));
+    assertThat(project.defaultNamespace()).isEqualTo("apps");
+    assertThat(project.globs()).containsExactly("manifests/**/*.{yaml,yml,json}");
+    assertThat(project.reconcileTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(project.dryRunStrategy()).isEqualTo(DryRunStrategy.SERVER);
+    assertThat(project.pruneTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(project.prunePropagationPolicy()).isEqualTo(PropagationPolicy.BACKGROUND);
+    assertThat(project.inventoryPolicy()).isEqualTo(InventoryPolicy.ADOPT_IF_NO_INVENTORY);
+    assertThat(config.ciAccess().projects().get(0).accessAs()).isEqualTo(new AccessAs.Agent());
+    assertThat(config.ciAccess().groups().get(0).accessAs())
+        .isEqualTo(new AccessAs.Impersonate("deployer", "", List.of("ops"), Map.of("team", List.of("platform"))));
+    assertThat(config.userAccess().accessAs()).isEqualTo(new AccessAs.User());
+    assertThat(config.userAccess().projects()).containsExactly("group/app");
+    assertThat(config.observability().loggingLevel()).isEqualTo(Observability.LogLevel.DEBUG);
+  }
+
+  @Test
+  void fillsInTheGitLabDefaults() throws Exception {
+    ManifestProject project = parse("gitops: { manifest_projects: [ { id: app } ] }").gitops().manifestProjects().get(0);
+
+    assertThat(project.ref()).isEqualTo(GitRef.defaultBranch());
+    assertThat(project.defaultNamespace()).isEqualTo("default");
+    assertThat(project.globs()).containsExactly("/**/*.{yaml,yml,json}");
+    assertThat(project.reconcileTimeout()).isEqualTo(Duration.ofSeconds(3600));
+    assertThat(project.dryRunStrategy()).isEqualTo(DryRunStrategy.NONE);
+    assertThat(project.prune()).isTrue();
+    assertThat(project.prunePropagationPolicy()).isEqualTo(PropagationPolicy.FOREGROUND);
+    assertThat(project.inventoryPolicy()).isEqualTo(InventoryPolicy.MUST_MATCH);
+  }
+
+  @Test
+  void emptyFileAndCommentsOnlyMeanTheEmptyConfig() throws Exception {
+    assertThat(parse("")).isEqualTo(AgentConfig.empty());
+    assertThat(parse("# nothing yet\n")).isEqualTo(AgentConfig.empty());
+  }
+
+  @Test
+  void unknownKeyIsNamedWithItsPositionAndTheKnownKeys() {
+    List<ConfigError> errors = errorsOf("""
+        gitops:
+          manifest_projects:
+            - id: app
+              prunee: false
+        """);
+
+    assertThat(errors).hasSize(1);
+    ConfigError error = errors.get(0);
+    assertThat(error.file()).isEqualTo(FILE);
+    assertThat(error.line()).isEqualTo(4);
+    assertThat(error.column()).isEqualTo(7);
+    assertThat(error.path()).isEqualTo("gitops.manifest_projects[0].prunee");
+    assertThat(error.message()).contains("unknown key 'prunee'").contains("prune,");
+    assertThat(error.toString()).startsWith(FILE + ":4:7: gitops.manifest_projects[0].prunee: unknown key");
+  }
+
+  @Test
+  void wrongTypesAndBadValuesAreAllReported() {
+    List<ConfigError> errors = errorsOf("""
+        gitops:
+          manifest_projects:
+            - id: app
+              prune: "yes please"
+              reconcile_timeout: forever
+              inventory_policy: take_everything
+              default_namespace: Not_A_Namespace
+              ref: { branch: main, tag: v1 }
+        observability: [debug]
+        """);
+
+    assertThat(errors).extracting(ConfigError::path).containsExactlyInAnyOrder(
+        "gitops.manifest_projects[0].prune",
+        "gitops.manifest_projects[0].reconcile_timeout",
+        "gitops.manifest_projects[0].inventory_policy",
+        "gitops.manifest_projects[0].default_namespace",
+        "gitops.manifest_projects[0].ref",
+        "observability");
+    assertThat(errors).extracting(ConfigError::message).anySatisfy(m -> assertThat(m).contains("expected true or false, found the text 'yes please'"))
+        .anySatisfy(m -> assertThat(m).contains("'take_everything' is not one of: must_match, adopt_if_no_inventory, adopt_all"))
+        .anySatisfy(m -> assertThat(m).contains("'forever' is not a duration"))
+        .anySatisfy(m -> assertThat(m).contains("not branch and tag"))
+        .anySatisfy(m -> assertThat(m).contains("expected a mapping (key: value), found a list"));
+  }
+
+  @Test
+  void documentThatIsNotAMappingIsRejected() {
+    assertThat(errorsOf("- just\n- a list\n")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("expected a mapping"));
+    assertThat(errorsOf("plain text")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("found the text 'plain text'"));
+  }
+
+  @Test
+  void duplicateKeysAreErrorsNamingBothLines() {
+    List<ConfigError> errors = errorsOf("""
+        observability:
+          logging: { level: info }
+        observability:
+          logging: { level: debug }
+        """);
+
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(3);
+      assertThat(e.message()).isEqualTo("duplicate key 'observability' (first at line 1)");
+    });
+  }
+
+  @Test
+  void yamlBombIsRefusedWithoutExpandingIt() {
+    StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (char c = 'b'; c <= 'j'; c++) {
+      char prev = (char) (c - 1);
+      bomb.append(c).append(": &").append(c).append(" [");
+      bomb.append(String.join(", ", java.util.Collections.nCopies(10, "*" + prev))).append("]\n");
+    }
+
+    assertThat(errorsOf(bomb.toString())).singleElement()
+        .satisfies(e -> assertThat(e.message()).containsIgnoringCase("aliases"));
+  }
+
+  @Test
+  void aliasesThatExpandTooFarAreRefusedEvenUnderTheAliasCount() {
+    StringBuilder doubling = new StringBuilder("l0: &l0 [x, x]\n");
+    for (int i = 1; i <= 24; i++) {
+      doubling.append("l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l").append(i - 1).append("]\n");
+    }
+
+    assertThat(errorsOf(doubling.toString())).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("expands to more than"));
+  }
+
+  @Test
+  void deepNestingIsRefused() {
+    String deep = "a: " + "[".repeat(100_000) + "]".repeat(100_000);
+
+    assertThat(errorsOf(deep)).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("nesting is deeper than 64"));
+  }
+
+  @Test
+  void tenMegabyteFileIsRefusedBySize() {
+    byte[] big = new byte[10 * 1024 * 1024];
+    java.util.Arrays.fill(big, (byte) '#');
+
+    assertThatThrownBy(() -> ConfigParser.parse(FILE, big))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(FILE)
+        .hasMessageContaining("file is 10.0 MiB; the limit is 1.0 MiB");
+  }
+
+  @Test
+  void javaAndCustomTagsAreNeverConstructed() {
+    assertThat(errorsOf("observability: !!javax.script.ScriptEngineManager [x]")).isNotEmpty();
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: !secret app } ] }")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("a value tagged !secret"));
+  }
+
+  @Test
+  void globsMayNotLeaveTheRepository() {
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: app, paths: [ { glob: '../secrets/*.yaml' } ] } ] }"))
+        .singleElement().satisfies(e -> assertThat(e.message()).contains("contains '..'"));
+  }
+
+  @Test
+  void moreThanOneDocumentIsAnError() {
+    assertThat(errorsOf("gitops: {}\n---\ngitops: {}\n")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("expected one YAML document, found 2"));
+  }
+
+  @Test
+  void syntaxErrorsCarryTheirPosition() {
+    assertThat(errorsOf("gitops:\n  manifest_projects: [\n")).singleElement()
+        .satisfies(e -> assertThat(e.line()).isGreaterThan(0));
+  }
+}

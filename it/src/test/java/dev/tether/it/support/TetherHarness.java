@@ -1,0 +1,121 @@
+package dev.tether.it.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.AgentSettings;
+import dev.tether.agent.TetherAgent;
+import dev.tether.server.ServerSettings;
+import dev.tether.server.TetherServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A real Tether server in this JVM (real TLS, real H2 store, real Git fetches) and real agents that
+ * dial it over loopback, with the HTTP API client an administrator would use.
+ */
+public final class TetherHarness implements AutoCloseable {
+  private final Path dir;
+  private ServerSettings settings;
+  private TetherServer server;
+  private ApiClient api;
+  private final List<TetherAgent> agents = new ArrayList<>();
+
+  public TetherHarness(Path dir, Duration pollInterval) {
+    this.dir = dir;
+    this.settings = ServerSettings.local(dir.resolve("server-data")).withPollInterval(pollInterval);
+    startServer();
+  }
+
+  private void startServer() {
+    server = new TetherServer(settings).start();
+    try {
+      api = new ApiClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops the server and starts it again on the same ports with the same data dir. */
+  public void restartServer() {
+    InetSocketAddress agentsAt = server.agentAddress();
+    int httpPort = Integer.parseInt(server.httpUrl().substring(server.httpUrl().lastIndexOf(':') + 1));
+    server.close();
+    settings = settings.withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentsAt.getPort()));
+    startServer();
+  }
+
+  public void stopServer() {
+    server.close();
+  }
+
+  public TetherServer server() {
+    return server;
+  }
+
+  public ApiClient api() {
+    return api;
+  }
+
+  public String agentTarget() {
+    return "127.0.0.1:" + server.agentAddress().getPort();
+  }
+
+  public Path caFile() {
+    return server.devCaFile().orElseThrow();
+  }
+
+  public JsonNode addProject(String id, String url, Map<String, String> credentials) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", id);
+    body.put("url", url);
+    if (!credentials.isEmpty()) {
+      body.put("credentials", credentials);
+    }
+    return api.post("/api/v1/projects", body);
+  }
+
+  /** Creates an agent; returns the file its token was written to. */
+  public Path createAgent(String name, String configProject) {
+    JsonNode created = api.post("/api/v1/agents", Map.of("name", name, "config_project", configProject));
+    return writeToken(name + "-" + created.get("token").get("id").asText(), created.get("secret").asText());
+  }
+
+  public Path writeToken(String name, String secret) {
+    try {
+      Path file = dir.resolve(name + ".token");
+      Files.writeString(file, secret + "\n");
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public TetherAgent startAgent(Path tokenFile, Optional<Path> kubeconfig) {
+    return startAgent(tokenFile, caFile(), kubeconfig);
+  }
+
+  public TetherAgent startAgent(Path tokenFile, Path caFile, Optional<Path> kubeconfig) {
+    TetherAgent agent = new TetherAgent(new AgentSettings(agentTarget(), tokenFile, Optional.of(caFile), kubeconfig,
+        Duration.ofMillis(500), false)).start();
+    agents.add(agent);
+    return agent;
+  }
+
+  public JsonNode agentStatus(String name) {
+    return api.get("/api/v1/agents/" + name);
+  }
+
+  @Override
+  public void close() {
+    agents.forEach(TetherAgent::close);
+    server.close();
+  }
+}

@@ -1,0 +1,97 @@
+package dev.tether.server.configuration;
+
+import dev.tether.common.config.ConfigError;
+import dev.tether.common.config.ConfigParser;
+import dev.tether.common.config.InvalidConfigException;
+import dev.tether.server.git.FetchOutcome;
+import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.RepositoryFileException;
+import dev.tether.server.store.Agent;
+import dev.tether.server.store.ConfigState;
+import dev.tether.server.store.Project;
+import dev.tether.server.store.Store;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * After each fetch of a config project, reads the config file of every agent that uses it,
+ * validates it, records the result, and publishes valid changes to the agents. An invalid file is
+ * recorded with its errors and never replaces the last valid configuration.
+ */
+public final class ConfigurationReader implements ProjectSync.Listener {
+  private static final Logger log = LoggerFactory.getLogger(ConfigurationReader.class);
+
+  private final Store store;
+  private final ProjectMirrors mirrors;
+  private final ConfigurationHub hub;
+  private final Clock clock;
+
+  public ConfigurationReader(Store store, ProjectMirrors mirrors, ConfigurationHub hub, Clock clock) {
+    this.store = store;
+    this.mirrors = mirrors;
+    this.hub = hub;
+    this.clock = clock;
+  }
+
+  /** Config projects to keep fetched: those of registered agents. */
+  public Set<String> configProjects() {
+    return store.agents().list().stream().map(Agent::configProjectId).collect(Collectors.toSet());
+  }
+
+  /** Publishes the last valid configurations the store remembers, so agents get them before the first fetch. */
+  public void restore() {
+    for (Agent agent : store.agents().list()) {
+      store.configStates().find(agent.name()).flatMap(ConfigState::lastValid).ifPresent(valid -> hub.publish(
+          new ConfigurationUpdate(agent.name(), valid.commit(), agent.configProjectId(),
+              AgentConfigFiles.path(agent.name()), valid.content())));
+    }
+  }
+
+  @Override
+  public void fetched(Project project, FetchOutcome outcome) {
+    for (Agent agent : store.agents().usingConfigProject(project.id())) {
+      Optional<ConfigState> state = store.configStates().find(agent.name());
+      if (state.flatMap(ConfigState::observedCommit).filter(outcome.headCommit()::equals).isPresent()) {
+        continue;
+      }
+      read(agent, project, outcome.headCommit());
+    }
+  }
+
+  private void read(Agent agent, Project project, String commit) {
+    String file = AgentConfigFiles.path(agent.name());
+    byte[] content;
+    try {
+      // No file means the defaults, as for the GitLab agent.
+      content = mirrors.readFile(project.id(), commit, file, AgentConfigFiles.MAX_BYTES).orElse(new byte[0]);
+    } catch (RepositoryFileException e) {
+      invalid(agent, commit, List.of(new ConfigError(file, 0, 0, "", e.getMessage())));
+      return;
+    }
+    try {
+      ConfigParser.parse(file, content);
+    } catch (InvalidConfigException e) {
+      invalid(agent, commit, e.errors());
+      return;
+    }
+    store.configStates().recordValid(agent.name(), commit, content, clock.instant());
+    hub.publish(new ConfigurationUpdate(agent.name(), commit, project.id(), file, content));
+    log.info("Agent '{}': configuration {} at {} of project '{}' is valid", agent.name(), file, shortCommit(commit), project.id());
+  }
+
+  private void invalid(Agent agent, String commit, List<ConfigError> errors) {
+    store.configStates().recordInvalid(agent.name(), Optional.of(commit), errors, clock.instant());
+    log.warn("Agent '{}': configuration at {} is invalid, keeping the last valid one:\n  {}", agent.name(), shortCommit(commit),
+        errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n  ")));
+  }
+
+  static String shortCommit(String commit) {
+    return commit.length() > 12 ? commit.substring(0, 12) : commit;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.tether.server.configuration;
+
+import java.util.Arrays;
+
+/** A valid configuration file of an agent, as read from its config project at a commit. */
+public record ConfigurationUpdate(String agentName, String commit, String projectId, String file, byte[] content) {
+
+  boolean sameAs(ConfigurationUpdate other) {
+    return other != null && commit.equals(other.commit) && Arrays.equals(content, other.content)
+        && projectId.equals(other.projectId) && file.equals(other.file);
+  }
+}

@@ -1,0 +1,97 @@
+package dev.tether.server.connection;
+
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.common.token.SecretToken;
+import dev.tether.server.store.AgentToken;
+import dev.tether.server.store.TokenStore;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits an agent's call only with a valid, unrevoked agent token in {@code authorization: Bearer}.
+ * The token is looked up by digest and never logged; rejections say why in terms the agent's
+ * operator can act on.
+ */
+public final class AgentAuthentication implements ServerInterceptor {
+  private static final Logger log = LoggerFactory.getLogger(AgentAuthentication.class);
+  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+
+  private final TokenStore tokens;
+  private final Clock clock;
+  private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
+
+  public AgentAuthentication(TokenStore tokens, Clock clock) {
+    this.tokens = tokens;
+    this.clock = clock;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    java.net.SocketAddress address = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String remote = address instanceof java.net.InetSocketAddress inet
+        ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
+    AgentIdentity identity;
+    try {
+      identity = authenticate(headers.get(AUTHORIZATION), remote);
+    } catch (Rejected e) {
+      log.warn("Refused an agent call from {}: {}", remote, e.getMessage());
+      call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(Context.current().withValue(AgentIdentity.CURRENT, identity), call, headers, next);
+  }
+
+  private AgentIdentity authenticate(String authorization, String remote) throws Rejected {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new Rejected("no agent token: send it as 'authorization: Bearer <token>'");
+    }
+    SecretToken token;
+    try {
+      token = SecretToken.parse(SecretToken.Kind.AGENT, authorization.substring(7));
+    } catch (MalformedTokenException e) {
+      throw new Rejected(e.getMessage());
+    }
+    Optional<AgentToken> stored = tokens.findByDigest(token.digest());
+    if (stored.isEmpty()) {
+      throw new Rejected("unknown agent token: it was never issued by this server or its agent was deleted; "
+          + "create one with `tether admin token create --agent <name>`");
+    }
+    AgentToken found = stored.get();
+    if (found.revokedAt().isPresent()) {
+      throw new Rejected("agent token " + found.id() + " of agent '" + found.agentName() + "' was revoked at "
+          + found.revokedAt().get() + "; create a new one with `tether admin token create --agent " + found.agentName() + "`");
+    }
+    markUsed(found.id());
+    return new AgentIdentity(found.agentName(), found.id(), remote);
+  }
+
+  // Last-used time is for people; a write per call would be for nobody.
+  private void markUsed(String tokenId) {
+    Instant now = clock.instant();
+    Instant previous = lastUsedWritten.get(tokenId);
+    if (previous == null || now.isAfter(previous.plus(LAST_USED_RESOLUTION))) {
+      lastUsedWritten.put(tokenId, now);
+      tokens.markUsed(tokenId, now);
+    }
+  }
+
+  private static final class Rejected extends Exception {
+    Rejected(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.tether.server.connection;
+
+import dev.tether.common.TetherVersion;
+import dev.tether.proto.v1.AgentConnectionGrpc;
+import dev.tether.proto.v1.AgentInfo;
+import dev.tether.proto.v1.AgentMessage;
+import dev.tether.proto.v1.ServerMessage;
+import dev.tether.proto.v1.Welcome;
+import dev.tether.server.store.AgentStore;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The agent's session stream: who it is, heartbeats, and the server's word when it must go. */
+public final class ConnectionService extends AgentConnectionGrpc.AgentConnectionImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionService.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final AgentConnections connections;
+  private final AgentCalls calls;
+  private final AgentStore agents;
+  private final Clock clock;
+
+  public ConnectionService(AgentConnections connections, AgentCalls calls, AgentStore agents, Clock clock) {
+    this.connections = connections;
+    this.calls = calls;
+    this.agents = agents;
+    this.clock = clock;
+  }
+
+  @Override
+  public StreamObserver<AgentMessage> connect(StreamObserver<ServerMessage> responses) {
+    byte[] id = new byte[6];
+    RANDOM.nextBytes(id);
+    OutboundStream<ServerMessage> toAgent = new OutboundStream<>(responses);
+    Session session = new Session(AgentIdentity.current(), "c-" + HexFormat.of().formatHex(id), toAgent);
+    // When the server ends the call (revoked token, shutdown), the request observer hears nothing.
+    toAgent.onEnd(() -> session.ended("closed by the server"));
+    return session;
+  }
+
+  private final class Session implements StreamObserver<AgentMessage> {
+    private final AgentIdentity identity;
+    private final String connectionId;
+    private final OutboundStream<ServerMessage> toAgent;
+    private AutoCloseable registration;
+    private boolean identified;
+    private boolean ended;
+
+    Session(AgentIdentity identity, String connectionId, OutboundStream<ServerMessage> toAgent) {
+      this.identity = identity;
+      this.connectionId = connectionId;
+      this.toAgent = toAgent;
+    }
+
+    @Override
+    public synchronized void onNext(AgentMessage message) {
+      if (ended) {
+        return;
+      }
+      if (!identified) {
+        if (message.getKindCase() != AgentMessage.KindCase.INFO) {
+          toAgent.fail(Status.INVALID_ARGUMENT.withDescription("the first message of a connection must be AgentInfo"));
+          return;
+        }
+        identified = true;
+        AgentInfo info = message.getInfo();
+        connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(), clock.instant(),
+            info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(), identity.remoteAddress(),
+            clock.instant()));
+        registration = calls.register(identity.tokenId(), reason -> toAgent.fail(Status.UNAUTHENTICATED.withDescription(reason)));
+        agents.markSeen(identity.agentName(), clock.instant());
+        toAgent.send(ServerMessage.newBuilder().setWelcome(Welcome.newBuilder().setConnectionId(connectionId)
+            .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get())).build());
+        log.info("Agent '{}' connected ({} from {}, version {}, pod {}/{}, cluster {})", identity.agentName(), connectionId,
+            identity.remoteAddress(), info.getVersion(), info.getPodNamespace(), info.getPodName(), info.getClusterVersion());
+      } else if (message.getKindCase() == AgentMessage.KindCase.HEARTBEAT) {
+        connections.heartbeat(connectionId, clock.instant());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended("connection lost: " + Status.fromThrowable(t).getCode());
+    }
+
+    @Override
+    public void onCompleted() {
+      ended("the agent closed the connection");
+      toAgent.complete();
+    }
+
+    synchronized void ended(String why) {
+      if (!identified || ended) {
+        ended = true;
+        return;
+      }
+      ended = true;
+      connections.remove(connectionId);
+      agents.markSeen(identity.agentName(), clock.instant());
+      OutboundStream.closeQuietly(registration);
+      log.info("Agent '{}' disconnected ({}): {}", identity.agentName(), connectionId, why);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package dev.tether.server.git;
+
+import dev.tether.server.store.Project;
+import dev.tether.server.store.ProjectFetch;
+import dev.tether.server.store.ProjectStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the mirrors of the projects features care about up to date: polls each one every
+ * {@code pollInterval} and at once when a push webhook arrives, never fetching the same project
+ * twice at a time, and tells the features after each successful fetch.
+ */
+public final class ProjectSync implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProjectSync.class);
+
+  /** Told after every successful fetch of a project, changed or not. */
+  public interface Listener {
+    void fetched(Project project, FetchOutcome outcome);
+  }
+
+  private final ProjectStore projects;
+  private final ProjectMirrors mirrors;
+  private final Duration pollInterval;
+  private final Clock clock;
+  private final List<Supplier<Set<String>>> interests = new CopyOnWriteArrayList<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
+  // A project in here is being fetched; TRUE means another fetch was asked for meanwhile.
+  private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "git-poll"));
+  private final ThreadPoolExecutor fetchers;
+
+  public ProjectSync(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock) {
+    this.projects = projects;
+    this.mirrors = mirrors;
+    this.pollInterval = pollInterval;
+    this.clock = clock;
+    this.fetchers = new ThreadPoolExecutor(parallelFetches, parallelFetches, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(1000), r -> daemon(r, "git-fetch"));
+  }
+
+  /** Adds a source of project ids that should be kept fetched. */
+  public void keepFetched(Supplier<Set<String>> projectIds) {
+    interests.add(projectIds);
+  }
+
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  public void start() {
+    ticker.scheduleWithFixedDelay(this::pollDue, 0, Math.min(1000, pollInterval.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /** Fetches a project now (a push webhook arrived); if a fetch is running, another follows it. */
+  public void fetchNow(String projectId) {
+    submit(projectId);
+  }
+
+  private void pollDue() {
+    try {
+      Set<String> wanted = new HashSet<>();
+      interests.forEach(i -> wanted.addAll(i.get()));
+      Instant now = clock.instant();
+      for (String id : wanted) {
+        Instant last = lastStarted.get(id);
+        if (last == null || !now.isBefore(last.plus(pollInterval))) {
+          submit(id);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.error("Git polling round failed; it will run again: {}", e.toString());
+    }
+  }
+
+  private void submit(String projectId) {
+    if (inFlight.putIfAbsent(projectId, Boolean.FALSE) != null) {
+      inFlight.put(projectId, Boolean.TRUE);
+      return;
+    }
+    lastStarted.put(projectId, clock.instant());
+    try {
+      fetchers.execute(() -> fetchLoop(projectId));
+    } catch (RejectedExecutionException e) {
+      inFlight.remove(projectId);
+      log.warn("Too many Git fetches queued; project '{}' will be fetched on a later poll", projectId);
+    }
+  }
+
+  private void fetchLoop(String projectId) {
+    while (true) {
+      fetchOnce(projectId);
+      // Leave the loop unless someone asked for another fetch while this one ran.
+      if (inFlight.remove(projectId, Boolean.FALSE)) {
+        return;
+      }
+      inFlight.put(projectId, Boolean.FALSE);
+      lastStarted.put(projectId, clock.instant());
+    }
+  }
+
+  private void fetchOnce(String projectId) {
+    Optional<Project> project = projects.find(projectId);
+    if (project.isEmpty()) {
+      return;
+    }
+    Instant started = clock.instant();
+    try {
+      FetchOutcome outcome = mirrors.fetch(project.get());
+      projects.recordFetch(new ProjectFetch(projectId, started, Optional.of(clock.instant()), Optional.empty(),
+          Optional.of(outcome.defaultBranch()), Optional.of(outcome.headCommit())));
+      for (Listener listener : listeners) {
+        try {
+          listener.fetched(project.get(), outcome);
+        } catch (RuntimeException e) {
+          log.error("Handling the fetch of project '{}' failed: {}", projectId, e.toString(), e);
+        }
+      }
+    } catch (GitFetchException e) {
+      log.warn("{}", e.getMessage());
+      projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(), Optional.of(e.getMessage()),
+          Optional.empty(), Optional.empty()));
+    } catch (RuntimeException e) {
+      log.error("Fetching project '{}' failed unexpectedly: {}", projectId, e.toString(), e);
+      projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(),
+          Optional.of("internal error while fetching: " + e), Optional.empty(), Optional.empty()));
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    fetchers.shutdownNow();
+    try {
+      fetchers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.tether.server.http;
+
+import dev.tether.common.config.ConfigError;
+import java.time.Instant;
+import java.util.List;
+
+/** The JSON shapes of HTTP API v1 (snake_case on the wire). */
+final class ApiModels {
+  private ApiModels() {}
+
+  record ErrorBody(String error) {}
+
+  record ProjectRequest(String id, String url, CredentialsRequest credentials, String defaultBranch, String webhookSecret) {}
+
+  /** Give one kind: username + password, token (with an optional username), or ssh_private_key + ssh_known_hosts. */
+  record CredentialsRequest(String username, String password, String token, String sshPrivateKey, String sshKnownHosts) {}
+
+  record AgentRequest(String name, String configProject) {}
+
+  record TokenRequest(String description) {}
+
+  record FetchView(Instant attemptedAt, Instant succeededAt, String error, String defaultBranch, String headCommit) {}
+
+  record ProjectView(String id, String url, String credentials, String defaultBranch, Instant createdAt,
+      String webhookPath, FetchView lastFetch) {}
+
+  record CreatedProject(ProjectView project, String webhookSecret) {}
+
+  record ConnectionView(String id, Instant since, String version, String podName, String podNamespace,
+      String clusterVersion, String remoteAddress, Instant lastHeartbeat) {}
+
+  /**
+   * @param state {@code pending} (not read yet), {@code valid}, or {@code invalid} (the agent keeps {@code valid_commit})
+   */
+  record ConfigView(String project, String file, String state, String commit, Instant observedAt, List<ConfigError> errors,
+      String validCommit, Instant validAt, String fetchError) {}
+
+  record AgentView(String name, String configProject, Instant createdAt, boolean connected, Instant lastSeenAt,
+      List<ConnectionView> connections, ConfigView config) {}
+
+  record TokenView(String id, String agent, String description, String state, Instant createdAt, Instant lastUsedAt,
+      Instant revokedAt) {}
+
+  /** The token's secret is shown here, once. */
+  record CreatedToken(TokenView token, String secret) {}
+
+  record CreatedAgent(AgentView agent, TokenView token, String secret) {}
+}

@@ -1,0 +1,273 @@
+package dev.tether.server.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tether.common.TetherVersion;
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.server.configuration.AgentConfigFiles;
+import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.git.GitCredentials;
+import dev.tether.server.git.GitUrls;
+import dev.tether.server.git.ProjectSync;
+import dev.tether.server.http.ApiModels.AgentRequest;
+import dev.tether.server.http.ApiModels.AgentView;
+import dev.tether.server.http.ApiModels.ConfigView;
+import dev.tether.server.http.ApiModels.ConnectionView;
+import dev.tether.server.http.ApiModels.CredentialsRequest;
+import dev.tether.server.http.ApiModels.FetchView;
+import dev.tether.server.http.ApiModels.ProjectRequest;
+import dev.tether.server.http.ApiModels.ProjectView;
+import dev.tether.server.http.ApiModels.TokenRequest;
+import dev.tether.server.http.ApiModels.TokenView;
+import dev.tether.server.registry.Registry;
+import dev.tether.server.registry.RegistryException;
+import dev.tether.server.store.Agent;
+import dev.tether.server.store.AgentToken;
+import dev.tether.server.store.ConfigState;
+import dev.tether.server.store.Project;
+import dev.tether.server.store.ProjectFetch;
+import dev.tether.server.store.Store;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.json.JavalinJackson;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTP API v1: projects, agents, agent tokens, connections and configuration state for
+ * administrators (bearer admin token), plus push webhooks for Git hosts (signed per project).
+ */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  /** Bodies are small JSON or webhook payloads; anything larger is refused before it is read. */
+  static final long MAX_BODY_BYTES = 1024 * 1024;
+
+  private final Store store;
+  private final Registry registry;
+  private final AgentConnections connections;
+  private final ProjectSync sync;
+  private final AdminToken adminToken;
+  private final ObjectMapper json = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken) {
+    this.store = store;
+    this.registry = registry;
+    this.connections = connections;
+    this.sync = sync;
+    this.adminToken = adminToken;
+  }
+
+  public Javalin create() {
+    return Javalin.create(cfg -> {
+      cfg.startup.showJavalinBanner = false;
+      // Without this the JVM lingers for seconds after stop().
+      cfg.startup.startupWatcherEnabled = false;
+      cfg.http.maxRequestSize = MAX_BODY_BYTES;
+      cfg.jsonMapper(new JavalinJackson(json, false));
+
+      cfg.routes.before("/api/v1/*", this::requireAdmin);
+      cfg.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+      cfg.routes.exception(RegistryException.class, (e, ctx) -> error(ctx, switch (e.kind()) {
+        case INVALID -> 400;
+        case NOT_FOUND -> 404;
+        case CONFLICT -> 409;
+      }, e.getMessage()));
+      cfg.routes.exception(Exception.class, (e, ctx) -> {
+        log.error("HTTP {} {} failed", ctx.method(), ctx.path(), e);
+        error(ctx, 500, "internal error: " + e.getClass().getSimpleName() + "; the server log has the details");
+      });
+      cfg.routes.error(404, ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().startsWith("{")) {
+          error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
+        }
+      });
+      cfg.routes.error(413, ctx -> error(ctx, 413, "request body is larger than " + MAX_BODY_BYTES + " bytes"));
+
+      cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
+      cfg.routes.get("/api/v1/version", ctx -> ctx.json(Map.of("version", TetherVersion.get())));
+
+      cfg.routes.get("/api/v1/projects", ctx -> ctx.json(store.projects().list().stream().map(this::projectView).toList()));
+      cfg.routes.post("/api/v1/projects", this::addProject);
+      cfg.routes.post("/api/v1/projects/<id>/hooks/push", this::pushWebhook);
+      cfg.routes.get("/api/v1/projects/<id>", ctx -> ctx.json(projectView(project(ctx.pathParam("id")))));
+
+      cfg.routes.get("/api/v1/agents", ctx -> ctx.json(store.agents().list().stream().map(this::agentView).toList()));
+      cfg.routes.post("/api/v1/agents", this::createAgent);
+      cfg.routes.get("/api/v1/agents/{name}", ctx -> ctx.json(agentView(agent(ctx.pathParam("name")))));
+      cfg.routes.get("/api/v1/agents/{name}/tokens", ctx -> {
+        agent(ctx.pathParam("name"));
+        ctx.json(store.tokens().list(Optional.of(ctx.pathParam("name"))).stream().map(HttpApi::tokenView).toList());
+      });
+      cfg.routes.post("/api/v1/agents/{name}/tokens", ctx -> {
+        TokenRequest request = body(ctx, TokenRequest.class, new TokenRequest(""));
+        Registry.IssuedToken issued = registry.createToken(ctx.pathParam("name"), request.description());
+        ctx.status(201).json(new ApiModels.CreatedToken(tokenView(issued.token()), issued.secret().reveal()));
+      });
+      cfg.routes.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
+      cfg.routes.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
+    });
+  }
+
+  private void requireAdmin(Context ctx) {
+    if (ctx.method() == HandlerType.POST && ctx.path().endsWith("/hooks/push")) {
+      return; // Git hosts sign webhooks with the project's secret instead.
+    }
+    String authorization = ctx.header("Authorization");
+    boolean ok = false;
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      try {
+        ok = adminToken.accepts(authorization.substring(7));
+      } catch (MalformedTokenException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      ctx.header("WWW-Authenticate", "Bearer realm=\"tether\"");
+      throw new ApiException(401, "admin token required: send the token from " + adminToken.file().getFileName()
+          + " in the server's data dir as 'Authorization: Bearer <token>'");
+    }
+  }
+
+  private void addProject(Context ctx) {
+    ProjectRequest request = body(ctx, ProjectRequest.class, null);
+    if (request.id() == null || request.url() == null) {
+      throw new ApiException(400, "'id' and 'url' are required");
+    }
+    Project project = registry.addProject(request.id(), request.url(), credentials(request.credentials()),
+        Optional.ofNullable(request.defaultBranch()), Optional.ofNullable(request.webhookSecret()));
+    ctx.status(201).json(new ApiModels.CreatedProject(projectView(project), project.webhookSecret()));
+  }
+
+  private static GitCredentials credentials(CredentialsRequest c) {
+    if (c == null) {
+      return new GitCredentials.None();
+    }
+    boolean password = c.password() != null;
+    boolean token = c.token() != null;
+    boolean ssh = c.sshPrivateKey() != null;
+    if ((password ? 1 : 0) + (token ? 1 : 0) + (ssh ? 1 : 0) > 1) {
+      throw new ApiException(400, "give one kind of credentials: password, token or ssh_private_key");
+    }
+    if (password) {
+      if (c.username() == null || c.username().isBlank()) {
+        throw new ApiException(400, "a password needs a username");
+      }
+      return new GitCredentials.Basic(c.username(), c.password());
+    }
+    if (token) {
+      return new GitCredentials.Token(c.username() == null || c.username().isBlank() ? "git" : c.username(), c.token());
+    }
+    if (ssh) {
+      if (c.sshKnownHosts() == null || c.sshKnownHosts().isBlank()) {
+        throw new ApiException(400, "an SSH key needs ssh_known_hosts: the host keys to trust (as in ~/.ssh/known_hosts; "
+            + "get them with ssh-keyscan and check them), so that a changed host is refused");
+      }
+      return new GitCredentials.SshKey(c.sshPrivateKey(), c.sshKnownHosts());
+    }
+    if (c.username() != null) {
+      throw new ApiException(400, "a username needs a password or a token");
+    }
+    return new GitCredentials.None();
+  }
+
+  private void pushWebhook(Context ctx) {
+    String id = ctx.pathParam("id");
+    Project project = store.projects().find(id).orElseThrow(() -> new ApiException(404, "project '" + id + "' does not exist"));
+    byte[] body = ctx.bodyAsBytes();
+    Optional<String> problem = WebhookSignatures.problem(ctx::header, body, project.webhookSecret());
+    if (problem.isPresent()) {
+      log.warn("Refused a push webhook for project '{}' from {}: {}", id, ctx.ip(), problem.get());
+      throw new ApiException(401, problem.get());
+    }
+    sync.fetchNow(id);
+    ctx.status(202).json(Map.of("project", id, "fetch", "started"));
+  }
+
+  private void createAgent(Context ctx) {
+    AgentRequest request = body(ctx, AgentRequest.class, null);
+    if (request.name() == null || request.configProject() == null) {
+      throw new ApiException(400, "'name' and 'config_project' are required");
+    }
+    Registry.IssuedToken issued = registry.createAgent(request.name(), request.configProject());
+    ctx.status(201).json(new ApiModels.CreatedAgent(agentView(agent(request.name())), tokenView(issued.token()), issued.secret().reveal()));
+  }
+
+  private <T> T body(Context ctx, Class<T> type, T whenEmpty) {
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length == 0) {
+      if (whenEmpty != null) {
+        return whenEmpty;
+      }
+      throw new ApiException(400, "a JSON body is required");
+    }
+    try {
+      return json.readValue(bytes, type);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ApiException(400, "unknown field '" + e.getPropertyName() + "'; known fields: " + e.getKnownPropertyIds());
+    } catch (JsonProcessingException e) {
+      throw new ApiException(400, "the body is not valid JSON for this request: " + e.getOriginalMessage()
+          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""));
+    } catch (java.io.IOException e) {
+      throw new ApiException(400, "cannot read the body: " + e.getMessage());
+    }
+  }
+
+  private Project project(String id) {
+    return store.projects().find(id).orElseThrow(() -> new ApiException(404, "project '" + id + "' does not exist"));
+  }
+
+  private Agent agent(String name) {
+    return store.agents().find(name).orElseThrow(() -> new ApiException(404, "agent '" + name + "' does not exist"));
+  }
+
+  private ProjectView projectView(Project p) {
+    Optional<ProjectFetch> fetch = store.projects().lastFetch(p.id());
+    return new ProjectView(p.id(), GitUrls.redact(p.url()), p.credentials().describe(), p.defaultBranch().orElse(null),
+        p.createdAt(), "/api/v1/projects/" + p.id() + "/hooks/push", fetch.map(HttpApi::fetchView).orElse(null));
+  }
+
+  private static FetchView fetchView(ProjectFetch f) {
+    return new FetchView(f.attemptedAt(), f.succeededAt().orElse(null), f.error().orElse(null),
+        f.defaultBranch().orElse(null), f.headCommit().orElse(null));
+  }
+
+  private AgentView agentView(Agent a) {
+    List<ConnectionView> live = connections.of(a.name()).stream().map(c -> new ConnectionView(c.id(), c.since(), c.version(),
+        c.podName(), c.podNamespace(), c.clusterVersion(), c.remoteAddress(), c.lastHeartbeat())).toList();
+    Optional<ConfigState> state = store.configStates().find(a.name());
+    String fetchError = store.projects().lastFetch(a.configProjectId()).flatMap(ProjectFetch::error).orElse(null);
+    ConfigView config = new ConfigView(a.configProjectId(), AgentConfigFiles.path(a.name()),
+        state.map(s -> s.valid() ? "valid" : "invalid").orElse("pending"),
+        state.flatMap(ConfigState::observedCommit).orElse(null),
+        state.map(ConfigState::observedAt).orElse(null),
+        state.map(ConfigState::errors).orElse(List.of()),
+        state.flatMap(ConfigState::lastValid).map(ConfigState.ValidConfig::commit).orElse(null),
+        state.flatMap(ConfigState::lastValid).map(ConfigState.ValidConfig::at).orElse(null),
+        fetchError);
+    return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live, config);
+  }
+
+  private static TokenView tokenView(AgentToken t) {
+    return new TokenView(t.id(), t.agentName(), t.description(), t.active() ? "active" : "revoked", t.createdAt(),
+        t.lastUsedAt().orElse(null), t.revokedAt().orElse(null));
+  }
+
+  private static void error(Context ctx, int status, String message) {
+    ctx.status(status).json(new ApiModels.ErrorBody(message));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.tether.server.registry;
+
+import dev.tether.common.config.ConfigParser;
+import dev.tether.common.token.SecretToken;
+import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.git.GitCredentials;
+import dev.tether.server.git.GitUrls;
+import dev.tether.server.git.ProjectSync;
+import dev.tether.server.store.Agent;
+import dev.tether.server.store.AgentToken;
+import dev.tether.server.store.AlreadyExistsException;
+import dev.tether.server.store.Project;
+import dev.tether.server.store.Store;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Projects, agents and agent tokens: what an administrator creates, checked before it is stored. */
+public final class Registry {
+  private static final Logger log = LoggerFactory.getLogger(Registry.class);
+  /** The GitLab agent's rule for agent names; they are also path segments in config projects. */
+  public static final Pattern AGENT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+  private final Store store;
+  private final AgentCalls calls;
+  private final ProjectSync sync;
+  private final Clock clock;
+
+  public Registry(Store store, AgentCalls calls, ProjectSync sync, Clock clock) {
+    this.store = store;
+    this.calls = calls;
+    this.sync = sync;
+    this.clock = clock;
+  }
+
+  /** A token and the secret to show its owner, once. */
+  public record IssuedToken(AgentToken token, SecretToken secret) {}
+
+  public Project addProject(String id, String url, GitCredentials credentials, Optional<String> defaultBranch,
+      Optional<String> webhookSecret) {
+    if (id == null || !ConfigParser.PROJECT_ID.matcher(id).matches()) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + id + "' is not valid: use path segments of "
+          + "letters, digits, '.', '_' and '-', separated by '/', like group/app");
+    }
+    GitUrls.problem(url).ifPresent(problem -> {
+      throw new RegistryException(RegistryException.Kind.INVALID, "project '" + id + "': " + problem);
+    });
+    if (webhookSecret.isPresent() && webhookSecret.get().length() < 16) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "the webhook secret must have at least 16 characters");
+    }
+    Project project = new Project(id, url, credentials, webhookSecret.orElseGet(() -> hex(32)),
+        defaultBranch.filter(b -> !b.isBlank()), clock.instant());
+    try {
+      store.projects().add(project);
+    } catch (AlreadyExistsException e) {
+      throw new RegistryException(RegistryException.Kind.CONFLICT, e.getMessage());
+    }
+    log.info("Project '{}' added ({}, credentials: {})", id, GitUrls.redact(url), credentials.describe());
+    return project;
+  }
+
+  public IssuedToken createAgent(String name, String configProjectId) {
+    if (name == null || !AGENT_NAME.matcher(name).matches()) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "agent name '" + name + "' is not valid: use at most 63 "
+          + "lower-case letters, digits and '-', starting and ending with a letter or digit");
+    }
+    if (store.projects().find(configProjectId).isEmpty()) {
+      throw new RegistryException(RegistryException.Kind.NOT_FOUND, "config project '" + configProjectId
+          + "' does not exist; add it first with `tether admin project add " + configProjectId + " --url <git-url>`");
+    }
+    try {
+      store.agents().create(new Agent(name, configProjectId, clock.instant(), Optional.empty()));
+    } catch (AlreadyExistsException e) {
+      throw new RegistryException(RegistryException.Kind.CONFLICT, e.getMessage());
+    }
+    log.info("Agent '{}' created; its configuration is read from project '{}'", name, configProjectId);
+    IssuedToken token = createToken(name, "created with the agent");
+    sync.fetchNow(configProjectId);
+    return token;
+  }
+
+  public IssuedToken createToken(String agentName, String description) {
+    if (store.agents().find(agentName).isEmpty()) {
+      throw new RegistryException(RegistryException.Kind.NOT_FOUND, "agent '" + agentName + "' does not exist");
+    }
+    SecretToken secret = SecretToken.generate(SecretToken.Kind.AGENT);
+    AgentToken token = new AgentToken("t-" + randomId(10), agentName, description == null ? "" : description,
+        clock.instant(), Optional.empty(), Optional.empty());
+    store.tokens().add(token, secret.digest());
+    log.info("Token {} created for agent '{}'", token.id(), agentName);
+    return new IssuedToken(token, secret);
+  }
+
+  /** Revokes a token and ends every connection that uses it. */
+  public AgentToken revokeToken(String tokenId) {
+    AgentToken token = store.tokens().find(tokenId).orElseThrow(() ->
+        new RegistryException(RegistryException.Kind.NOT_FOUND, "token '" + tokenId + "' does not exist"));
+    if (!store.tokens().revoke(tokenId, clock.instant())) {
+      throw new RegistryException(RegistryException.Kind.CONFLICT, "token '" + tokenId + "' was already revoked");
+    }
+    calls.closeAll(tokenId, "agent token " + tokenId + " was revoked");
+    log.info("Token {} of agent '{}' revoked", tokenId, token.agentName());
+    return store.tokens().find(tokenId).orElseThrow();
+  }
+
+  private static String randomId(int length) {
+    StringBuilder id = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      id.append(ID_ALPHABET.charAt(RANDOM.nextInt(ID_ALPHABET.length())));
+    }
+    return id.toString();
+  }
+
+  private static String hex(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

@@ -1,0 +1,19 @@
+package dev.tether.server.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+public interface AgentStore {
+  /** @throws AlreadyExistsException if an agent with this name exists */
+  void create(Agent agent);
+
+  Optional<Agent> find(String name);
+
+  List<Agent> list();
+
+  /** The agents whose configuration comes from {@code projectId}. */
+  List<Agent> usingConfigProject(String projectId);
+
+  void markSeen(String name, Instant at);
+}

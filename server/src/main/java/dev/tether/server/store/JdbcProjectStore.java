@@ -1,0 +1,94 @@
+package dev.tether.server.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.server.git.GitCredentials;
+import dev.tether.server.secrets.SecretBox;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+final class JdbcProjectStore implements ProjectStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Jdbc jdbc;
+  private final SecretBox secrets;
+
+  JdbcProjectStore(Jdbc jdbc, SecretBox secrets) {
+    this.jdbc = jdbc;
+    this.secrets = secrets;
+  }
+
+  @Override
+  public void add(Project p) {
+    String credentials = p.credentials() instanceof GitCredentials.None ? null : secrets.seal(toJson(p.credentials().toMap()));
+    try {
+      jdbc.update("insert into projects (id, url, credentials, webhook_secret, default_branch, created_at) values (?, ?, ?, ?, ?, ?)",
+          p.id(), p.url(), credentials, secrets.seal(p.webhookSecret()), p.defaultBranch().orElse(null), p.createdAt());
+    } catch (Jdbc.DuplicateKeyException e) {
+      throw new AlreadyExistsException("project '" + p.id() + "' exists already");
+    }
+  }
+
+  @Override
+  public Optional<Project> find(String id) {
+    return jdbc.queryOne("select * from projects where id = ?", this::project, id);
+  }
+
+  @Override
+  public List<Project> list() {
+    return jdbc.query("select * from projects order by id", this::project);
+  }
+
+  @Override
+  public void recordFetch(ProjectFetch f) {
+    Object[] values = {f.attemptedAt(), f.succeededAt().orElse(null), f.error().orElse(null),
+        f.defaultBranch().orElse(null), f.headCommit().orElse(null), f.projectId()};
+    int updated = f.error().isPresent()
+        // A failed fetch keeps what the last good one saw.
+        ? jdbc.update("update project_fetches set attempted_at = ?, error = ? where project_id = ?",
+            f.attemptedAt(), f.error().get(), f.projectId())
+        : jdbc.update("update project_fetches set attempted_at = ?, succeeded_at = ?, error = ?, default_branch = ?, head_commit = ? where project_id = ?", values);
+    if (updated == 0) {
+      try {
+        jdbc.update("insert into project_fetches (attempted_at, succeeded_at, error, default_branch, head_commit, project_id) values (?, ?, ?, ?, ?, ?)", values);
+      } catch (Jdbc.DuplicateKeyException raced) {
+        recordFetch(f);
+      }
+    }
+  }
+
+  @Override
+  public Optional<ProjectFetch> lastFetch(String projectId) {
+    return jdbc.queryOne("select * from project_fetches where project_id = ?", row -> new ProjectFetch(
+        row.getString("project_id"), Jdbc.instant(row, "attempted_at"),
+        Optional.ofNullable(Jdbc.instant(row, "succeeded_at")), Optional.ofNullable(row.getString("error")),
+        Optional.ofNullable(row.getString("default_branch")), Optional.ofNullable(row.getString("head_commit"))), projectId);
+  }
+
+  private Project project(ResultSet row) throws SQLException {
+    String sealed = row.getString("credentials");
+    GitCredentials credentials = sealed == null ? new GitCredentials.None() : GitCredentials.fromMap(fromJson(secrets.open(sealed)));
+    return new Project(row.getString("id"), row.getString("url"), credentials, secrets.open(row.getString("webhook_secret")),
+        Optional.ofNullable(row.getString("default_branch")), Jdbc.instant(row, "created_at"));
+  }
+
+  private static String toJson(Map<String, String> map) {
+    try {
+      return JSON.writeValueAsString(map);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, String> fromJson(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<>() {});
+    } catch (JsonProcessingException e) {
+      throw new StoreException("stored project credentials are unreadable", e);
+    }
+  }
+}
