@@ -21,8 +21,9 @@ trap summary EXIT
 
 # --- 1. Debian packages: install only what is missing; refresh the index only then.
 begin "packages"
-# git (with git daemon) for Git fixtures; a JDK 17+ and Maven for the build.
-packages=(git maven openjdk-17-jdk-headless ca-certificates procps)
+# git (with git daemon) and openssh-server (sshd, never started as a service) for Git fixtures;
+# a JDK 17+ and Maven for the build.
+packages=(git openssh-server maven openjdk-17-jdk-headless ca-certificates procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,6 +39,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "all present: ${packages[*]}"
+fi
+# sshd run as root wants its privilege separation folder, which only the service would create.
+if [[ $(id -u) -eq 0 && ! -d /run/sshd ]]; then
+  mkdir -p /run/sshd && chmod 0755 /run/sshd
 fi
 end
 
@@ -56,7 +61,8 @@ end
 # --- 4. Nothing the tests started may outlive them.
 begin "leftover check"
 leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager' || true
-  pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true) | grep -v pgrep || true)
+  pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true
+  pgrep -af 'sshd -D -e -f .*/sshd_config' || true) | grep -v pgrep || true)
 if [[ -n "$leftovers" ]]; then
   echo "test: processes started by the tests are still running:" >&2
   echo "$leftovers" >&2

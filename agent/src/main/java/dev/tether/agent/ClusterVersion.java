@@ -28,14 +28,24 @@ final class ClusterVersion implements AutoCloseable {
       try {
         known = client.getKubernetesVersion().getGitVersion();
       } catch (RuntimeException e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-          root = root.getCause();
-        }
-        log.warn("Cannot learn the cluster's version from {}: {}", client.getMasterUrl(), root == e ? e.getMessage() : root.toString());
+        log.warn("Cannot learn the cluster's version from {}: {}", client.getMasterUrl(), explain(e));
       }
     }
     return known;
+  }
+
+  private static String explain(RuntimeException e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    if (root instanceof java.nio.channels.UnresolvedAddressException || root instanceof java.net.UnknownHostException) {
+      return "its host name does not resolve. Outside a cluster, give the agent --kubeconfig";
+    }
+    if (root instanceof java.net.ConnectException) {
+      return "connection refused. Is the API server running, and is the kubeconfig's server address right?";
+    }
+    return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
   }
 
   @Override

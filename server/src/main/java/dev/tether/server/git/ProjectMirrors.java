@@ -168,6 +168,10 @@ public final class ProjectMirrors implements AutoCloseable {
         message = t.getMessage();
       }
     }
+    if (message != null && message.contains("Server key did not validate")) {
+      message += " (the SSH host key is not in the project's known hosts, or it changed: check the host's key and "
+          + "update the project's known_hosts)";
+    }
     return GitUrls.redact(message == null ? e.getClass().getSimpleName() : message);
   }
 

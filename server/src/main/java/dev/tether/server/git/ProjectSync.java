@@ -43,6 +43,9 @@ public final class ProjectSync implements AutoCloseable {
   private final List<Supplier<Set<String>>> interests = new CopyOnWriteArrayList<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
+  // The last failure logged per project: a project that stays broken is logged once, not every poll.
+  private final Map<String, String> failing = new ConcurrentHashMap<>();
+  private volatile boolean closed;
   // A project in here is being fetched; TRUE means another fetch was asked for meanwhile.
   private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "git-poll"));
@@ -125,6 +128,9 @@ public final class ProjectSync implements AutoCloseable {
     Instant started = clock.instant();
     try {
       FetchOutcome outcome = mirrors.fetch(project.get());
+      if (failing.remove(projectId) != null) {
+        log.info("Project '{}' can be fetched again", projectId);
+      }
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.of(clock.instant()), Optional.empty(),
           Optional.of(outcome.defaultBranch()), Optional.of(outcome.headCommit())));
       for (Listener listener : listeners) {
@@ -135,7 +141,12 @@ public final class ProjectSync implements AutoCloseable {
         }
       }
     } catch (GitFetchException e) {
-      log.warn("{}", e.getMessage());
+      if (closed) {
+        return; // cut short by shutdown, not a problem of the project
+      }
+      if (!e.getMessage().equals(failing.put(projectId, e.getMessage()))) {
+        log.warn("{} (retrying every {}; logged again only if the error changes)", e.getMessage(), pollInterval);
+      }
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(), Optional.of(e.getMessage()),
           Optional.empty(), Optional.empty()));
     } catch (RuntimeException e) {
@@ -153,6 +164,7 @@ public final class ProjectSync implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     ticker.shutdownNow();
     fetchers.shutdownNow();
     try {
