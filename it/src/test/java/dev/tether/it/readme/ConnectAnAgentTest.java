@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class ConnectAnAgentTest {
 
     try (GitHttpServer git = GitHttpServer.serve(dir.resolve("repos"), "reader", gitPassword)) {
       // 1. tether server --dev-tls
-      processes.add(start(dir, logs, "server", "server", "--dev-tls", "--data-dir", data.toString(),
+      processes.add(start(dir, logs, Map.of(), "server", "server", "--dev-tls", "--data-dir", data.toString(),
           "--http-address", "127.0.0.1:" + httpPort, "--agent-address", "127.0.0.1:" + agentPort, "--poll-interval", "1s"));
       await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(data.resolve("admin-token")) && logContains(logs.get(0), "ready"));
       String server = "http://127.0.0.1:" + httpPort;
@@ -62,7 +63,8 @@ class ConnectAnAgentTest {
       assertThat(agentToken).startsWith("tether-agent-");
 
       // 4. tether agent --server … --token-file … --ca-file …
-      processes.add(start(dir, logs, "agent", "agent", "--server", "127.0.0.1:" + agentPort,
+      processes.add(start(dir, logs, Map.of("POD_NAME", "tether-agent-7d9f", "POD_NAMESPACE", "gitops"), "agent", "agent",
+          "--server", "127.0.0.1:" + agentPort,
           "--token-file", dir.resolve("prod.token").toString(), "--ca-file", data.resolve("tls/ca.crt").toString(),
           "--kubeconfig", cluster.kubeconfig().toString()));
       await().atMost(Duration.ofSeconds(60)).until(() -> logContains(logs.get(1), "Configuration .gitlab/agents/prod/config.yaml"));
@@ -70,6 +72,9 @@ class ConnectAnAgentTest {
       // 5. tether admin agent list
       ProcessResult listed = admin(dir, server, tokenFile, "agent", "list");
       assertThat(listed.stdout()).containsPattern("prod\\s+yes\\s+\\S+\\s+" + cluster.binaries().kubernetesVersion() + "\\s+valid\\s+[0-9a-f]{12}\\s+now");
+      ProcessResult shown = admin(dir, server, tokenFile, "agent", "show", "prod");
+      assertThat(shown.stdout()).contains("Config state:   valid", "pod gitops/tether-agent-7d9f",
+          "cluster " + cluster.binaries().kubernetesVersion());
       ProcessResult json = admin(dir, server, tokenFile, "agent", "list", "-o", "json");
       assertThat(json.stdout()).contains("\"connected\" : true");
 
@@ -84,11 +89,13 @@ class ConnectAnAgentTest {
     }
   }
 
-  private static Process start(Path dir, List<Path> logs, String name, String... args) throws IOException {
+  private static Process start(Path dir, List<Path> logs, Map<String, String> env, String name, String... args) throws IOException {
     Path log = dir.resolve(name + ".log");
     logs.add(log);
-    return new ProcessBuilder(TetherJar.command(args)).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    ProcessBuilder process = new ProcessBuilder(TetherJar.command(args)).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    process.environment().putAll(env);
+    return process.start();
   }
 
   private static ProcessResult admin(Path dir, String server, String tokenFile, String... args) {

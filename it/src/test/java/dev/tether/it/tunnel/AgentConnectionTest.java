@@ -120,6 +120,18 @@ class AgentConnectionTest {
   }
 
   @Test
+  @DisplayName("HTTP token credentials (GitLab, GitHub, Gitea style: the token as the password) fetch a private project")
+  void tokenCredentials() {
+    viaHttp.push("tokened", "observability: { logging: { level: error } }\n");
+    tether.addProject("platform/token-config", gitHttp.url(viaHttp.repo()), Map.of("username", GIT_USER, "token", GIT_PASSWORD));
+
+    TetherAgent agent = tether.startAgent(tether.createAgent("tokened", "platform/token-config"), Optional.empty());
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> agent.configuration().isPresent());
+    assertThat(tether.api().get("/api/v1/projects/platform/token-config").get("credentials").asText()).isEqualTo("token as " + GIT_USER);
+  }
+
+  @Test
   @DisplayName("no config file yet means the default configuration, as for the GitLab agent")
   void missingConfigFileMeansDefaults() {
     TetherAgent agent = tether.startAgent(tether.createAgent("bare", "platform/config"), Optional.empty());
