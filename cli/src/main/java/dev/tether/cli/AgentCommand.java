@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,14 +50,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CountDownLatch stopped = new CountDownLatch(1);
-    TetherAgent agent = new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
-        Optional.ofNullable(kubeconfig), heartbeatInterval, true)).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
-      stopped.countDown();
-    }, "tether-agent-shutdown"));
-    stopped.await();
-    return 0;
+    return UntilStopped.run(new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
+        Optional.ofNullable(kubeconfig), heartbeatInterval, true)).start(), "tether-agent");
   }
 }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,13 +100,6 @@ final class ServerCommand implements Callable<Integer> {
     });
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout);
-    CountDownLatch stopped = new CountDownLatch(1);
-    TetherServer server = new TetherServer(settings).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "tether-server-shutdown"));
-    stopped.await();
-    return 0;
+    return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

@@ -1,11 +1,9 @@
 package dev.tether.testkit.git;
 
 import dev.tether.testkit.process.FreePort;
+import dev.tether.testkit.process.Listening;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +28,7 @@ public final class GitDaemon implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
-        if (awaitListening(process, port)) {
+        if (Listening.await(process, port, java.time.Duration.ofSeconds(10))) {
           return new GitDaemon(process, port);
         }
         process.destroyForcibly();
@@ -62,23 +60,5 @@ public final class GitDaemon implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static boolean awaitListening(Process process, int port) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-        return true;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-    }
-    return false;
   }
 }

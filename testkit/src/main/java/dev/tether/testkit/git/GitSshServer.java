@@ -2,11 +2,9 @@ package dev.tether.testkit.git;
 
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.FreePort;
+import dev.tether.testkit.process.Listening;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,7 +60,7 @@ public final class GitSshServer implements AutoCloseable {
             ""));
         Process process = new ProcessBuilder(List.of(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString()))
             .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-        if (awaitListening(process, port)) {
+        if (Listening.await(process, port, java.time.Duration.ofSeconds(10))) {
           return new GitSshServer(process, port, dir);
         }
         process.destroyForcibly();
@@ -117,23 +115,5 @@ public final class GitSshServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static boolean awaitListening(Process process, int port) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-        return true;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-    }
-    return false;
   }
 }
