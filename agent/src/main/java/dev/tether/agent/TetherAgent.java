@@ -10,7 +10,11 @@ import dev.tether.common.TetherVersion;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
 import dev.tether.proto.v1.AgentInfo;
+import dev.tether.agent.gitops.GitopsModule;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
@@ -18,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -31,6 +36,8 @@ public final class TetherAgent implements AutoCloseable {
   private ConfigurationReceiver configuration;
   private ServerConnection connection;
   private ClusterVersion clusterVersion;
+  private KubernetesClient kube;
+  private GitopsModule gitops;
 
   public TetherAgent(AgentSettings settings) {
     this.settings = settings;
@@ -40,12 +47,21 @@ public final class TetherAgent implements AutoCloseable {
   public TetherAgent start() {
     String token = readToken(settings.tokenFile());
     ChannelCredentials tls = tlsCredentials(settings.caFile());
-    clusterVersion = new ClusterVersion(kubeConfig(settings.kubeconfig()));
-    List<AgentModule> modules = settings.ownsLogging() ? List.of(new LoggingModule()) : List.of();
+    Config cluster = kubeConfig(settings.kubeconfig());
+    clusterVersion = new ClusterVersion(cluster);
+    // Its own user agent, so the API server's audit log tells the agent's requests apart.
+    kube = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
+        .withUserAgent("tether-agent/" + TetherVersion.get()).withRequestTimeout(60_000).build()).build();
+    gitops = new GitopsModule(kube, Clock.systemUTC());
+    List<AgentModule> modules = new ArrayList<>();
+    if (settings.ownsLogging()) {
+      modules.add(new LoggingModule());
+    }
+    modules.add(gitops);
     configuration = new ConfigurationReceiver(modules, Clock.systemUTC());
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
     connection = new ServerConnection(settings.server(), tls, trust, token, this::agentInfo, settings.heartbeatInterval(),
-        List.of(configuration), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
+        List.of(gitops, configuration), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
         new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
     log.info("Tether agent {} dialing {} (trusting {})", TetherVersion.get(), settings.server(), trust);
     return this;
@@ -59,6 +75,11 @@ public final class TetherAgent implements AutoCloseable {
   /** Why the last connection attempt failed or the last session ended, if one did. */
   public Optional<String> lastConnectionProblem() {
     return Optional.ofNullable(connection.lastProblem());
+  }
+
+  /** The GitOps half of the agent: its last syncs, for tests and status. */
+  public GitopsModule gitops() {
+    return gitops;
   }
 
   /** The current session with the server, if connected. */
@@ -118,8 +139,14 @@ public final class TetherAgent implements AutoCloseable {
     if (connection != null) {
       connection.close();
     }
+    if (gitops != null) {
+      gitops.close();
+    }
     if (clusterVersion != null) {
       clusterVersion.close();
+    }
+    if (kube != null) {
+      kube.close();
     }
   }
 }

@@ -10,6 +10,9 @@ import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.ConnectionService;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.git.ProjectSync;
+import dev.tether.server.gitops.GitopsService;
+import dev.tether.server.gitops.ManifestDistribution;
+import dev.tether.server.gitops.ManifestSelector;
 import dev.tether.server.http.AdminToken;
 import dev.tether.server.http.HttpApi;
 import dev.tether.server.registry.Registry;
@@ -91,6 +94,11 @@ public final class TetherServer implements AutoCloseable {
     sync.keepFetched(configReader::configProjects);
     sync.addListener(configReader);
 
+    ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
+        hub, store.projects());
+    sync.keepFetched(manifests::manifestProjects);
+    sync.addListener(manifests);
+
     connections = new AgentConnections();
     AgentCalls calls = new AgentCalls();
     AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock);
@@ -98,7 +106,8 @@ public final class TetherServer implements AutoCloseable {
 
     agentListener = startAgentListener(auth,
         new ConnectionService(connections, calls, store.agents(), clock),
-        new ConfigurationService(hub, calls));
+        new ConfigurationService(hub, calls),
+        new GitopsService(manifests, hub, store.gitops(), calls, clock));
     http = new HttpApi(store, registry, connections, sync, adminToken).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());

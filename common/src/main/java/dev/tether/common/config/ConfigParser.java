@@ -29,6 +29,12 @@ public final class ConfigParser {
       + "separated by '/', like group/app";
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final String NAMESPACE_RULE = "a Kubernetes namespace name: lower-case letters, digits and '-', at most 63";
+  /** Kubernetes label values: inventory ids are stored as one. */
+  private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  private static final String LABEL_VALUE_RULE = "a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', "
+      + "starting and ending with a letter or digit";
+  private static final Pattern FIELD_MANAGER = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.:/]{0,127}");
+  private static final String FIELD_MANAGER_RULE = "a field manager name: at most 128 letters, digits and -_.:/";
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
   private static final Pattern REF_NAME = Pattern.compile("(?!-)(?!.*\\.\\.)(?!.*//)(?!.*@\\{)(?!/)(?!.*/$)(?!.*\\.lock$)[^\\x00-\\x20~^:?*\\[\\\\\\x7f]+");
 
@@ -71,7 +77,8 @@ public final class ConfigParser {
   private static Optional<ManifestProject> manifestProject(ConfigNodeReader r, Node node, String path) {
     Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths",
         "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy",
-        "inventory_policy"));
+        "inventory_policy", "inventory_id", "drift", "resync_interval", "field_manager", "force_conflicts",
+        "prune_when_empty"));
     if (!m.containsKey("id")) {
       r.error(node, path, "'id' is required: the project to take manifests from");
     }
@@ -89,8 +96,18 @@ public final class ConfigParser {
         n -> r.oneOf(n, path + ".prune_propagation_policy", PropagationPolicy.class), PropagationPolicy.FOREGROUND);
     InventoryPolicy inventory = optional(m, "inventory_policy",
         n -> r.oneOf(n, path + ".inventory_policy", InventoryPolicy.class), InventoryPolicy.MUST_MATCH);
+    String inventoryId = optional(m, "inventory_id",
+        n -> r.matching(n, path + ".inventory_id", LABEL_VALUE, LABEL_VALUE_RULE), "");
+    ManifestProject.Drift drift = optional(m, "drift", n -> r.oneOf(n, path + ".drift", ManifestProject.Drift.class),
+        ManifestProject.Drift.CORRECT);
+    Duration resync = optional(m, "resync_interval", n -> r.duration(n, path + ".resync_interval"),
+        ManifestProject.DEFAULT_RESYNC_INTERVAL);
+    String fieldManager = optional(m, "field_manager",
+        n -> r.matching(n, path + ".field_manager", FIELD_MANAGER, FIELD_MANAGER_RULE), ManifestProject.DEFAULT_FIELD_MANAGER);
+    boolean force = optional(m, "force_conflicts", n -> r.bool(n, path + ".force_conflicts"), true);
+    boolean pruneWhenEmpty = optional(m, "prune_when_empty", n -> r.bool(n, path + ".prune_when_empty"), false);
     return id.map(value -> new ManifestProject(value, ref, namespace, globs, reconcileTimeout, dryRun, prune,
-        pruneTimeout, propagation, inventory));
+        pruneTimeout, propagation, inventory, inventoryId, drift, resync, fieldManager, force, pruneWhenEmpty));
   }
 
   private static GitRef ref(ConfigNodeReader r, Node node, String path) {

@@ -34,7 +34,7 @@ public final class SafeYaml {
 
   private SafeYaml() {}
 
-  /** Every document in {@code bytes}; empty documents are skipped. */
+  /** Every document in {@code bytes}, in order; an empty document is a null entry, so indices match the file. */
   public static List<Node> readAll(byte[] bytes, YamlLimits limits) throws YamlProblem {
     if (bytes.length > limits.maxBytes()) {
       throw new YamlProblem("file is " + humanBytes(bytes.length) + "; the limit is " + humanBytes(limits.maxBytes()), 0, 0);
@@ -53,6 +53,8 @@ public final class SafeYaml {
         if (node != null && !isNull(node)) {
           checkExpansion(node, limits.maxNodes());
           documents.add(node);
+        } else {
+          documents.add(null);
         }
       }
     } catch (MarkedYamlEngineException e) {
@@ -65,7 +67,7 @@ public final class SafeYaml {
 
   /** The single document of {@code bytes}, or empty when the file holds none. */
   public static Optional<Node> readOne(byte[] bytes, YamlLimits limits) throws YamlProblem {
-    List<Node> documents = readAll(bytes, limits);
+    List<Node> documents = readAll(bytes, limits).stream().filter(java.util.Objects::nonNull).toList();
     if (documents.size() > 1) {
       int line = documents.get(1).getStartMark().map(m -> m.getLine() + 1).orElse(0);
       throw new YamlProblem("expected one YAML document, found " + documents.size(), line, 1);

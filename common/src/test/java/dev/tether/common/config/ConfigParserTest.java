@@ -90,6 +90,36 @@ class ConfigParserTest {
     assertThat(project.prune()).isTrue();
     assertThat(project.prunePropagationPolicy()).isEqualTo(PropagationPolicy.FOREGROUND);
     assertThat(project.inventoryPolicy()).isEqualTo(InventoryPolicy.MUST_MATCH);
+    assertThat(project.inventoryId()).isEmpty();
+    assertThat(project.drift()).isEqualTo(ManifestProject.Drift.CORRECT);
+    assertThat(project.resyncInterval()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(project.fieldManager()).isEqualTo("tether");
+    assertThat(project.forceConflicts()).isTrue();
+    assertThat(project.pruneWhenEmpty()).isFalse();
+  }
+
+  @Test
+  void readsTethersOwnGitopsKeys() throws Exception {
+    ManifestProject project = parse("""
+        gitops:
+          manifest_projects:
+            - id: app
+              inventory_id: 42-1234
+              drift: report
+              resync_interval: 5m
+              field_manager: platform-team
+              force_conflicts: false
+              prune_when_empty: true
+        """).gitops().manifestProjects().get(0);
+
+    assertThat(project.inventoryId()).isEqualTo("42-1234");
+    assertThat(project.drift()).isEqualTo(ManifestProject.Drift.REPORT);
+    assertThat(project.resyncInterval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(project.fieldManager()).isEqualTo("platform-team");
+    assertThat(project.forceConflicts()).isFalse();
+    assertThat(project.pruneWhenEmpty()).isTrue();
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: app, inventory_id: 'not valid!' } ] }")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("label value"));
   }
 
   @Test

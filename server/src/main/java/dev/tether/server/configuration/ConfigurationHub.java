@@ -19,6 +19,11 @@ public final class ConfigurationHub {
     return Optional.ofNullable(current.get(agentName));
   }
 
+  /** The current configuration of every agent that has one. */
+  public java.util.Collection<ConfigurationUpdate> all() {
+    return java.util.List.copyOf(current.values());
+  }
+
   /** Makes {@code update} the agent's configuration; subscribers get it unless nothing changed. */
   public void publish(ConfigurationUpdate update) {
     // Delivery happens under the agent's lock so that a subscriber never sees an older update after a newer one.

@@ -1,5 +1,6 @@
 package dev.tether.server.configuration;
 
+import dev.tether.common.config.AgentConfig;
 import dev.tether.common.config.ConfigError;
 import dev.tether.common.config.ConfigParser;
 import dev.tether.common.config.InvalidConfigException;
@@ -47,9 +48,18 @@ public final class ConfigurationReader implements ProjectSync.Listener {
   /** Publishes the last valid configurations the store remembers, so agents get them before the first fetch. */
   public void restore() {
     for (Agent agent : store.agents().list()) {
-      store.configStates().find(agent.name()).flatMap(ConfigState::lastValid).ifPresent(valid -> hub.publish(
-          new ConfigurationUpdate(agent.name(), valid.commit(), agent.configProjectId(),
-              AgentConfigFiles.path(agent.name()), valid.content())));
+      Optional<ConfigState.ValidConfig> valid = store.configStates().find(agent.name()).flatMap(ConfigState::lastValid);
+      if (valid.isEmpty()) {
+        continue;
+      }
+      String file = AgentConfigFiles.path(agent.name());
+      try {
+        hub.publish(new ConfigurationUpdate(agent.name(), valid.get().commit(), agent.configProjectId(), file,
+            valid.get().content(), ConfigParser.parse(file, valid.get().content())));
+      } catch (InvalidConfigException e) {
+        log.warn("Agent '{}': the stored configuration at {} is not valid for this version; waiting for the next fetch:\n{}",
+            agent.name(), shortCommit(valid.get().commit()), e.getMessage());
+      }
     }
   }
 
@@ -74,14 +84,15 @@ public final class ConfigurationReader implements ProjectSync.Listener {
       invalid(agent, commit, List.of(new ConfigError(file, 0, 0, "", e.getMessage())));
       return;
     }
+    AgentConfig config;
     try {
-      ConfigParser.parse(file, content);
+      config = ConfigParser.parse(file, content);
     } catch (InvalidConfigException e) {
       invalid(agent, commit, e.errors());
       return;
     }
     store.configStates().recordValid(agent.name(), commit, content, clock.instant());
-    hub.publish(new ConfigurationUpdate(agent.name(), commit, project.id(), file, content));
+    hub.publish(new ConfigurationUpdate(agent.name(), commit, project.id(), file, content, config));
     log.info("Agent '{}': configuration {} at {} of project '{}' is valid", agent.name(), file, shortCommit(commit), project.id());
   }
 

@@ -1,9 +1,11 @@
 package dev.tether.server.configuration;
 
+import dev.tether.common.config.AgentConfig;
 import java.util.Arrays;
 
-/** A valid configuration file of an agent, as read from its config project at a commit. */
-public record ConfigurationUpdate(String agentName, String commit, String projectId, String file, byte[] content) {
+/** A valid configuration file of an agent, as read from its config project at a commit, and what it says. */
+public record ConfigurationUpdate(String agentName, String commit, String projectId, String file, byte[] content,
+    AgentConfig config) {
 
   boolean sameAs(ConfigurationUpdate other) {
     return other != null && commit.equals(other.commit) && Arrays.equals(content, other.content)

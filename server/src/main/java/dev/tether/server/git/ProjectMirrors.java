@@ -125,6 +125,103 @@ public final class ProjectMirrors implements AutoCloseable {
     }
   }
 
+  /**
+   * The commit a ref names in the mirror: a branch's tip, a tag (peeled), a commit that must be in
+   * the mirror, or the tip of the branch the last fetch found to be the default.
+   */
+  public String resolve(String projectId, dev.tether.common.config.GitRef ref) throws RepositoryFileException {
+    Repository repo = repository(projectId);
+    try {
+      ObjectId id = switch (ref.kind()) {
+        case DEFAULT_BRANCH -> {
+          Ref head = repo.exactRef(Constants.HEAD);
+          yield head == null || head.getObjectId() == null ? null : head.getObjectId();
+        }
+        case BRANCH -> Optional.ofNullable(repo.exactRef(Constants.R_HEADS + ref.name())).map(Ref::getObjectId).orElse(null);
+        case TAG -> Optional.ofNullable(repo.exactRef(Constants.R_TAGS + ref.name()))
+            .map(r -> {
+              Ref peeled = peel(repo, r);
+              return peeled.getPeeledObjectId() != null ? peeled.getPeeledObjectId() : peeled.getObjectId();
+            }).orElse(null);
+        case COMMIT -> repo.getObjectDatabase().has(ObjectId.fromString(ref.name())) ? ObjectId.fromString(ref.name()) : null;
+      };
+      if (id == null) {
+        throw new RepositoryFileException(switch (ref.kind()) {
+          case DEFAULT_BRANCH -> "project '" + projectId + "' has not been fetched yet";
+          case COMMIT -> "commit " + ref.name() + " is not in project '" + projectId + "' (it must be reachable from a branch or tag)";
+          default -> "project '" + projectId + "' has no " + ref;
+        });
+      }
+      try (RevWalk walk = new RevWalk(repo)) {
+        return walk.parseCommit(id).name();
+      }
+    } catch (IOException e) {
+      throw new RepositoryFileException("cannot resolve " + ref + " in project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
+  private static Ref peel(Repository repo, Ref ref) {
+    try {
+      return repo.getRefDatabase().peel(ref);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A file selected at a commit: its path, blob and size, read only when wanted. */
+  public record SelectedFile(String path, ObjectId blob, long size) {}
+
+  /**
+   * The regular files at {@code commit} whose paths {@code select} accepts. A selected path that is
+   * a symbolic link or a submodule is an error naming it.
+   *
+   * @throws RepositoryFileException also when more than {@code maxFiles} match or a file is larger than {@code maxFileBytes}
+   */
+  public java.util.List<SelectedFile> selectFiles(String projectId, String commit, java.util.function.Predicate<String> select,
+      int maxFiles, long maxFileBytes) throws RepositoryFileException {
+    Repository repo = repository(projectId);
+    java.util.List<SelectedFile> files = new java.util.ArrayList<>();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tree = new TreeWalk(repo)) {
+      tree.addTree(walk.parseCommit(ObjectId.fromString(commit)).getTree());
+      tree.setRecursive(true);
+      while (tree.next()) {
+        String path = tree.getPathString();
+        if (!select.test(path)) {
+          continue;
+        }
+        FileMode mode = tree.getFileMode(0);
+        if (mode == FileMode.SYMLINK) {
+          throw new RepositoryFileException(path + " is a symbolic link; Tether reads only regular files from Git");
+        }
+        if (mode == FileMode.GITLINK) {
+          throw new RepositoryFileException(path + " is a submodule; Tether does not read submodules");
+        }
+        if (files.size() == maxFiles) {
+          throw new RepositoryFileException("more than " + maxFiles + " files match the globs (the limit per manifest project)");
+        }
+        long size = repo.getObjectDatabase().open(tree.getObjectId(0)).getSize();
+        if (size > maxFileBytes) {
+          throw new RepositoryFileException(path + " is " + size + " bytes; the limit per manifest file is " + maxFileBytes);
+        }
+        files.add(new SelectedFile(path, tree.getObjectId(0), size));
+      }
+      return files;
+    } catch (MissingObjectException e) {
+      throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
+    } catch (IOException e) {
+      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
+  /** The bytes of a blob found by {@link #selectFiles}. */
+  public byte[] read(String projectId, ObjectId blob) throws RepositoryFileException {
+    try {
+      return repository(projectId).open(blob).getBytes();
+    } catch (IOException e) {
+      throw new RepositoryFileException("cannot read blob " + blob.name() + " of project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
   private static String defaultBranch(FetchResult result, Repository repo) {
     Ref head = result.getAdvertisedRef(Constants.HEAD);
     if (head != null && head.isSymbolic() && head.getTarget().getName().startsWith(Constants.R_HEADS)) {

@@ -31,9 +31,11 @@ import org.slf4j.LoggerFactory;
 public final class ProjectSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProjectSync.class);
 
-  /** Told after every successful fetch of a project, changed or not. */
+  /** Told after every fetch of a project: successful (changed or not) or failed. */
   public interface Listener {
     void fetched(Project project, FetchOutcome outcome);
+
+    default void fetchFailed(Project project, String message) {}
   }
 
   private final ProjectStore projects;
@@ -149,6 +151,13 @@ public final class ProjectSync implements AutoCloseable {
       }
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(), Optional.of(e.getMessage()),
           Optional.empty(), Optional.empty()));
+      for (Listener listener : listeners) {
+        try {
+          listener.fetchFailed(project.get(), e.getMessage());
+        } catch (RuntimeException failure) {
+          log.error("Handling the failed fetch of project '{}' failed: {}", projectId, failure.toString(), failure);
+        }
+      }
     } catch (RuntimeException e) {
       log.error("Fetching project '{}' failed unexpectedly: {}", projectId, e.toString(), e);
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(),

@@ -38,6 +38,14 @@ final class ApiModels {
   record AgentView(String name, String configProject, Instant createdAt, boolean connected, Instant lastSeenAt,
       List<ConnectionView> connections, ConfigView config) {}
 
+  record ObjectView(String group, String version, String kind, String namespace, String name, String action, String health,
+      String message, String file) {}
+
+  /** The last sync of one manifest project, as the agent reported it. */
+  record GitopsView(String project, String commit, String phase, String message, Instant startedAt, Instant finishedAt,
+      long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventory,
+      Instant reportedAt, List<ObjectView> objects) {}
+
   record TokenView(String id, String agent, String description, String state, Instant createdAt, Instant lastUsedAt,
       Instant revokedAt) {}
 

@@ -30,6 +30,10 @@ import dev.tether.server.registry.RegistryException;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.ConfigState;
+import dev.tether.server.store.GitopsStateStore;
+import dev.tether.proto.v1.SyncReport;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Instant;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.ProjectFetch;
 import dev.tether.server.store.Store;
@@ -109,6 +113,10 @@ public final class HttpApi {
       cfg.routes.get("/api/v1/agents", ctx -> ctx.json(store.agents().list().stream().map(this::agentView).toList()));
       cfg.routes.post("/api/v1/agents", this::createAgent);
       cfg.routes.get("/api/v1/agents/{name}", ctx -> ctx.json(agentView(agent(ctx.pathParam("name")))));
+      cfg.routes.get("/api/v1/agents/{name}/gitops", ctx -> {
+        agent(ctx.pathParam("name"));
+        ctx.json(store.gitops().of(ctx.pathParam("name")).stream().map(HttpApi::gitopsView).toList());
+      });
       cfg.routes.get("/api/v1/agents/{name}/tokens", ctx -> {
         agent(ctx.pathParam("name"));
         ctx.json(store.tokens().list(Optional.of(ctx.pathParam("name"))).stream().map(HttpApi::tokenView).toList());
@@ -260,6 +268,23 @@ public final class HttpApi {
         state.flatMap(ConfigState::lastValid).map(ConfigState.ValidConfig::at).orElse(null),
         fetchError);
     return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live, config);
+  }
+
+  private static ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
+    SyncReport r;
+    try {
+      r = SyncReport.parseFrom(state.report());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored sync report of agent '" + state.agentName() + "' is unreadable", e);
+    }
+    List<ApiModels.ObjectView> objects = r.getObjectsList().stream().map(o -> new ApiModels.ObjectView(o.getGroup(),
+        o.getVersion(), o.getKind(), o.getNamespace(), o.getName(), o.getAction(), o.getHealth(), o.getMessage(), o.getFile()))
+        .toList();
+    Instant started = r.getStartedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getStartedUnixMillis());
+    Instant finished = r.getFinishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getFinishedUnixMillis());
+    return new ApiModels.GitopsView(state.projectId(), r.getCommit(), r.getPhase(), r.getMessage(), started, finished,
+        finished == null || started == null ? 0 : r.getFinishedUnixMillis() - r.getStartedUnixMillis(), r.getApplied(),
+        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), r.getInventory(), state.updatedAt(), objects);
   }
 
   private static TokenView tokenView(AgentToken t) {

@@ -4,11 +4,12 @@ import dev.tether.server.secrets.SecretBox;
 import javax.sql.DataSource;
 
 /** Everything the server persists. The JDBC implementation serves H2 and PostgreSQL. */
-public record Store(ProjectStore projects, AgentStore agents, TokenStore tokens, ConfigStateStore configStates) {
+public record Store(ProjectStore projects, AgentStore agents, TokenStore tokens, ConfigStateStore configStates,
+    GitopsStateStore gitops) {
 
   public static Store jdbc(DataSource dataSource, SecretBox secrets) {
     Jdbc jdbc = new Jdbc(dataSource);
     return new Store(new JdbcProjectStore(jdbc, secrets), new JdbcAgentStore(jdbc), new JdbcTokenStore(jdbc),
-        new JdbcConfigStateStore(jdbc));
+        new JdbcConfigStateStore(jdbc), new JdbcGitopsStateStore(jdbc));
   }
 }

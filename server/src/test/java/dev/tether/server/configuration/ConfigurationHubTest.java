@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class ConfigurationHubTest {
   private static ConfigurationUpdate update(String agent, String commit, String content) {
-    return new ConfigurationUpdate(agent, commit, "team/config", AgentConfigFiles.path(agent), content.getBytes(StandardCharsets.UTF_8));
+    return new ConfigurationUpdate(agent, commit, "team/config", AgentConfigFiles.path(agent), content.getBytes(StandardCharsets.UTF_8),
+        dev.tether.common.config.AgentConfig.empty());
   }
 
   @Test

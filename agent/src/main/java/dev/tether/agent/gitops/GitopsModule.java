@@ -1,0 +1,101 @@
+package dev.tether.agent.gitops;
+
+import dev.tether.agent.AgentModule;
+import dev.tether.agent.connection.Session;
+import dev.tether.agent.connection.SessionStreams;
+import dev.tether.common.config.AgentConfig;
+import dev.tether.common.config.ManifestProject;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent half of GitOps: one worker per manifest project of the configuration. A new
+ * configuration stops only the workers whose project entry changed or went away and starts only
+ * the new ones, as the GitLab agent does; the others keep running untouched.
+ */
+public final class GitopsModule implements AgentModule, SessionStreams {
+  private static final Logger log = LoggerFactory.getLogger(GitopsModule.class);
+
+  private final KubernetesClient client;
+  private final SyncEngine engine;
+  private final Clock clock;
+  private final Map<ManifestProject, ProjectWorker> workers = new LinkedHashMap<>();
+  private Session session;
+  private String agentName;
+  private AgentConfig waiting;
+
+  public GitopsModule(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+    this.engine = new SyncEngine(new KubeApi(client), new ApiResources(client), new ObjectClaims(), clock);
+  }
+
+  @Override
+  public String name() {
+    return "gitops";
+  }
+
+  @Override
+  public synchronized void configure(AgentConfig config) {
+    if (agentName == null) {
+      waiting = config; // inventory ids need the agent's name, which the first session brings
+      return;
+    }
+    List<ManifestProject> wanted = config.gitops().manifestProjects();
+    workers.entrySet().removeIf(e -> {
+      if (!wanted.contains(e.getKey())) {
+        log.info("gitops {}: no longer configured (or changed); stopping its worker", e.getKey().id());
+        e.getValue().close();
+        return true;
+      }
+      return false;
+    });
+    for (ManifestProject project : wanted) {
+      if (!workers.containsKey(project)) {
+        String inventoryId = project.inventoryId().isEmpty() ? Inventory.derivedId(agentName, project.id()) : project.inventoryId();
+        ProjectWorker worker = new ProjectWorker(project, project.id(), engine,
+            new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock);
+        workers.put(project, worker);
+        log.info("gitops {}: worker started ({}, inventory {})", project.id(), project.ref(), inventoryId);
+        if (session != null) {
+          worker.open(session);
+        }
+      }
+    }
+  }
+
+  @Override
+  public synchronized AutoCloseable open(Session newSession) {
+    session = newSession;
+    agentName = newSession.agentName();
+    workers.values().forEach(w -> w.open(newSession));
+    if (waiting != null) {
+      AgentConfig config = waiting;
+      waiting = null;
+      configure(config);
+    }
+    return () -> {
+      synchronized (GitopsModule.this) {
+        session = null;
+        workers.values().forEach(ProjectWorker::closeStream);
+      }
+    };
+  }
+
+  /** The last sync of a manifest project, with the latest health and drift. */
+  public synchronized Optional<SyncOutcome> outcome(String projectId) {
+    return workers.entrySet().stream().filter(e -> e.getKey().id().equals(projectId)).findFirst()
+        .flatMap(e -> e.getValue().outcome());
+  }
+
+  public synchronized void close() {
+    workers.values().forEach(ProjectWorker::close);
+    workers.clear();
+  }
+}

@@ -1,0 +1,158 @@
+package dev.tether.agent.gitops;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The few REST calls the sync engine makes, sent with the cluster client's authenticated HTTP
+ * client. Server-side apply is sent as the exact JSON bytes of the manifest, so what Git says is
+ * what the API server gets; calls are asynchronous so that many run at once without a thread each.
+ */
+public final class KubeApi {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+  private static final long TIMEOUT_SECONDS = 60;
+
+  private final HttpClient http;
+  private final String base;
+
+  public KubeApi(KubernetesClient client) {
+    this.http = client.getHttpClient();
+    String master = client.getMasterUrl().toString();
+    this.base = master.endsWith("/") ? master.substring(0, master.length() - 1) : master;
+  }
+
+  /** Server-side apply of one object; with {@code dryRun} nothing is stored. Completes with the object as stored. */
+  public CompletableFuture<Map<String, Object>> apply(ResourceType type, String namespace, String name, Map<String, Object> object,
+      String fieldManager, boolean force, boolean dryRun) {
+    byte[] body = toJson(object);
+    String query = "?fieldManager=" + encode(fieldManager) + (force ? "&force=true" : "") + (dryRun ? "&dryRun=All" : "");
+    HttpRequest request = http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + query)
+        .method("PATCH", "application/apply-patch+yaml", new ByteArrayInputStream(body), (long) body.length)
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
+    return send(request).thenApply(r -> r.orElseThrow(() -> new KubeApiException(404, "NotFound", "not found")));
+  }
+
+  /** The object, or empty when it does not exist. */
+  public CompletableFuture<Optional<Map<String, Object>>> get(ResourceType type, String namespace, String name) {
+    return send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name)).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build());
+  }
+
+  /** Every object of a type in a namespace (null: all, or cluster-scoped), read in pages. */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> list(ResourceType type, String namespace) {
+    List<Map<String, Object>> items = new ArrayList<>();
+    String cont = "";
+    do {
+      String uri = base + type.path(namespace, null) + "?limit=500" + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
+      Map<String, Object> page = join(send(http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build()))
+          .orElse(Map.of());
+      for (Object item : (List<Object>) page.getOrDefault("items", List.of())) {
+        Map<String, Object> object = (Map<String, Object>) item;
+        // List items leave out their type; put it back so they look like what GET returns.
+        object.putIfAbsent("apiVersion", type.apiVersion());
+        object.putIfAbsent("kind", type.kind());
+        items.add(object);
+      }
+      Map<String, Object> meta = (Map<String, Object>) page.getOrDefault("metadata", Map.of());
+      cont = String.valueOf(meta.getOrDefault("continue", ""));
+    } while (!cont.isEmpty() && !cont.equals("null"));
+    return items;
+  }
+
+  /** Creates an object (POST). */
+  public Map<String, Object> create(ResourceType type, String namespace, Map<String, Object> object, String fieldManager) {
+    byte[] body = toJson(object);
+    return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, null) + "?fieldManager=" + encode(fieldManager))
+        .method("POST", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow();
+  }
+
+  /** Replaces an object (PUT); fails with 409 when its resourceVersion is no longer current. */
+  public Map<String, Object> replace(ResourceType type, String namespace, String name, Map<String, Object> object, String fieldManager) {
+    byte[] body = toJson(object);
+    return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + "?fieldManager=" + encode(fieldManager))
+        .method("PUT", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow(() -> new KubeApiException(404, "NotFound", name + " is gone"));
+  }
+
+  /** Deletes an object; completes true if it was there. */
+  public CompletableFuture<Boolean> delete(ResourceType type, String namespace, String name, String propagationPolicy) {
+    byte[] body = ("{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\",\"propagationPolicy\":\"" + propagationPolicy + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    HttpRequest request = http.newHttpRequestBuilder().uri(base + type.path(namespace, name))
+        .method("DELETE", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
+    return send(request).thenApply(Optional::isPresent);
+  }
+
+  public static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Optional<Map<String, Object>>> send(HttpRequest request) {
+    return http.sendAsync(request, byte[].class).thenApply(response -> {
+      if (response.code() == 404) {
+        return Optional.empty();
+      }
+      if (!response.isSuccessful()) {
+        throw failure(response);
+      }
+      return Optional.of(parse(response.body()));
+    });
+  }
+
+  private static KubeApiException failure(HttpResponse<byte[]> response) {
+    Map<String, Object> status;
+    try {
+      status = parse(response.body());
+    } catch (RuntimeException notJson) {
+      return new KubeApiException(response.code(), "", "HTTP " + response.code() + ": "
+          + new String(response.body() == null ? new byte[0] : response.body(), StandardCharsets.UTF_8));
+    }
+    return new KubeApiException(response.code(), String.valueOf(status.getOrDefault("reason", "")),
+        String.valueOf(status.getOrDefault("message", "HTTP " + response.code())));
+  }
+
+  static Map<String, Object> parse(byte[] json) {
+    try {
+      return JSON.readValue(json, MAP);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the API server sent something that is not JSON", e);
+    }
+  }
+
+  static byte[] toJson(Object object) {
+    try {
+      return JSON.writeValueAsBytes(object);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String encode(String value) {
+    return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

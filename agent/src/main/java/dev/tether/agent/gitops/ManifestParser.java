@@ -1,0 +1,126 @@
+package dev.tether.agent.gitops;
+
+import dev.tether.common.yaml.SafeYaml;
+import dev.tether.common.yaml.YamlLimits;
+import dev.tether.common.yaml.YamlProblem;
+import dev.tether.common.yaml.YamlValues;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Reads manifest files (multi-document YAML or JSON) into objects, expanding {@code List} kinds.
+ * Every problem names the file, the document and the line; one bad document fails the whole set,
+ * so that a broken commit never applies half of itself.
+ */
+public final class ManifestParser {
+  /** Manifests are bigger than config files, but still bounded. */
+  static final YamlLimits LIMITS = new YamlLimits(5 * 1024 * 1024, 128, 500, 2_000_000);
+
+  /** A file as it came from Git. */
+  public record ManifestFile(String path, byte[] content) {}
+
+  /** The objects, or the problems that keep them from being used. */
+  public record Parsed(List<DesiredObject> objects, List<String> errors) {
+    public boolean ok() {
+      return errors.isEmpty();
+    }
+  }
+
+  private ManifestParser() {}
+
+  public static Parsed parse(List<ManifestFile> files) {
+    List<DesiredObject> objects = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    for (ManifestFile file : files) {
+      List<Node> documents;
+      try {
+        documents = SafeYaml.readAll(file.content(), LIMITS);
+      } catch (YamlProblem e) {
+        errors.add(file.path() + (e.line() > 0 ? " (line " + e.line() + ")" : "") + ": " + e.getMessage());
+        continue;
+      }
+      for (int d = 0; d < documents.size(); d++) {
+        if (documents.get(d) != null) {
+          read(file.path(), d, documents.get(d), objects, errors);
+        }
+      }
+    }
+    return new Parsed(objects, errors);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void read(String path, int document, Node node, List<DesiredObject> objects, List<String> errors) {
+    String where = path + ", document " + (document + 1) + " (line " + SafeYaml.line(node) + ")";
+    if (!(node instanceof MappingNode)) {
+      errors.add(where + ": a manifest must be a mapping with apiVersion, kind and metadata");
+      return;
+    }
+    Object value;
+    try {
+      value = YamlValues.toValue(node);
+    } catch (YamlProblem e) {
+      errors.add(path + ", document " + (document + 1) + " (line " + e.line() + "): " + e.getMessage());
+      return;
+    }
+    Map<String, Object> content = (Map<String, Object>) value;
+    Object kind = content.get("kind");
+    Object items = content.get("items");
+    if (kind instanceof String k && k.endsWith("List") && items instanceof List<?> list) {
+      List<Node> itemNodes = itemNodes((MappingNode) node);
+      for (int i = 0; i < list.size(); i++) {
+        Node itemNode = i < itemNodes.size() ? itemNodes.get(i) : node;
+        if (!(list.get(i) instanceof Map<?, ?>)) {
+          errors.add(where + ": item " + (i + 1) + " of the " + k + " is not a mapping");
+          continue;
+        }
+        object(path, document, SafeYaml.line(itemNode), (Map<String, Object>) list.get(i), objects, errors,
+            where + ", item " + (i + 1) + " of the " + k);
+      }
+      return;
+    }
+    object(path, document, SafeYaml.line(node), content, objects, errors, where);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void object(String path, int document, int line, Map<String, Object> content, List<DesiredObject> objects,
+      List<String> errors, String where) {
+    Object apiVersion = content.get("apiVersion");
+    Object kind = content.get("kind");
+    Object metadata = content.get("metadata");
+    if (!(apiVersion instanceof String) || ((String) apiVersion).isBlank()) {
+      errors.add(where + ": 'apiVersion' is missing");
+      return;
+    }
+    if (!(kind instanceof String) || ((String) kind).isBlank()) {
+      errors.add(where + ": 'kind' is missing");
+      return;
+    }
+    if (!(metadata instanceof Map<?, ?> meta) || !(meta.get("name") instanceof String name) || name.isBlank()) {
+      errors.add(where + ": 'metadata.name' is missing" + (metadata instanceof Map<?, ?> m && m.containsKey("generateName")
+          ? " (generateName is not supported: a generated name cannot be tracked from Git)" : ""));
+      return;
+    }
+    Object namespace = ((Map<String, Object>) metadata).get("namespace");
+    if (namespace != null && !(namespace instanceof String)) {
+      errors.add(where + ": 'metadata.namespace' must be text");
+      return;
+    }
+    objects.add(new DesiredObject((String) apiVersion, (String) kind, content, path, document, line));
+  }
+
+  private static List<Node> itemNodes(MappingNode list) {
+    for (NodeTuple tuple : list.getValue()) {
+      if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("items")
+          && tuple.getValueNode() instanceof SequenceNode sequence) {
+        return sequence.getValue();
+      }
+    }
+    return List.of();
+  }
+}

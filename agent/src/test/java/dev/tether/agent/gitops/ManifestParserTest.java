@@ -1,0 +1,70 @@
+package dev.tether.agent.gitops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.agent.gitops.ManifestParser.ManifestFile;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ManifestParserTest {
+  private static ManifestFile file(String path, String content) {
+    return new ManifestFile(path, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void readsMultiDocumentYamlJsonAndLists() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("app.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: one}
+            data: {replicas: "3"}
+            ---
+            # a comment-only document is skipped
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec: {replicas: 2}
+            """),
+        file("extra.json", "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\"}}"),
+        file("list.yaml", """
+            apiVersion: v1
+            kind: List
+            items:
+              - apiVersion: v1
+                kind: ServiceAccount
+                metadata: {name: a}
+              - apiVersion: v1
+                kind: ServiceAccount
+                metadata: {name: b}
+            """)));
+
+    assertThat(parsed.errors()).isEmpty();
+    assertThat(parsed.objects()).extracting(o -> o.key().toString())
+        .containsExactly("ConfigMap one", "apps/Deployment shop/web", "Secret s", "ServiceAccount a", "ServiceAccount b");
+    DesiredObject web = parsed.objects().get(1);
+    assertThat(web.document()).isEqualTo(2);
+    assertThat(web.line()).isEqualTo(8);
+    assertThat(web.content()).extractingByKey("spec").isEqualTo(java.util.Map.of("replicas", 2L));
+    assertThat(parsed.objects().get(4).line()).isEqualTo(7);
+  }
+
+  @Test
+  void everyProblemNamesFileDocumentAndLine() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: ConfigMap\nmetadata: {name: x}\n"),
+        file("syntax.yaml", "apiVersion: v1\nkind: [\n"),
+        file("dup.yaml", "apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: d}\n"),
+        file("gen.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n")));
+
+    assertThat(parsed.ok()).isFalse();
+    assertThat(parsed.errors()).containsExactly(
+        "broken.yaml, document 2 (line 5): 'apiVersion' is missing",
+        parsed.errors().get(1),
+        "dup.yaml, document 1 (line 3): duplicate key 'kind'",
+        "gen.yaml, document 1 (line 1): 'metadata.name' is missing (generateName is not supported: a generated name cannot be tracked from Git)");
+    assertThat(parsed.errors().get(1)).startsWith("syntax.yaml (line ");
+  }
+}

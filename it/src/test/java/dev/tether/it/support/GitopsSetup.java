@@ -1,0 +1,68 @@
+package dev.tether.it.support;
+
+import dev.tether.agent.TetherAgent;
+import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.testkit.git.GitRepository;
+import dev.tether.testkit.k8s.KubeControlPlane;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.awaitility.Awaitility;
+
+/**
+ * A server, a config project, a manifest project and an agent on the real control plane: the
+ * whole GitOps path, ready for a test to push commits and watch the cluster.
+ */
+public final class GitopsSetup implements AutoCloseable {
+  public final TetherHarness tether;
+  public final ConfigProject config;
+  public final GitRepository manifests;
+  public final String agentName;
+  public final String projectId;
+  private final KubeControlPlane plane;
+  private TetherAgent agent;
+
+  public GitopsSetup(Path dir, KubeControlPlane plane, String agentName, String projectId) {
+    this.plane = plane;
+    this.agentName = agentName;
+    this.projectId = projectId;
+    config = new ConfigProject(dir.resolve("repos"), "config");
+    manifests = GitRepository.create(dir.resolve("repos"), "manifests");
+    manifests.write("README.md", "Manifests\n").commitAndPush("Start");
+    tether = new TetherHarness(dir, Duration.ofMillis(300));
+    tether.addProject("platform/config", config.repo().bareDir().toString(), Map.of());
+    tether.addProject(projectId, manifests.bareDir().toString(), Map.of());
+  }
+
+  /** Pushes the agent's config.yaml. */
+  public String configure(String yaml) {
+    return config.push(agentName, yaml);
+  }
+
+  /** Creates the agent and starts it against the control plane. */
+  public TetherAgent startAgent() {
+    agent = tether.startAgent(tether.createAgent(agentName, "platform/config"), Optional.of(plane.kubeconfig()));
+    return agent;
+  }
+
+  public TetherAgent agent() {
+    return agent;
+  }
+
+  /** Waits for a sync of {@code commit} to finish (synced or failed) and returns it. */
+  public SyncOutcome awaitSync(String commit) {
+    return awaitSync(projectId, commit);
+  }
+
+  public SyncOutcome awaitSync(String project, String commit) {
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+        agent.gitops().outcome(project).map(o -> o.commit().equals(commit) && !o.phase().equals("syncing")).orElse(false));
+    return agent.gitops().outcome(project).orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    tether.close();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.tether.server.gitops;
+
+import dev.tether.common.config.ManifestProject;
+import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationUpdate;
+import dev.tether.server.git.FetchOutcome;
+import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.RepositoryFileException;
+import dev.tether.server.store.Project;
+import dev.tether.server.store.ProjectFetch;
+import dev.tether.server.store.ProjectStore;
+import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Hands each open manifest stream the selection its ref and globs make, on connect and after every
+ * fetch of its project, and tells it when the project cannot be fetched.
+ */
+public final class ManifestDistribution implements ProjectSync.Listener {
+  private final ManifestSelector selector;
+  private final ConfigurationHub configurations;
+  private final ProjectStore projects;
+  private final Map<String, Set<ManifestStream>> byProject = new ConcurrentHashMap<>();
+
+  public ManifestDistribution(ManifestSelector selector, ConfigurationHub configurations, ProjectStore projects) {
+    this.selector = selector;
+    this.configurations = configurations;
+    this.projects = projects;
+  }
+
+  /** Manifest projects to keep fetched: those in the current configuration of any agent. */
+  public Set<String> manifestProjects() {
+    return configurations.all().stream()
+        .map(ConfigurationUpdate::config)
+        .flatMap(c -> c.gitops().manifestProjects().stream())
+        .map(ManifestProject::id)
+        .collect(Collectors.toSet());
+  }
+
+  void register(ManifestStream stream) {
+    byProject.computeIfAbsent(stream.projectId, k -> ConcurrentHashMap.newKeySet()).add(stream);
+  }
+
+  void unregister(ManifestStream stream) {
+    byProject.computeIfPresent(stream.projectId, (k, set) -> {
+      set.remove(stream);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** Sends the stream what its project's mirror holds now, if the project has been fetched. */
+  void offer(ManifestStream stream) {
+    if (projects.find(stream.projectId).isEmpty()) {
+      stream.offerError(null, "project '" + stream.projectId + "' does not exist on the server; add it with "
+          + "`tether admin project add " + stream.projectId + " --url <git-url>`");
+      return;
+    }
+    Optional<ProjectFetch> fetch = projects.lastFetch(stream.projectId);
+    if (fetch.flatMap(ProjectFetch::succeededAt).isEmpty()) {
+      // Never fetched: wait for the first fetch, or pass on why it fails.
+      fetch.flatMap(ProjectFetch::error).ifPresent(error -> stream.offerError(null, error));
+      return;
+    }
+    String commit = null;
+    try {
+      commit = selector.resolve(stream.projectId, stream.ref);
+      stream.offer(selector.select(stream.projectId, commit, stream.globs));
+    } catch (RepositoryFileException e) {
+      stream.offerError(commit, e.getMessage());
+    }
+  }
+
+  @Override
+  public void fetched(Project project, FetchOutcome outcome) {
+    for (ManifestStream stream : byProject.getOrDefault(project.id(), Set.of())) {
+      offer(stream);
+    }
+  }
+
+  @Override
+  public void fetchFailed(Project project, String message) {
+    for (ManifestStream stream : byProject.getOrDefault(project.id(), Set.of())) {
+      stream.offerError(null, message);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.tether.server.gitops;
+
+import com.google.protobuf.ByteString;
+import dev.tether.common.config.GitRef;
+import dev.tether.proto.v1.GitopsServerMessage;
+import dev.tether.proto.v1.ManifestFile;
+import dev.tether.proto.v1.ManifestFiles;
+import dev.tether.proto.v1.ManifestsEnd;
+import dev.tether.proto.v1.ManifestsError;
+import dev.tether.proto.v1.ManifestsHeader;
+import dev.tether.server.connection.AgentIdentity;
+import dev.tether.server.connection.OutboundStream;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One agent's stream for one manifest project: what it asked for and what it was last sent, so
+ * that nothing is sent twice and a set of files always arrives whole.
+ */
+final class ManifestStream {
+  private static final int CHUNK_BYTES = 1024 * 1024;
+
+  final AgentIdentity agent;
+  final String projectId;
+  final GitRef ref;
+  final List<String> globs;
+  private final OutboundStream<GitopsServerMessage> toAgent;
+  private String sentCommit;
+  private String sentDigest;
+  private String sentError;
+
+  ManifestStream(AgentIdentity agent, String projectId, GitRef ref, List<String> globs,
+      OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest) {
+    this.agent = agent;
+    this.projectId = projectId;
+    this.ref = ref;
+    this.globs = List.copyOf(globs);
+    this.toAgent = toAgent;
+    this.sentCommit = knownCommit.isEmpty() ? null : knownCommit;
+    this.sentDigest = knownDigest.isEmpty() ? null : knownDigest;
+  }
+
+  /** Sends the selection unless the agent has it; a new commit with the same content sends only a header. */
+  synchronized void offer(ManifestSelection selection) {
+    if (selection.commit().equals(sentCommit) && selection.digest().equals(sentDigest) && sentError == null) {
+      return;
+    }
+    boolean unchanged = selection.digest().equals(sentDigest) && sentError == null;
+    toAgent.send(GitopsServerMessage.newBuilder().setHeader(ManifestsHeader.newBuilder()
+        .setCommit(selection.commit()).setDigest(selection.digest()).setFileCount(selection.files().size())
+        .setTotalBytes(selection.totalBytes()).setUnchanged(unchanged)).build());
+    if (!unchanged) {
+      ManifestFiles.Builder chunk = ManifestFiles.newBuilder();
+      long chunkBytes = 0;
+      for (ManifestSelection.File file : selection.files()) {
+        if (chunkBytes > 0 && chunkBytes + file.content().length > CHUNK_BYTES) {
+          toAgent.send(GitopsServerMessage.newBuilder().setFiles(chunk).build());
+          chunk = ManifestFiles.newBuilder();
+          chunkBytes = 0;
+        }
+        chunk.addFiles(ManifestFile.newBuilder().setPath(file.path()).setContent(ByteString.copyFrom(file.content())));
+        chunkBytes += file.content().length;
+      }
+      if (chunk.getFilesCount() > 0) {
+        toAgent.send(GitopsServerMessage.newBuilder().setFiles(chunk).build());
+      }
+      toAgent.send(GitopsServerMessage.newBuilder().setEnd(ManifestsEnd.getDefaultInstance()).build());
+    }
+    sentCommit = selection.commit();
+    sentDigest = selection.digest();
+    sentError = null;
+  }
+
+  /** Tells the agent the manifests cannot be had now; said once per distinct problem. */
+  synchronized void offerError(String commit, String message) {
+    if (Objects.equals(message, sentError)) {
+      return;
+    }
+    toAgent.send(GitopsServerMessage.newBuilder().setError(ManifestsError.newBuilder()
+        .setCommit(commit == null ? "" : commit).setMessage(message)).build());
+    sentError = message;
+  }
+}

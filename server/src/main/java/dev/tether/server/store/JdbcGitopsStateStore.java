@@ -1,0 +1,33 @@
+package dev.tether.server.store;
+
+import java.time.Instant;
+import java.util.List;
+
+final class JdbcGitopsStateStore implements GitopsStateStore {
+  private final Jdbc jdbc;
+
+  JdbcGitopsStateStore(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  @Override
+  public void record(String agentName, String projectId, byte[] report, Instant at) {
+    int updated = jdbc.update("update gitops_states set report = ?, updated_at = ? where agent_name = ? and project_id = ?",
+        report, at, agentName, projectId);
+    if (updated == 0) {
+      try {
+        jdbc.update("insert into gitops_states (agent_name, project_id, report, updated_at) values (?, ?, ?, ?)",
+            agentName, projectId, report, at);
+      } catch (Jdbc.DuplicateKeyException raced) {
+        record(agentName, projectId, report, at);
+      }
+    }
+  }
+
+  @Override
+  public List<GitopsState> of(String agentName) {
+    return jdbc.query("select * from gitops_states where agent_name = ? order by project_id", row -> new GitopsState(
+        row.getString("agent_name"), row.getString("project_id"), row.getBytes("report"), Jdbc.instant(row, "updated_at")),
+        agentName);
+  }
+}
