@@ -51,7 +51,10 @@ public final class TetherAgent implements AutoCloseable {
     clusterVersion = new ClusterVersion(cluster);
     // Its own user agent, so the API server's audit log tells the agent's requests apart.
     kube = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
-        .withUserAgent("tether-agent/" + TetherVersion.get()).withRequestTimeout(60_000).build()).build();
+        .withUserAgent("tether-agent/" + TetherVersion.get()).withRequestTimeout(60_000)
+        // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
+        // only briefly: the next sync tries again anyway.
+        .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
     gitops = new GitopsModule(kube, Clock.systemUTC());
     List<AgentModule> modules = new ArrayList<>();
     if (settings.ownsLogging()) {

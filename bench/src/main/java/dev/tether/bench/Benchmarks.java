@@ -11,9 +11,20 @@ import java.util.stream.Collectors;
  * see README's "Benchmarks" section for what they mean.
  */
 public final class Benchmarks {
-  private static final List<Benchmark> ALL = List.of(new ControlPlaneStartupBenchmark());
+  private static final List<Benchmark> ALL = List.of(new ControlPlaneStartupBenchmark(), new GitopsSyncBenchmark());
 
   private Benchmarks() {}
+
+  /** Every run starts from nothing: leftovers of an earlier run would change what is measured. */
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (java.nio.file.Files.exists(dir)) {
+      try (var walk = java.nio.file.Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(p);
+        }
+      }
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Map<String, Benchmark> byName = ALL.stream().collect(Collectors.toMap(Benchmark::name, Function.identity()));
@@ -30,7 +41,9 @@ public final class Benchmarks {
       Benchmark benchmark = byName.get(name);
       System.out.println();
       System.out.println("== " + benchmark.name() + ": " + benchmark.description());
-      benchmark.run(workDir.resolve(name));
+      Path dir = workDir.resolve(name);
+      deleteRecursively(dir);
+      benchmark.run(dir);
     }
   }
 }

@@ -94,6 +94,14 @@ public final class GitopsModule implements AgentModule, SessionStreams {
         .flatMap(e -> e.getValue().outcome());
   }
 
+  /** Syncs a manifest project's current manifests again now, as a periodic resync would. */
+  public synchronized java.util.concurrent.CompletableFuture<SyncOutcome> resyncNow(String projectId) {
+    return workers.entrySet().stream().filter(e -> e.getKey().id().equals(projectId)).findFirst()
+        .map(e -> e.getValue().resyncNow())
+        .orElseGet(() -> java.util.concurrent.CompletableFuture.failedFuture(
+            new IllegalArgumentException("no manifest project '" + projectId + "' in the configuration")));
+  }
+
   public synchronized void close() {
     workers.values().forEach(ProjectWorker::close);
     workers.clear();

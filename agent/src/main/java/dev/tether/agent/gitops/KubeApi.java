@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,9 +40,11 @@ public final class KubeApi {
   public CompletableFuture<Map<String, Object>> apply(ResourceType type, String namespace, String name, Map<String, Object> object,
       String fieldManager, boolean force, boolean dryRun) {
     byte[] body = toJson(object);
-    String query = "?fieldManager=" + encode(fieldManager) + (force ? "&force=true" : "") + (dryRun ? "&dryRun=All" : "");
+    // Strict: a field the API does not know (a typo in Git) is an error naming it, as with kubectl.
+    String query = "?fieldManager=" + encode(fieldManager) + "&fieldValidation=Strict" + (force ? "&force=true" : "")
+        + (dryRun ? "&dryRun=All" : "");
     HttpRequest request = http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + query)
-        .method("PATCH", "application/apply-patch+yaml", new ByteArrayInputStream(body), (long) body.length)
+        .method("PATCH", "application/apply-patch+yaml", new String(body, StandardCharsets.UTF_8))
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
     return send(request).thenApply(r -> r.orElseThrow(() -> new KubeApiException(404, "NotFound", "not found")));
   }
@@ -79,7 +80,7 @@ public final class KubeApi {
   public Map<String, Object> create(ResourceType type, String namespace, Map<String, Object> object, String fieldManager) {
     byte[] body = toJson(object);
     return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, null) + "?fieldManager=" + encode(fieldManager))
-        .method("POST", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .method("POST", "application/json", new String(body, StandardCharsets.UTF_8))
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow();
   }
 
@@ -87,16 +88,16 @@ public final class KubeApi {
   public Map<String, Object> replace(ResourceType type, String namespace, String name, Map<String, Object> object, String fieldManager) {
     byte[] body = toJson(object);
     return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + "?fieldManager=" + encode(fieldManager))
-        .method("PUT", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .method("PUT", "application/json", new String(body, StandardCharsets.UTF_8))
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow(() -> new KubeApiException(404, "NotFound", name + " is gone"));
   }
 
   /** Deletes an object; completes true if it was there. */
   public CompletableFuture<Boolean> delete(ResourceType type, String namespace, String name, String propagationPolicy) {
-    byte[] body = ("{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\",\"propagationPolicy\":\"" + propagationPolicy + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+    // Bodies are strings, not streams: the client retries some failures and must be able to send them again.
+    String body = "{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\",\"propagationPolicy\":\"" + propagationPolicy + "\"}";
     HttpRequest request = http.newHttpRequestBuilder().uri(base + type.path(namespace, name))
-        .method("DELETE", "application/json", new ByteArrayInputStream(body), (long) body.length)
+        .method("DELETE", "application/json", body)
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
     return send(request).thenApply(Optional::isPresent);
   }

@@ -58,9 +58,11 @@ final class ProjectWorker implements AutoCloseable {
   // Touched only on the worker's thread.
   private Manifests latest;
   private volatile SyncOutcome outcome;
-  private final Map<ObjectKey, ObjectResult> current = new LinkedHashMap<>();
+  // Results of the last sync, updated by drift and health events; read by status from other threads.
+  private final Map<ObjectKey, ObjectResult> current = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
   private int driftCorrected;
   private ScheduledFuture<?> pendingReport;
+  private ScheduledFuture<?> healthDeadline;
 
   // The stream of the current session, if any.
   private volatile ClientCallStreamObserver<GitopsAgentMessage> stream;
@@ -232,9 +234,11 @@ final class ProjectWorker implements AutoCloseable {
       result = new SyncOutcome(latest.commit(), "failed", "internal error: " + e, List.of(), clock.instant(), clock.instant(),
           inventory.describe(), Map.of());
     }
+    synchronized (current) {
+      current.clear();
+      result.objects().forEach(o -> current.put(o.key(), o));
+    }
     outcome = result;
-    current.clear();
-    result.objects().forEach(o -> current.put(o.key(), o));
     long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
     String line = String.format("gitops %s@%s (%s): %s in %d ms: %d created, %d configured, %d unchanged, %d pruned, %d failed%s",
         project.id(), shortCommit(result.commit()), why, result.phase(), ms, result.count("created"), result.count("configured"),
@@ -248,7 +252,45 @@ final class ProjectWorker implements AutoCloseable {
     if (!result.desired().isEmpty() || result.phase().equals("synced")) {
       watch(result.desired());
     }
+    if (healthDeadline != null) {
+      healthDeadline.cancel(false);
+    }
+    healthDeadline = thread.schedule(this::reconcileTimedOut, project.reconcileTimeout().toMillis(), TimeUnit.MILLISECONDS);
     report();
+  }
+
+  /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
+  private void reconcileTimedOut() {
+    boolean changed = false;
+    synchronized (current) {
+      for (Map.Entry<ObjectKey, ObjectResult> e : current.entrySet()) {
+        ObjectResult r = e.getValue();
+        if (r.health().equals("InProgress") || r.health().equals("Unknown")) {
+          e.setValue(new ObjectResult(r.key(), r.version(), r.action(), "Failed", "not Current within reconcile_timeout ("
+              + dev.tether.common.config.GoDuration.format(project.reconcileTimeout()) + "): " + r.message(), r.file()));
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(),
+          dev.tether.common.config.GoDuration.format(project.reconcileTimeout()));
+      report();
+    }
+  }
+
+  /** Syncs the current manifests again now; completes with the outcome. */
+  java.util.concurrent.CompletableFuture<SyncOutcome> resyncNow() {
+    java.util.concurrent.CompletableFuture<SyncOutcome> done = new java.util.concurrent.CompletableFuture<>();
+    thread.execute(() -> {
+      if (latest == null) {
+        done.completeExceptionally(new IllegalStateException("no manifests received yet for " + project.id()));
+        return;
+      }
+      sync("requested");
+      done.complete(outcome().orElseThrow());
+    });
+    return done;
   }
 
   /** Watches every type and namespace of what was applied, for drift and health. */
@@ -309,16 +351,23 @@ final class ProjectWorker implements AutoCloseable {
     Map<String, Object> live = client.getKubernetesSerialization().convertValue(object, Map.class);
     Optional<String> difference = deleted ? Optional.of("the object was deleted") : FieldComparison.firstDifference(desired.content(), live);
     Health health = deleted ? Health.notFound() : Health.of(live);
-    thread.execute(() -> healthChanged(key, health));
-    if (difference.isPresent() && driftPending.add(key)) {
-      thread.schedule(() -> drifted(key), DRIFT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    try {
+      thread.execute(() -> healthChanged(key, health));
+      if (difference.isPresent() && driftPending.add(key)) {
+        thread.schedule(() -> drifted(key), DRIFT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+      }
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the worker stopped while the event was on its way
     }
   }
 
   private void healthChanged(ObjectKey key, Health health) {
     ObjectResult r = current.get(key);
     if (r != null && !r.health().equals(health.statusName())) {
-      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.statusName(), health.message(), r.file()));
+      // A failure or drift message says more than the health message; keep it.
+      boolean keepMessage = r.failed() || r.action().equals("drifted") || r.message().startsWith("drift corrected");
+      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.statusName(),
+          keepMessage ? r.message() : health.message(), r.file()));
       report();
     }
   }
@@ -372,7 +421,7 @@ final class ProjectWorker implements AutoCloseable {
     if (s == null || state == null) {
       return;
     }
-    List<ObjectResult> objects = state == outcome ? List.copyOf(current.values()) : state.objects();
+    List<ObjectResult> objects = state == outcome ? currentObjects() : state.objects();
     SyncReport.Builder report = SyncReport.newBuilder().setCommit(state.commit()).setPhase(state.phase()).setMessage(state.message())
         .setStartedUnixMillis(state.started().toEpochMilli()).setFinishedUnixMillis(state.finished().toEpochMilli())
         .setApplied((int) objects.stream().filter(o -> o.action().equals("created") || o.action().equals("configured")).count())
@@ -397,7 +446,18 @@ final class ProjectWorker implements AutoCloseable {
 
   /** The last completed sync's outcome with the latest health and drift, for tests and status. */
   Optional<SyncOutcome> outcome() {
-    return Optional.ofNullable(outcome);
+    SyncOutcome last = outcome;
+    if (last == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new SyncOutcome(last.commit(), last.phase(), last.message(), currentObjects(), last.started(),
+        last.finished(), last.inventory(), last.desired()));
+  }
+
+  private List<ObjectResult> currentObjects() {
+    synchronized (current) {
+      return List.copyOf(current.values());
+    }
   }
 
   private static GitRefSpec refSpec(GitRef ref) {
@@ -417,8 +477,8 @@ final class ProjectWorker implements AutoCloseable {
   public void close() {
     closed = true;
     closeStream();
-    thread.shutdownNow();
     watches.values().forEach(SharedIndexInformer::stop);
     watches.clear();
+    thread.shutdownNow();
   }
 }

@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
  * unchanged commit makes no write request.
  */
 public final class SyncEngine {
+  // Enough requests in flight to keep the API server busy; its own CPU, not the client, is then the limit.
   private static final int IN_FLIGHT = 32;
   private static final Duration CRD_WAIT_CAP = Duration.ofMinutes(2);
   private static final Duration POLL = Duration.ofMillis(250);
@@ -85,7 +86,8 @@ public final class SyncEngine {
    */
   public SyncOutcome sync(String commit, List<ManifestFile> files, ManifestProject project, Inventory inventory, String owner) {
     Instant started = clock.instant();
-    Map<ObjectKey, ObjectResult> results = new LinkedHashMap<>();
+    // Written from the HTTP client's threads as applies complete.
+    Map<ObjectKey, ObjectResult> results = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     ManifestParser.Parsed parsed = ManifestParser.parse(files);
     if (!parsed.ok()) {
       return failed(commit, started, inventory, "manifests cannot be read, so nothing was applied or pruned: "
@@ -101,7 +103,6 @@ public final class SyncEngine {
       return failed(commit, started, inventory, "the globs select no objects at this commit; nothing was pruned. If every object "
           + "should go, set prune_when_empty: true for this manifest project", results);
     }
-
     List<Planned> plan = plan(parsed.objects(), project, inventory, owner, results);
     boolean localProblems = results.values().stream().anyMatch(ObjectResult::failed);
     if (project.dryRunStrategy() == DryRunStrategy.CLIENT && localProblems) {
@@ -125,7 +126,6 @@ public final class SyncEngine {
     if (inventoryProblem.isPresent()) {
       return failed(commit, started, inventory, inventoryProblem.get(), results);
     }
-
     Map<ObjectKey, Map<String, Object>> live = new ConcurrentHashMap<>();
     List<Planned> first = plan.stream().filter(p -> p.type != null && (p.key.isNamespace() || p.key.isCrd())).toList();
     apply(first, project, inventory, results, live);
@@ -171,7 +171,9 @@ public final class SyncEngine {
     failures = results.values().stream().filter(ObjectResult::failed).count();
     Map<ObjectKey, SyncOutcome.Desired> desired = new LinkedHashMap<>();
     for (Planned p : plan) {
-      if (p.type != null && live.containsKey(p.key)) {
+      ObjectResult r = results.get(p.key);
+      // Only what this sync applied or found as Git says is watched and corrected; never an object it was refused.
+      if (p.type != null && live.containsKey(p.key) && r != null && !r.failed()) {
         desired.put(p.key, new SyncOutcome.Desired(p.type, p.content, p.source.file()));
       }
     }

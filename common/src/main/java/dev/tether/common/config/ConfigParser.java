@@ -68,8 +68,19 @@ public final class ConfigParser {
     Map<String, Node> m = r.mapping(node, "gitops", Set.of("manifest_projects"));
     List<ManifestProject> projects = new ArrayList<>();
     List<Node> items = r.sequence(m.get("manifest_projects"), "gitops.manifest_projects");
+    Map<String, Integer> inventories = new java.util.HashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      manifestProject(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(projects::add);
+      int index = i;
+      manifestProject(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(p -> {
+        // Each entry keeps its own inventory, or the two would prune each other's objects.
+        String inventory = p.inventoryId().isEmpty() ? "project " + p.id() : "inventory_id " + p.inventoryId();
+        Integer earlier = inventories.putIfAbsent(inventory, index);
+        if (earlier != null) {
+          r.error(items.get(index), "gitops.manifest_projects[" + index + "]", "shares its inventory with entry " + earlier
+              + " (same " + inventory + "); give one of them its own inventory_id");
+        }
+        projects.add(p);
+      });
     }
     return new Gitops(List.copyOf(projects));
   }

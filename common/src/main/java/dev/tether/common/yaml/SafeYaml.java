@@ -103,8 +103,12 @@ public final class SafeYaml {
     }
   }
 
-  // The composer recurses once per nesting level, so depth is checked first on the flat event stream.
+  // The composer recurses once per nesting level, so depth is checked first on the flat event stream,
+  // unless a cheap bound on the text already proves the nesting shallow (almost every real file).
   private static void checkDepth(String text, LoadSettings settings, int maxDepth) throws YamlProblem {
+    if (nestingBound(text) <= maxDepth) {
+      return;
+    }
     int depth = 0;
     try {
       for (Event event : new Parse(settings).parseString(text)) {
@@ -125,6 +129,46 @@ public final class SafeYaml {
     } catch (YamlEngineException e) {
       throw new YamlProblem(e.getMessage(), 0, 0);
     }
+  }
+
+  /**
+   * An upper bound on how deep {@code text} can nest: each block level needs at least one more
+   * column of indentation or one more "- " or "? " on its line, and each flow level an unclosed
+   * bracket (counted even inside quotes, which only raises the bound).
+   */
+  static int nestingBound(String text) {
+    int flow = 0;
+    int maxFlow = 0;
+    int maxBlock = 0;
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      int indent = 0;
+      while (i < n && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+        indent++;
+        i++;
+      }
+      int markers = 0;
+      while (i + 1 < n && (text.charAt(i) == '-' || text.charAt(i) == '?') && text.charAt(i + 1) == ' ') {
+        markers++;
+        i += 2;
+        while (i < n && text.charAt(i) == ' ') {
+          i++;
+        }
+      }
+      // A key's value may be a mapping on the same line's indentation plus one; count a level per line.
+      maxBlock = Math.max(maxBlock, indent + 2 * markers + 2);
+      while (i < n && text.charAt(i) != '\n') {
+        char c = text.charAt(i++);
+        if (c == '[' || c == '{') {
+          maxFlow = Math.max(maxFlow, ++flow);
+        } else if ((c == ']' || c == '}') && flow > 0) {
+          flow--;
+        }
+      }
+      i++;
+    }
+    return maxBlock + maxFlow;
   }
 
   // Aliases make the tree a graph: count what it expands to, and refuse cycles.

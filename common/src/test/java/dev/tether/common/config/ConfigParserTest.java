@@ -265,4 +265,19 @@ class ConfigParserTest {
     assertThat(errorsOf("gitops:\n  manifest_projects: [\n")).singleElement()
         .satisfies(e -> assertThat(e.line()).isGreaterThan(0));
   }
+
+  @Test
+  void twoEntriesSharingAnInventoryAreRefused() {
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: app, paths: [ {glob: 'a/*.yaml'} ] }, { id: app, paths: [ {glob: 'b/*.yaml'} ] } ] }"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.path()).isEqualTo("gitops.manifest_projects[1]");
+          assertThat(e.message()).contains("shares its inventory with entry 0").contains("inventory_id");
+        });
+  }
+
+  @Test
+  void sameProjectTwiceIsFineWithItsOwnInventoryId() throws Exception {
+    assertThat(parse("gitops: { manifest_projects: [ { id: app }, { id: app, inventory_id: second } ] }")
+        .gitops().manifestProjects()).hasSize(2);
+  }
 }

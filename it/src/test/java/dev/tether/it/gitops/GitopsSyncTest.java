@@ -82,4 +82,148 @@ class GitopsSyncTest {
       assertThat(status.get("objects")).hasSize(2);
     }
   }
+
+  private static String config(TestNamespace ns, String extra) {
+    return "gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n" + extra;
+  }
+
+  @Test
+  @DisplayName("a change is applied, a removed file is pruned, and a renamed object is replaced (old pruned, new applied)")
+  void changeRemoveRename(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("a.yaml", configMap("alpha", "1")).write("b.yaml", configMap("beta", "1"))
+          .write("c.yaml", configMap("gamma", "1"));
+      String first = setup.manifests.commitAndPush("Three maps");
+      setup.configure(config(ns, ""));
+      setup.startAgent();
+      assertThat(setup.awaitSync(first).count("created")).isEqualTo(3);
+      String alphaUid = client.configMaps().withName("alpha").get().getMetadata().getUid();
+
+      setup.manifests.write("a.yaml", configMap("alpha", "2")).delete("b.yaml").write("c.yaml", configMap("delta", "1"));
+      SyncOutcome second = setup.awaitSync(setup.manifests.commitAndPush("Change alpha, drop beta, rename gamma to delta"));
+
+      assertThat(second.phase()).as(second.message()).isEqualTo("synced");
+      assertThat(second.objects()).extracting(o -> o.key().name() + ":" + o.action())
+          .containsExactlyInAnyOrder("alpha:configured", "delta:created", "beta:pruned", "gamma:pruned");
+      assertThat(client.configMaps().withName("alpha").get().getData()).containsEntry("value", "2");
+      assertThat(client.configMaps().withName("alpha").get().getMetadata().getUid()).isEqualTo(alphaUid);
+      assertThat(client.configMaps().withName("beta").get()).isNull();
+      assertThat(client.configMaps().withName("gamma").get()).isNull();
+      assertThat(client.configMaps().withName("delta").get()).isNotNull();
+      assertThat(client.configMaps().withName("inventory-prod-team.app").get().getData())
+          .containsOnlyKeys(ns + "_alpha__ConfigMap", ns + "_delta__ConfigMap");
+    }
+  }
+
+  @Test
+  @DisplayName("a CRD and its custom resource in one commit: the CRD is applied and established first, then the resource")
+  void crdAndCustomResource(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    String group = ns.name().replaceAll("[^a-z0-9]", "") + ".example.com";
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("crd.yaml", """
+          apiVersion: apiextensions.k8s.io/v1
+          kind: CustomResourceDefinition
+          metadata:
+            name: widgets.%1$s
+          spec:
+            group: %1$s
+            scope: Namespaced
+            names: {plural: widgets, singular: widget, kind: Widget}
+            versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec: {type: object, properties: {size: {type: integer}}}
+          """.formatted(group));
+      setup.manifests.write("widget.yaml", """
+          apiVersion: %s/v1
+          kind: Widget
+          metadata:
+            name: gizmo
+          spec:
+            size: 3
+          """.formatted(group));
+      String commit = setup.manifests.commitAndPush("A CRD and a widget");
+      setup.configure(config(ns, ""));
+      setup.startAgent();
+
+      SyncOutcome outcome = setup.awaitSync(commit);
+
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.objects()).extracting(o -> o.key().kind() + ":" + o.action() + ":" + o.health())
+          .containsExactlyInAnyOrder("CustomResourceDefinition:created:Current", "Widget:created:Current");
+      var widget = client.genericKubernetesResources(group + "/v1", "Widget").inNamespace(ns.name()).withName("gizmo").get();
+      assertThat(widget).isNotNull();
+      assertThat(((java.util.Map<?, ?>) widget.getAdditionalProperties().get("spec")).get("size")).isEqualTo(3);
+
+      setup.manifests.delete("crd.yaml").delete("widget.yaml").write("keep.yaml", configMap("keep", "1"));
+      SyncOutcome pruned = setup.awaitSync(setup.manifests.commitAndPush("Remove the widget and its CRD"));
+
+      assertThat(pruned.phase()).as(pruned.message()).isEqualTo("synced");
+      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action())
+          .contains("Widget:pruned", "CustomResourceDefinition:pruned");
+      assertThat(client.apiextensions().v1().customResourceDefinitions().withName("widgets." + group).get()).isNull();
+    }
+  }
+
+  @Test
+  @DisplayName("a Namespace and objects in it are applied in order; removed, the objects go first and the namespace last")
+  void namespaceAndObjectsInIt(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    String team = ns.name() + "-team";
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + team + "\n")
+          .write("cm.yaml", configMap("inside", "1").replace("  name: inside", "  name: inside\n  namespace: " + team))
+          .write("home.yaml", configMap("home", "1"));
+      String commit = setup.manifests.commitAndPush("A team namespace");
+      setup.configure(config(ns, ""));
+      setup.startAgent();
+
+      SyncOutcome outcome = setup.awaitSync(commit);
+
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(client.configMaps().inNamespace(team).withName("inside").get()).isNotNull();
+
+      setup.manifests.delete("ns.yaml").delete("cm.yaml");
+      SyncOutcome pruned = setup.awaitSync(setup.manifests.commitAndPush("Drop the team namespace"));
+
+      assertThat(pruned.phase()).as(pruned.message()).isEqualTo("synced");
+      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action()).contains("ConfigMap:pruned", "Namespace:pruned");
+      assertThat(client.namespaces().withName(team).get()).isNull();
+    }
+  }
+
+  @Test
+  @DisplayName("1000 objects are synced, and a resync of the same commit writes nothing")
+  void thousandObjects(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      for (int file = 0; file < 10; file++) {
+        StringBuilder docs = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+          docs.append("---\n").append(configMap("cm-" + file + "-" + i, "v" + i));
+        }
+        setup.manifests.write("bulk/file-" + file + ".yaml", docs.toString());
+      }
+      String commit = setup.manifests.commitAndPush("A thousand maps");
+      setup.configure(config(ns, "      resync_interval: 2s\n"));
+      setup.startAgent();
+
+      SyncOutcome outcome = setup.awaitSync(commit);
+
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.count("created")).isEqualTo(1000);
+      assertThat(client.configMaps().withLabel("cli-utils.sigs.k8s.io/inventory-id").list().getItems()).hasSize(1);
+      assertThat(client.configMaps().list().getItems()).hasSizeGreaterThanOrEqualTo(1001);
+
+      java.time.Instant first = outcome.started();
+      await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/app")
+          .map(o -> o.started().isAfter(first) && o.phase().equals("synced")).orElse(false));
+      SyncOutcome resync = setup.agent().gitops().outcome("team/app").orElseThrow();
+      assertThat(resync.count("unchanged")).isEqualTo(1000);
+      assertThat(resync.applied()).isZero();
+    }
+  }
 }

@@ -1,0 +1,162 @@
+package dev.tether.it.gitops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.it.support.GitopsSetup;
+import dev.tether.testkit.k8s.AuditLog;
+import dev.tether.testkit.k8s.KubeControlPlane;
+import dev.tether.testkit.k8s.TestNamespace;
+import dev.tether.testkit.k8s.WithKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drift, no wasted work, and refs. */
+@WithKubernetes
+class GitopsDriftAndRefsTest {
+
+  private static String configMap(String name, String value) {
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
+  }
+
+  private static String config(TestNamespace ns, String extra) {
+    return "gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n" + extra;
+  }
+
+  @Test
+  @DisplayName("drift: correct (the default) puts a changed or deleted object back within 5 s")
+  void driftCorrected(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("a.yaml", configMap("settings", "blue")).write("b.yaml", configMap("other", "x"));
+      String commit = setup.manifests.commitAndPush("Settings");
+      setup.configure(config(ns, ""));
+      setup.startAgent();
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+
+      client.configMaps().withName("settings").edit(cm -> {
+        cm.getData().put("value", "red");
+        return cm;
+      });
+      Instant changed = Instant.now();
+      await().atMost(Duration.ofSeconds(5)).until(() -> "blue".equals(client.configMaps().withName("settings").get().getData().get("value")));
+      System.out.printf("[drift] changed field corrected in %d ms%n", Duration.between(changed, Instant.now()).toMillis());
+
+      client.configMaps().withName("other").delete();
+      Instant deleted = Instant.now();
+      await().atMost(Duration.ofSeconds(5)).until(() -> client.configMaps().withName("other").get() != null
+          && client.configMaps().withName("other").get().getMetadata().getDeletionTimestamp() == null);
+      System.out.printf("[drift] deleted object re-created in %d ms%n", Duration.between(deleted, Instant.now()).toMillis());
+      await().atMost(Duration.ofSeconds(5)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
+          .objects().stream().anyMatch(o -> o.message().startsWith("drift corrected")));
+    }
+  }
+
+  @Test
+  @DisplayName("drift: report only says which field drifted and leaves the object alone")
+  void driftReported(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("a.yaml", configMap("settings", "blue"));
+      String commit = setup.manifests.commitAndPush("Settings");
+      setup.configure(config(ns, "      drift: report\n"));
+      setup.startAgent();
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+
+      client.configMaps().withName("settings").edit(cm -> {
+        cm.getData().put("value", "red");
+        return cm;
+      });
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
+          .objects().stream().anyMatch(o -> o.action().equals("drifted")));
+      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).singleElement()
+          .satisfies(o -> assertThat(o.message()).contains("field .data.value differs from Git"));
+      assertThat(client.configMaps().withName("settings").get().getData()).containsEntry("value", "red");
+    }
+  }
+
+  @Test
+  @DisplayName("a resync of an unchanged commit makes zero write requests to the API server (counted in its audit log)")
+  void noopResyncWritesNothing(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      StringBuilder many = new StringBuilder();
+      for (int i = 0; i < 50; i++) {
+        many.append("---\n").append(configMap("cm-" + i, "v" + i));
+      }
+      setup.manifests.write("many.yaml", many.toString()).write("deploy.yaml", """
+          apiVersion: apps/v1
+          kind: Deployment
+          metadata: {name: web}
+          spec:
+            replicas: 1
+            selector: {matchLabels: {app: web}}
+            template:
+              metadata: {labels: {app: web}}
+              spec:
+                containers:
+                  - name: web
+                    image: registry.example.com/web:1.0
+                    ports: [{containerPort: 8080}]
+                    resources: {limits: {cpu: 1000m, memory: 128Mi}}
+          """);
+      String commit = setup.manifests.commitAndPush("Fifty maps and a deployment");
+      setup.configure(config(ns, "      resync_interval: 1s\n"));
+      setup.startAgent();
+      SyncOutcome first = setup.awaitSync(commit);
+      assertThat(first.phase()).isEqualTo("synced");
+      AuditLog audit = new AuditLog(plane);
+      long mark = audit.mark();
+
+      // With resync_interval 1s, a sync that started 2.5 s after the first ended is at least the second resync.
+      Instant after = first.finished().plusMillis(2500);
+      await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/app")
+          .map(o -> o.started().isAfter(after) && o.phase().equals("synced")).orElse(false));
+
+      List<JsonNode> writes = audit.writesSince(mark, "tether-agent/");
+      assertThat(writes).as("writes made by resyncs: " + writes).isEmpty();
+      assertThat(audit.requestsSince(mark, "tether-agent/")).as("the resyncs did read").isNotEmpty();
+      assertThat(setup.agent().gitops().outcome("team/app").get().count("unchanged")).isEqualTo(51);
+    }
+  }
+
+  @Test
+  @DisplayName("refs: a branch, a tag and a fixed commit each select their own manifests")
+  void refsByBranchTagAndCommit(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      String pinned = setup.manifests.write("a.yaml", configMap("settings", "pinned")).commitAndPush("v1");
+      setup.manifests.tag("v1.0.0");
+      setup.manifests.write("a.yaml", configMap("settings", "release")).commitAndPush("release");
+      setup.manifests.pushBranch("release");
+      String main = setup.manifests.write("a.yaml", configMap("settings", "main")).commitAndPush("main moves on");
+
+      setup.configure(config(ns, "      ref: {branch: release}\n"));
+      setup.startAgent();
+      await().atMost(Duration.ofSeconds(30)).until(() -> "release".equals(value(client)));
+
+      setup.configure(config(ns, "      ref: {tag: v1.0.0}\n"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> "pinned".equals(value(client)));
+      assertThat(setup.agent().gitops().outcome("team/app").get().commit()).isEqualTo(pinned);
+
+      setup.configure(config(ns, "      ref: {commit: " + main + "}\n"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> "main".equals(value(client)));
+
+      setup.manifests.write("a.yaml", configMap("settings", "later")).commitAndPush("after the pinned commit");
+      setup.configure(config(ns, "      ref: {commit: " + main + "}\n      reconcile_timeout: 10m\n"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> setup.agent().gitops().outcome("team/app")
+          .map(o -> o.commit().equals(main) && o.phase().equals("synced")).orElse(false));
+      assertThat(value(client)).as("a fixed commit does not follow the branch").isEqualTo("main");
+    }
+  }
+
+  private static String value(KubernetesClient client) {
+    var cm = client.configMaps().withName("settings").get();
+    return cm == null ? null : cm.getData().get("value");
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tether.testkit.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The test API server's audit log (one JSON event per request), read from a mark, to count what a
+ * client really asked the API server to do.
+ */
+public final class AuditLog {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
+
+  private final Path file;
+
+  public AuditLog(KubeControlPlane plane) {
+    this.file = plane.auditLog();
+  }
+
+  /** Where the log ends now. */
+  public long mark() {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Completed requests since {@code mark} whose user agent starts with {@code userAgentPrefix}. */
+  public List<JsonNode> requestsSince(long mark, String userAgentPrefix) {
+    List<JsonNode> events = new ArrayList<>();
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      in.seek(mark);
+      byte[] rest = new byte[(int) (in.length() - mark)];
+      in.readFully(rest);
+      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode event = JSON.readTree(line);
+        if ("ResponseComplete".equals(event.path("stage").asText())
+            && event.path("userAgent").asText().startsWith(userAgentPrefix)) {
+          events.add(event);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the audit log " + file, e);
+    }
+    return events;
+  }
+
+  /** Write requests (create, update, patch, delete) since {@code mark} by that user agent. */
+  public List<JsonNode> writesSince(long mark, String userAgentPrefix) {
+    return requestsSince(mark, userAgentPrefix).stream().filter(e -> WRITES.contains(e.path("verb").asText())).toList();
+  }
+}
