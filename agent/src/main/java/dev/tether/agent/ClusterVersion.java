@@ -26,7 +26,8 @@ final class ClusterVersion implements AutoCloseable {
   String get() {
     if (known.isEmpty()) {
       try {
-        known = client.getKubernetesVersion().getGitVersion();
+        var version = client.getKubernetesVersion();
+        known = version == null || version.getGitVersion() == null ? "" : version.getGitVersion();
       } catch (RuntimeException e) {
         log.warn("Cannot learn the cluster's version from {}: {}", client.getMasterUrl(), explain(e));
       }

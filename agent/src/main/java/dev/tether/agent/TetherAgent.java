@@ -11,6 +11,7 @@ import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
 import dev.tether.proto.v1.AgentInfo;
 import dev.tether.agent.gitops.GitopsModule;
+import dev.tether.agent.kubeproxy.KubeProxyModule;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -38,6 +39,7 @@ public final class TetherAgent implements AutoCloseable {
   private ClusterVersion clusterVersion;
   private KubernetesClient kube;
   private GitopsModule gitops;
+  private KubernetesClient proxyClient;
 
   public TetherAgent(AgentSettings settings) {
     this.settings = settings;
@@ -56,6 +58,9 @@ public final class TetherAgent implements AutoCloseable {
         // only briefly: the next sync tries again anyway.
         .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
     gitops = new GitopsModule(kube, Clock.systemUTC());
+    // Proxied requests are not all idempotent: they are sent once, as the client sent them.
+    proxyClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
+        .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build()).build();
     List<AgentModule> modules = new ArrayList<>();
     if (settings.ownsLogging()) {
       modules.add(new LoggingModule());
@@ -64,7 +69,7 @@ public final class TetherAgent implements AutoCloseable {
     configuration = new ConfigurationReceiver(modules, Clock.systemUTC());
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
     connection = new ServerConnection(settings.server(), tls, trust, token, this::agentInfo, settings.heartbeatInterval(),
-        List.of(gitops, configuration), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
+        List.of(gitops, configuration, new KubeProxyModule(proxyClient)), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
         new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
     log.info("Tether agent {} dialing {} (trusting {})", TetherVersion.get(), settings.server(), trust);
     return this;
@@ -150,6 +155,9 @@ public final class TetherAgent implements AutoCloseable {
     }
     if (kube != null) {
       kube.close();
+    }
+    if (proxyClient != null) {
+      proxyClient.close();
     }
   }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Runs the Tether server until it is stopped (Ctrl-C or SIGTERM).",
-        "Agents connect to its agent listener (gRPC over TLS); administrators, webhooks and (later) the UI use its HTTP listener.",
+        "Agents connect to its agent listener (gRPC over TLS); administrators and webhooks use its HTTP listener;",
+        "CI jobs and people run kubectl against its Kubernetes API proxy (HTTPS).",
         "On first start it writes an admin token to <data-dir>/admin-token for the `tether admin` commands."
     },
     footer = {
@@ -47,6 +48,11 @@ final class ServerCommand implements Callable<Integer> {
       converter = HostPortConverter.class,
       description = "Where agents connect, over TLS (default: ${DEFAULT-VALUE}).")
   InetSocketAddress agentAddress;
+
+  @Option(names = "--kube-proxy-address", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8444",
+      converter = HostPortConverter.class,
+      description = "Where the Kubernetes API proxy listens, over TLS with the agent listener's certificate (default: ${DEFAULT-VALUE}).")
+  InetSocketAddress kubeProxyAddress;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "tether-data",
       description = "Folder for the server's state: database, Git mirrors, keys (default: ${DEFAULT-VALUE}). Back it up.")
@@ -98,7 +104,7 @@ final class ServerCommand implements Callable<Integer> {
         hosts.add(h);
       }
     });
-    ServerSettings settings = new ServerSettings(httpAddress, agentAddress, dataDir, Optional.ofNullable(tlsCertFile),
+    ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout);
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }

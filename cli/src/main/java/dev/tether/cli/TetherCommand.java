@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "Connects Kubernetes clusters to Git without exposing any cluster's API.",
         "The agent runs in a cluster and dials out to the server; the server reads Git and drives its agents."
     },
-    subcommands = {ServerCommand.class, AgentCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ServerCommand.class, AgentCommand.class, AdminCommand.class, KubeconfigCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "",
         "Examples:",

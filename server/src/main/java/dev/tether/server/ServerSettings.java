@@ -15,6 +15,7 @@ import java.util.Optional;
 public record ServerSettings(
     InetSocketAddress httpAddress,
     InetSocketAddress agentAddress,
+    InetSocketAddress kubeProxyAddress,
     Path dataDir,
     Optional<Path> tlsCertFile,
     Optional<Path> tlsKeyFile,
@@ -27,15 +28,17 @@ public record ServerSettings(
 
   /** Loopback listeners on free ports and development TLS: for tests and trying things out. */
   public static ServerSettings local(Path dataDir) {
-    return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), dataDir,
+    return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
+        new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
-    return new ServerSettings(httpAddress, agentAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval, gitTimeout);
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
+        gitTimeout);
   }
 
-  public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents) {
-    return new ServerSettings(http, agents, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
+  public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
+    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
   }
 }

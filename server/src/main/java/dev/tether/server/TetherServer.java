@@ -5,7 +5,7 @@ import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationReader;
 import dev.tether.server.configuration.ConfigurationService;
 import dev.tether.server.connection.AgentAuthentication;
-import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.ConnectionService;
 import dev.tether.server.git.ProjectMirrors;
@@ -15,6 +15,7 @@ import dev.tether.server.gitops.ManifestDistribution;
 import dev.tether.server.gitops.ManifestSelector;
 import dev.tether.server.http.AdminToken;
 import dev.tether.server.http.HttpApi;
+import dev.tether.server.kubeproxy.KubeProxyListener;
 import dev.tether.server.registry.Registry;
 import dev.tether.server.secrets.SecretBox;
 import dev.tether.server.store.Database;
@@ -51,6 +52,7 @@ public final class TetherServer implements AutoCloseable {
   private AdminToken adminToken;
   private Store store;
   private AgentConnections connections;
+  private KubeProxyListener kubeProxy;
 
   public TetherServer(ServerSettings settings) {
     this.settings = settings;
@@ -100,21 +102,25 @@ public final class TetherServer implements AutoCloseable {
     sync.addListener(manifests);
 
     connections = new AgentConnections();
-    AgentCalls calls = new AgentCalls();
-    AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock);
+    OpenCalls calls = new OpenCalls();
+    AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls);
     Registry registry = new Registry(store, calls, sync, clock);
 
+    kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock);
+    toClose.push(kubeProxy);
     agentListener = startAgentListener(auth,
+        kubeProxy.tunnels(),
         new ConnectionService(connections, calls, store.agents(), clock),
         new ConfigurationService(hub, calls),
         new GitopsService(manifests, hub, store.gitops(), calls, clock));
     http = new HttpApi(store, registry, connections, sync, adminToken).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
+    kubeProxy.start();
     sync.start();
 
-    log.info("Tether server {} ready: agents connect to {} (TLS), HTTP API on {}, data in {}", TetherVersion.get(),
-        agentAddress(), httpUrl(), dataDir);
+    log.info("Tether server {} ready: agents connect to {} (TLS), HTTP API on {}, Kubernetes API proxy on {}, data in {}",
+        TetherVersion.get(), agentAddress(), httpUrl(), kubeProxyUrl(), dataDir);
     tls.devCaFile().ifPresent(ca -> log.info("Development TLS: agents must trust {} (tether agent --ca-file {})", ca, ca));
     log.info("Admin token for `tether admin` commands: {}", adminToken.file());
   }
@@ -129,7 +135,14 @@ public final class TetherServer implements AutoCloseable {
           // Agents ping to find dead connections through proxies; let them.
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
-          .maxInboundMessageSize(MAX_AGENT_MESSAGE_BYTES);
+          .maxInboundMessageSize(MAX_AGENT_MESSAGE_BYTES)
+          // Tunnel callbacks only hand messages on; running them on the transport thread saves a thread switch per message.
+          .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+            @Override
+            public <Q, R> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers) {
+              return call.getMethodDescriptor().getFullMethodName().equals("tether.v1.KubeProxy/Tunnel") ? Runnable::run : null;
+            }
+          });
       for (io.grpc.BindableService service : services) {
         builder.addService(ServerInterceptors.intercept(service, auth));
       }
@@ -142,6 +155,16 @@ public final class TetherServer implements AutoCloseable {
   /** Where agents connect, with the port actually bound. */
   public InetSocketAddress agentAddress() {
     return new InetSocketAddress(settings.agentAddress().getHostString(), agentListener.getPort());
+  }
+
+  /** The Kubernetes API proxy's URL, for kubeconfigs. */
+  public String kubeProxyUrl() {
+    String host = settings.kubeProxyAddress().getHostString();
+    return "https://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + kubeProxy.port();
+  }
+
+  private static InetSocketAddress resolve(InetSocketAddress address) {
+    return new InetSocketAddress(address.getHostString(), address.getPort());
   }
 
   /** The HTTP listener's base URL, with the port actually bound (useful when 0 was asked for). */

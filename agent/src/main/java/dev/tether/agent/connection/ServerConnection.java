@@ -89,7 +89,14 @@ public final class ServerConnection implements AutoCloseable {
 
   private void run() {
     while (!closed) {
-      Outcome outcome = runSession();
+      Outcome outcome;
+      try {
+        outcome = runSession();
+      } catch (RuntimeException e) {
+        // Whatever went wrong, the agent keeps dialing; a dead connection loop would strand it.
+        log.error("The connection to {} failed unexpectedly", server, e);
+        outcome = new Outcome(false, new ConnectionProblem(ConnectionProblem.Kind.OTHER, "unexpected error: " + e));
+      }
       if (closed) {
         return;
       }

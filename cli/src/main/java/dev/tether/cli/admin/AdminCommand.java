@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         "Every admin command takes --server-url (default http://127.0.0.1:8080) and --admin-token-file",
         "(default tether-data/admin-token, the file the server wrote on first start)."
     },
-    subcommands = {ProjectCommands.class, AgentCommands.class, TokenCommands.class},
+    subcommands = {ProjectCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class},
     footer = {
         "",
         "Examples:",

@@ -47,8 +47,10 @@ public final class TetherHarness implements AutoCloseable {
   public void restartServer() {
     InetSocketAddress agentsAt = server.agentAddress();
     int httpPort = Integer.parseInt(server.httpUrl().substring(server.httpUrl().lastIndexOf(':') + 1));
+    int proxyPort = Integer.parseInt(server.kubeProxyUrl().substring(server.kubeProxyUrl().lastIndexOf(':') + 1));
     server.close();
-    settings = settings.withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentsAt.getPort()));
+    settings = settings.withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentsAt.getPort()),
+        new InetSocketAddress("127.0.0.1", proxyPort));
     startServer();
   }
 

@@ -3,7 +3,7 @@ package dev.tether.server.configuration;
 import com.google.protobuf.ByteString;
 import dev.tether.proto.v1.ConfigurationGrpc;
 import dev.tether.proto.v1.WatchConfigurationRequest;
-import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
 import io.grpc.Status;
@@ -12,9 +12,9 @@ import io.grpc.stub.StreamObserver;
 /** Streams each agent its valid configuration: the current one, then every change. */
 public final class ConfigurationService extends ConfigurationGrpc.ConfigurationImplBase {
   private final ConfigurationHub hub;
-  private final AgentCalls calls;
+  private final OpenCalls calls;
 
-  public ConfigurationService(ConfigurationHub hub, AgentCalls calls) {
+  public ConfigurationService(ConfigurationHub hub, OpenCalls calls) {
     this.hub = hub;
     this.calls = calls;
   }

@@ -33,10 +33,16 @@ public final class AgentAuthentication implements ServerInterceptor {
   private final TokenStore tokens;
   private final Clock clock;
   private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
+  // Every proxied request opens a tunnel stream: keep tokens a few seconds; revocation empties this.
+  private final Map<String, Cached> byDigest = new ConcurrentHashMap<>();
+  private static final Duration CACHE_FOR = Duration.ofSeconds(5);
 
-  public AgentAuthentication(TokenStore tokens, Clock clock) {
+  private record Cached(Optional<AgentToken> token, Instant until) {}
+
+  public AgentAuthentication(TokenStore tokens, Clock clock, OpenCalls calls) {
     this.tokens = tokens;
     this.clock = clock;
+    calls.onRevocation(tokenId -> byDigest.clear());
   }
 
   @Override
@@ -65,7 +71,15 @@ public final class AgentAuthentication implements ServerInterceptor {
     } catch (MalformedTokenException e) {
       throw new Rejected(e.getMessage());
     }
-    Optional<AgentToken> stored = tokens.findByDigest(token.digest());
+    Instant now = clock.instant();
+    Cached cached = byDigest.get(token.digest());
+    Optional<AgentToken> stored;
+    if (cached != null && now.isBefore(cached.until())) {
+      stored = cached.token();
+    } else {
+      stored = tokens.findByDigest(token.digest());
+      byDigest.put(token.digest(), new Cached(stored, now.plus(CACHE_FOR)));
+    }
     if (stored.isEmpty()) {
       throw new Rejected("unknown agent token: it was never issued by this server or its agent was deleted; "
           + "create one with `tether admin token create --agent <name>`");

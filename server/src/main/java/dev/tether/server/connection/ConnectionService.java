@@ -21,11 +21,11 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AgentConnections connections;
-  private final AgentCalls calls;
+  private final OpenCalls calls;
   private final AgentStore agents;
   private final Clock clock;
 
-  public ConnectionService(AgentConnections connections, AgentCalls calls, AgentStore agents, Clock clock) {
+  public ConnectionService(AgentConnections connections, OpenCalls calls, AgentStore agents, Clock clock) {
     this.connections = connections;
     this.calls = calls;
     this.agents = agents;

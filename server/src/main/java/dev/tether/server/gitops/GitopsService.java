@@ -10,7 +10,7 @@ import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.proto.v1.SyncReport;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationUpdate;
-import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
 import dev.tether.server.store.GitopsStateStore;
@@ -29,11 +29,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private final ManifestDistribution distribution;
   private final ConfigurationHub configurations;
   private final GitopsStateStore states;
-  private final AgentCalls calls;
+  private final OpenCalls calls;
   private final Clock clock;
 
   public GitopsService(ManifestDistribution distribution, ConfigurationHub configurations, GitopsStateStore states,
-      AgentCalls calls, Clock clock) {
+      OpenCalls calls, Clock clock) {
     this.distribution = distribution;
     this.configurations = configurations;
     this.states = states;

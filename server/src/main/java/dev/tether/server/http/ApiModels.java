@@ -46,6 +46,15 @@ final class ApiModels {
       long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventory,
       Instant reportedAt, List<ObjectView> objects) {}
 
+  /** CI token: {@code project}. Person: {@code user}, with {@code projects} (memberships) and {@code groups}. */
+  record AccessTokenRequest(String project, String user, List<String> projects, List<String> groups, String expiresIn,
+      String description) {}
+
+  record AccessTokenView(String id, String kind, String project, String user, List<String> projects, List<String> groups,
+      String description, String state, Instant createdAt, Instant expiresAt, Instant lastUsedAt, Instant revokedAt) {}
+
+  record CreatedAccessToken(AccessTokenView token, String secret) {}
+
   record TokenView(String id, String agent, String description, String state, Instant createdAt, Instant lastUsedAt,
       Instant revokedAt) {}
 

@@ -27,6 +27,7 @@ import dev.tether.server.http.ApiModels.TokenRequest;
 import dev.tether.server.http.ApiModels.TokenView;
 import dev.tether.server.registry.Registry;
 import dev.tether.server.registry.RegistryException;
+import dev.tether.server.store.AccessToken;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.ConfigState;
@@ -126,6 +127,9 @@ public final class HttpApi {
         Registry.IssuedToken issued = registry.createToken(ctx.pathParam("name"), request.description());
         ctx.status(201).json(new ApiModels.CreatedToken(tokenView(issued.token()), issued.secret().reveal()));
       });
+      cfg.routes.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
+      cfg.routes.post("/api/v1/access-tokens", this::createAccessToken);
+      cfg.routes.delete("/api/v1/access-tokens/{id}", ctx -> ctx.json(accessTokenView(registry.revokeAccessToken(ctx.pathParam("id")))));
       cfg.routes.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
       cfg.routes.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
     });
@@ -213,6 +217,37 @@ public final class HttpApi {
     }
     Registry.IssuedToken issued = registry.createAgent(request.name(), request.configProject());
     ctx.status(201).json(new ApiModels.CreatedAgent(agentView(agent(request.name())), tokenView(issued.token()), issued.secret().reveal()));
+  }
+
+  private void createAccessToken(Context ctx) {
+    ApiModels.AccessTokenRequest r = body(ctx, ApiModels.AccessTokenRequest.class, null);
+    Optional<java.time.Duration> expiresIn = Optional.ofNullable(r.expiresIn()).map(text -> dev.tether.common.config.GoDuration.parse(text)
+        .orElseThrow(() -> new ApiException(400, "expires_in '" + text + "' is not a duration; write it like 24h or 720h")));
+    Registry.IssuedAccessToken issued;
+    if ((r.project() == null) == (r.user() == null)) {
+      throw new ApiException(400, "give either 'project' (a CI token for that project) or 'user' (a token for a person)");
+    } else if (r.project() != null) {
+      if (r.projects() != null || r.groups() != null) {
+        throw new ApiException(400, "'projects' and 'groups' belong to user tokens");
+      }
+      issued = registry.createCiAccessToken(r.project(), expiresIn, r.description());
+    } else {
+      List<String> projects = r.projects() == null ? List.of() : r.projects();
+      if (projects.isEmpty()) {
+        throw new ApiException(400, "a user token needs 'projects': the projects whose members the person is (user_access lists them)");
+      }
+      issued = registry.createUserAccessToken(r.user(), projects, r.groups() == null ? List.of() : r.groups(), expiresIn,
+          r.description());
+    }
+    ctx.status(201).json(new ApiModels.CreatedAccessToken(accessTokenView(issued.token()), issued.secret().reveal()));
+  }
+
+  private ApiModels.AccessTokenView accessTokenView(AccessToken t) {
+    String state = t.revokedAt().isPresent() ? "revoked"
+        : t.expiresAt().filter(e -> !java.time.Instant.now().isBefore(e)).isPresent() ? "expired" : "active";
+    return new ApiModels.AccessTokenView(t.id(), t.kind(), t.projectId().orElse(null), t.userName().orElse(null), t.projects(),
+        t.groups(), t.description(), state, t.createdAt(), t.expiresAt().orElse(null), t.lastUsedAt().orElse(null),
+        t.revokedAt().orElse(null));
   }
 
   private <T> T body(Context ctx, Class<T> type, T whenEmpty) {

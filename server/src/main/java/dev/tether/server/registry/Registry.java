@@ -2,11 +2,12 @@ package dev.tether.server.registry;
 
 import dev.tether.common.config.ConfigParser;
 import dev.tether.common.token.SecretToken;
-import dev.tether.server.connection.AgentCalls;
+import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.git.GitCredentials;
 import dev.tether.server.git.GitUrls;
 import dev.tether.server.git.ProjectSync;
 import dev.tether.server.store.Agent;
+import dev.tether.server.store.AccessToken;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.AlreadyExistsException;
 import dev.tether.server.store.Project;
@@ -14,6 +15,7 @@ import dev.tether.server.store.Store;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -28,11 +30,11 @@ public final class Registry {
   private static final String ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
 
   private final Store store;
-  private final AgentCalls calls;
+  private final OpenCalls calls;
   private final ProjectSync sync;
   private final Clock clock;
 
-  public Registry(Store store, AgentCalls calls, ProjectSync sync, Clock clock) {
+  public Registry(Store store, OpenCalls calls, ProjectSync sync, Clock clock) {
     this.store = store;
     this.calls = calls;
     this.sync = sync;
@@ -95,6 +97,63 @@ public final class Registry {
     store.tokens().add(token, secret.digest());
     log.info("Token {} created for agent '{}'", token.id(), agentName);
     return new IssuedToken(token, secret);
+  }
+
+  /** An access token and the secret to show its owner, once. */
+  public record IssuedAccessToken(AccessToken token, SecretToken secret) {}
+
+  /** A token for CI jobs of one project to use the proxy. */
+  public IssuedAccessToken createCiAccessToken(String projectId, Optional<java.time.Duration> expiresIn, String description) {
+    if (projectId == null || !ConfigParser.PROJECT_ID.matcher(projectId).matches()) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + projectId + "' is not valid");
+    }
+    return issueAccessToken("ci", Optional.of(projectId), Optional.empty(), List.of(projectId), List.of(), expiresIn, description);
+  }
+
+  /** A token for a person: their name, the projects whose members they are, and their groups. */
+  public IssuedAccessToken createUserAccessToken(String userName, List<String> projects, List<String> groups,
+      Optional<java.time.Duration> expiresIn, String description) {
+    if (userName == null || !userName.matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "user name '" + userName + "' is not valid: use letters, digits "
+          + "and . _ @ -");
+    }
+    for (String project : projects) {
+      if (!ConfigParser.PROJECT_ID.matcher(project).matches()) {
+        throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + project + "' is not valid");
+      }
+    }
+    for (String group : groups) {
+      if (group.isBlank() || group.contains(",")) {
+        throw new RegistryException(RegistryException.Kind.INVALID, "group '" + group + "' is not valid");
+      }
+    }
+    return issueAccessToken("user", Optional.empty(), Optional.of(userName), projects, groups, expiresIn, description);
+  }
+
+  private IssuedAccessToken issueAccessToken(String kind, Optional<String> project, Optional<String> user, List<String> projects,
+      List<String> groups, Optional<java.time.Duration> expiresIn, String description) {
+    if (expiresIn.isPresent() && (expiresIn.get().isNegative() || expiresIn.get().isZero())) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "expiry must be in the future");
+    }
+    SecretToken secret = SecretToken.generate(SecretToken.Kind.ACCESS);
+    AccessToken token = new AccessToken("a-" + randomId(10), kind, project, user, List.copyOf(projects), List.copyOf(groups),
+        description == null ? "" : description, clock.instant(), expiresIn.map(clock.instant()::plus), Optional.empty(),
+        Optional.empty());
+    store.accessTokens().add(token, secret.digest());
+    log.info("Access token {} created for {}", token.id(), token.caller());
+    return new IssuedAccessToken(token, secret);
+  }
+
+  /** Revokes an access token; proxied requests that use it are ended. */
+  public AccessToken revokeAccessToken(String tokenId) {
+    AccessToken token = store.accessTokens().find(tokenId).orElseThrow(() ->
+        new RegistryException(RegistryException.Kind.NOT_FOUND, "access token '" + tokenId + "' does not exist"));
+    if (!store.accessTokens().revoke(tokenId, clock.instant())) {
+      throw new RegistryException(RegistryException.Kind.CONFLICT, "access token '" + tokenId + "' was already revoked");
+    }
+    calls.closeAll(tokenId, "access token " + tokenId + " was revoked");
+    log.info("Access token {} of {} revoked", tokenId, token.caller());
+    return store.accessTokens().find(tokenId).orElseThrow();
   }
 
   /** Revokes a token and ends every connection that uses it. */

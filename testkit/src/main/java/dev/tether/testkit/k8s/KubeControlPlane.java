@@ -148,7 +148,8 @@ public final class KubeControlPlane implements AutoCloseable {
     writeKubeconfig();
     launch("kube-controller-manager", List.of(binaries.kubeControllerManager().toString(),
         "--kubeconfig", kubeconfig.toString(),
-        "--controllers", "namespace-controller,garbage-collector-controller,serviceaccount-controller",
+        "--controllers", "namespace-controller,garbage-collector-controller,serviceaccount-controller,"
+            + "clusterrole-aggregation-controller",
         "--leader-elect=false",
         "--secure-port", "0"));
     // The default ServiceAccount appears once the controller manager works: then namespaces,

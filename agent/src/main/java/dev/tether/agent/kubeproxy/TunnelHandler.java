@@ -1,0 +1,259 @@
+package dev.tether.agent.kubeproxy;
+
+import com.google.protobuf.ByteString;
+import dev.tether.agent.connection.Session;
+import dev.tether.common.kubeproxy.ProxyHeaders;
+import dev.tether.proto.v1.BodyChunk;
+import dev.tether.proto.v1.BodyEnd;
+import dev.tether.proto.v1.Header;
+import dev.tether.proto.v1.Impersonation;
+import dev.tether.proto.v1.KubeProxyGrpc;
+import dev.tether.proto.v1.ProxyFailure;
+import dev.tether.proto.v1.ProxyRequest;
+import dev.tether.proto.v1.ResponseStart;
+import dev.tether.proto.v1.TunnelAgentMessage;
+import dev.tether.proto.v1.TunnelReady;
+import dev.tether.proto.v1.TunnelServerMessage;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.AsyncBody;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tunnel stream and the one request it carries: collects the request, sends it to the
+ * agent's API server as the agent plus the impersonation the server decided, and streams the
+ * answer back. The next chunk is read from the API server only when the stream can take it, so a
+ * slow client slows the API server's response and nothing piles up here.
+ */
+final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, TunnelServerMessage> {
+  private static final Logger log = LoggerFactory.getLogger(TunnelHandler.class);
+
+  private final KubernetesClient cluster;
+  private final KubeProxyModule.Pool pool;
+  private ClientCallStreamObserver<TunnelAgentMessage> toServer;
+  private ProxyRequest request;
+  private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
+  private volatile AsyncBody upstreamBody;
+  private volatile CompletableFuture<HttpResponse<AsyncBody>> upstream;
+  private volatile boolean cancelled;
+  private boolean finished;
+  private boolean wasIdle = true;
+
+  TunnelHandler(KubernetesClient cluster, KubeProxyModule.Pool pool) {
+    this.cluster = cluster;
+    this.pool = pool;
+  }
+
+  void open(Session session) {
+    // Callbacks only start or feed asynchronous work: run them on the transport thread, no hand-off.
+    session.stub(KubeProxyGrpc::newStub).withExecutor(Runnable::run).tunnel(this);
+    send(TunnelAgentMessage.newBuilder().setReady(TunnelReady.getDefaultInstance()).build());
+  }
+
+  @Override
+  public void beforeStart(ClientCallStreamObserver<TunnelAgentMessage> requestStream) {
+    toServer = requestStream;
+    requestStream.setOnReadyHandler(this::readyForMore);
+  }
+
+  @Override
+  public void onNext(TunnelServerMessage message) {
+    switch (message.getKindCase()) {
+      case REQUEST -> {
+        request = message.getRequest();
+        wasIdle = false;
+        pool.taken();
+        if (request.getNoBody()) {
+          forward();
+        }
+      }
+      case BODY -> requestBody.writeBytes(message.getBody().getData().toByteArray());
+      case END -> forward();
+      default -> { }
+    }
+  }
+
+  private void forward() {
+    HttpClient http = cluster.getHttpClient();
+    String master = cluster.getMasterUrl().toString().replaceAll("/$", "");
+    HttpRequest.Builder builder = http.newHttpRequestBuilder()
+        .uri(master + request.getPath() + (request.getQuery().isEmpty() ? "" : "?" + request.getQuery()))
+        .forStreaming();
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    request.getHeadersList().forEach(h -> headers.put(h.getName(), h.getValuesList()));
+    // The server stripped these already; strip again, the agent trusts nobody's headers either.
+    Map<String, List<String>> kept = ProxyHeaders.request(headers);
+    String contentType = null;
+    for (Map.Entry<String, List<String>> h : kept.entrySet()) {
+      if (h.getKey().equalsIgnoreCase("content-type")) {
+        contentType = h.getValue().isEmpty() ? null : h.getValue().get(0);
+        continue;
+      }
+      boolean first = true;
+      for (String value : h.getValue()) {
+        if (first) {
+          builder.setHeader(h.getKey(), value);
+          first = false;
+        } else {
+          builder.header(h.getKey(), value);
+        }
+      }
+    }
+    impersonate(builder, request.getImpersonation());
+    byte[] body = requestBody.toByteArray();
+    if (body.length > 0 || !request.getMethod().equals("GET")) {
+      builder.method(request.getMethod(), contentType == null ? "application/json" : contentType,
+          new ByteArrayInputStream(body), (long) body.length);
+    }
+    log.debug("{} {} for {}", request.getMethod(), request.getPath(), request.getCaller());
+    upstream = http.consumeBytes(builder.build(), this::chunk);
+    upstream.whenComplete((response, error) -> {
+      if (error != null) {
+        fail("cannot reach the API server at " + master + ": " + rootMessage(error));
+        return;
+      }
+      upstreamBody = response.body();
+      if (cancelled) {
+        upstreamBody.cancel();
+        return;
+      }
+      ResponseStart.Builder start = ResponseStart.newBuilder().setStatus(response.code());
+      ProxyHeaders.response(response.headers()).forEach((name, values) ->
+          start.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
+      send(TunnelAgentMessage.newBuilder().setStart(start).build());
+      response.body().done().whenComplete((done, failure) -> {
+        if (failure != null && !cancelled) {
+          log.info("Kubernetes API proxy: the API server's response to {} {} broke off: {}", request.getMethod(), request.getPath(),
+              rootMessage(failure));
+          abort();
+        } else if (!cancelled) {
+          send(TunnelAgentMessage.newBuilder().setEnd(BodyEnd.getDefaultInstance()).build());
+          complete();
+        }
+      });
+      readyForMore();
+    });
+  }
+
+  private void chunk(List<ByteBuffer> buffers, AsyncBody body) {
+    for (ByteBuffer buffer : buffers) {
+      send(TunnelAgentMessage.newBuilder().setBody(BodyChunk.newBuilder().setData(ByteString.copyFrom(buffer))).build());
+    }
+    readyForMore();
+  }
+
+  /** Reads the next chunk from the API server when the stream to the server can take it. */
+  private synchronized void readyForMore() {
+    AsyncBody body = upstreamBody;
+    if (body != null && !cancelled && toServer.isReady()) {
+      body.consume();
+    }
+  }
+
+  private static void impersonate(HttpRequest.Builder builder, Impersonation as) {
+    if (as.getUser().isEmpty()) {
+      return; // access_as agent: the agent's own identity
+    }
+    builder.setHeader("Impersonate-User", as.getUser());
+    for (String group : as.getGroupsList()) {
+      builder.header("Impersonate-Group", group);
+    }
+    if (!as.getUid().isEmpty()) {
+      builder.setHeader("Impersonate-Uid", as.getUid());
+    }
+    for (Header extra : as.getExtraList()) {
+      String key = URLEncoder.encode(extra.getName().toLowerCase(Locale.ROOT), StandardCharsets.UTF_8);
+      for (String value : extra.getValuesList()) {
+        builder.header("Impersonate-Extra-" + key, value);
+      }
+    }
+  }
+
+  private void fail(String message) {
+    log.info("Kubernetes API proxy: {} {} for {} failed: {}", request.getMethod(), request.getPath(), request.getCaller(), message);
+    send(TunnelAgentMessage.newBuilder().setFailure(ProxyFailure.newBuilder().setStatus(502).setMessage(message)).build());
+    complete();
+  }
+
+  private synchronized void send(TunnelAgentMessage message) {
+    if (!finished && !cancelled) {
+      try {
+        toServer.onNext(message);
+      } catch (IllegalStateException closed) {
+        cancelled = true;
+      }
+    }
+  }
+
+  private synchronized void complete() {
+    if (!finished) {
+      finished = true;
+      pool.finished(this, wasIdle);
+      if (!cancelled) {
+        toServer.onCompleted();
+      }
+    }
+  }
+
+  private synchronized void abort() {
+    if (!finished) {
+      finished = true;
+      pool.finished(this, wasIdle);
+      toServer.cancel("the API server's response broke off", null);
+    }
+  }
+
+  /** The server cancelled (the client went away) or the session ended: stop the upstream request too. */
+  void cancel(String why) {
+    cancelled = true;
+    AsyncBody body = upstreamBody;
+    if (body != null) {
+      body.cancel();
+    }
+    CompletableFuture<HttpResponse<AsyncBody>> call = upstream;
+    if (call != null) {
+      call.cancel(true);
+    }
+    synchronized (this) {
+      if (!finished) {
+        finished = true;
+        pool.finished(this, wasIdle);
+        toServer.cancel(why, null);
+      }
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    cancel("the server ended the tunnel: " + Status.fromThrowable(t).getCode());
+  }
+
+  @Override
+  public void onCompleted() {
+    // The server finished its side; our side ends with the response.
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.toString();
+  }
+}

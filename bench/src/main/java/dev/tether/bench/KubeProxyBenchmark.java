@@ -1,0 +1,211 @@
+package dev.tether.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.agent.AgentSettings;
+import dev.tether.agent.TetherAgent;
+import dev.tether.common.text.TextTable;
+import dev.tether.server.ServerSettings;
+import dev.tether.server.TetherServer;
+import dev.tether.testkit.git.GitRepository;
+import dev.tether.testkit.k8s.KubeBinaries;
+import dev.tether.testkit.k8s.KubeControlPlane;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * What the Kubernetes API proxy adds: the GET requests `kubectl get` makes, for one object and for a
+ * list of 1000, through the proxy (server, tunnel, agent) and straight to the API server, measured
+ * the same way in the same run.
+ */
+final class KubeProxyBenchmark implements Benchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CALLS = 300;
+  private static final Duration THROUGHPUT_WINDOW = Duration.ofSeconds(3);
+
+  @Override
+  public String name() {
+    return "kube-proxy";
+  }
+
+  @Override
+  public String description() {
+    return "kubectl get (one object, a list of 1000) through the proxy vs directly: p50/p99 over " + CALLS
+        + " calls, throughput at concurrency 1, 16, 64";
+  }
+
+  private record Target(String name, String base, String token, SSLContext tls) {}
+
+  @Override
+  public void run(Path workDir) throws Exception {
+    KubeControlPlane plane = KubeControlPlane.start(KubeBinaries.locate(), workDir.resolve("control-plane"));
+    TetherServer server = null;
+    TetherAgent agent = null;
+    try (KubernetesClient admin = plane.newAdminClient("bench")) {
+      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).create();
+      admin.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("one").endMetadata().addToData("a", "b").build()).create();
+      ExecutorService creators = Executors.newFixedThreadPool(16);
+      List<CompletableFuture<?>> creates = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        String name = "item-" + i;
+        creates.add(CompletableFuture.runAsync(() -> admin.configMaps().inNamespace("list").resource(new ConfigMapBuilder()
+            .withNewMetadata().withName(name).endMetadata().addToData("payload", "x".repeat(100)).build()).createOr(c -> c.update()), creators));
+        if (i == 0) {
+          admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("list").endMetadata().build()).create();
+        }
+      }
+      creates.forEach(CompletableFuture::join);
+      creators.shutdown();
+
+      server = new TetherServer(ServerSettings.local(workDir.resolve("server"))).start();
+      String adminToken = Files.readString(server.adminTokenFile()).strip();
+      GitRepository config = GitRepository.create(workDir.resolve("repos"), "config");
+      config.write(".gitlab/agents/bench/config.yaml", "ci_access:\n  projects:\n    - id: bench/ci\n").commitAndPush("config");
+      post(server.httpUrl(), adminToken, "/api/v1/projects", Map.of("id", "bench/config", "url", config.bareDir().toString()));
+      JsonNode created = post(server.httpUrl(), adminToken, "/api/v1/agents", Map.of("name", "bench", "config_project", "bench/config"));
+      Path agentToken = workDir.resolve("agent.token");
+      Files.writeString(agentToken, created.get("secret").asText());
+      String access = post(server.httpUrl(), adminToken, "/api/v1/access-tokens", Map.of("project", "bench/ci")).get("secret").asText();
+      agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), agentToken, server.devCaFile(),
+          Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, false)).start();
+      TetherAgent running = agent;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (running.configuration().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+
+      Target direct = new Target("direct", plane.url(), plane.adminToken(), trusting(plane.caFile()));
+      Target proxy = new Target("through Tether", server.kubeProxyUrl(), "bench:" + access, trusting(server.devCaFile().orElseThrow()));
+      TextTable table = new TextTable("request", "direct p50 / p99", "Tether p50 / p99", "p50 ratio", "p99 ratio",
+          "req/s direct (c=1/16/64)", "req/s Tether (c=1/16/64)");
+      for (String[] request : new String[][] {{"get one object", "/api/v1/namespaces/bench/configmaps/one"},
+          {"list 1000 objects", "/api/v1/namespaces/list/configmaps"}}) {
+        long[] d = latencies(direct, request[1]);
+        long[] t = latencies(proxy, request[1]);
+        double[] dr = new double[3];
+        double[] tr = new double[3];
+        int[] levels = {1, 16, 64};
+        for (int i = 0; i < levels.length; i++) {
+          dr[i] = throughput(direct, request[1], levels[i]);
+          tr[i] = throughput(proxy, request[1], levels[i]);
+        }
+        table.add(request[0], ms(pct(d, 50)) + " / " + ms(pct(d, 99)), ms(pct(t, 50)) + " / " + ms(pct(t, 99)),
+            String.format("%.2f×", (double) pct(t, 50) / pct(d, 50)), String.format("%.2f×", (double) pct(t, 99) / pct(d, 99)),
+            String.format("%.0f / %.0f / %.0f", dr[0], dr[1], dr[2]), String.format("%.0f / %.0f / %.0f", tr[0], tr[1], tr[2]));
+        System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", request[0], ms(pct(t, 50)), ms(pct(d, 50)),
+            ms(pct(t, 99)), ms(pct(d, 99)));
+      }
+      System.out.println();
+      System.out.print(table.markdown());
+      System.out.println("\nGET requests as kubectl makes them, over HTTP/2 and TLS in both cases, " + CALLS
+          + " sequential calls after 50 to warm up; throughput over " + THROUGHPUT_WINDOW.toSeconds() + " s per level.");
+    } finally {
+      if (agent != null) {
+        agent.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+      plane.close();
+      plane.deleteFilesKeepingLogs();
+    }
+  }
+
+  private static long[] latencies(Target target, String path) throws Exception {
+    HttpClient client = HttpClient.newBuilder().sslContext(target.tls()).build();
+    for (int i = 0; i < 50; i++) {
+      get(client, target, path);
+    }
+    long[] nanos = new long[CALLS];
+    for (int i = 0; i < CALLS; i++) {
+      long start = System.nanoTime();
+      get(client, target, path);
+      nanos[i] = System.nanoTime() - start;
+    }
+    Arrays.sort(nanos);
+    return nanos;
+  }
+
+  private static double throughput(Target target, String path, int concurrency) throws Exception {
+    HttpClient client = HttpClient.newBuilder().sslContext(target.tls()).build();
+    AtomicLong done = new AtomicLong();
+    long end = System.nanoTime() + THROUGHPUT_WINDOW.toNanos();
+    ExecutorService workers = Executors.newFixedThreadPool(concurrency);
+    List<CompletableFuture<?>> running = new ArrayList<>();
+    for (int w = 0; w < concurrency; w++) {
+      running.add(CompletableFuture.runAsync(() -> {
+        while (System.nanoTime() < end) {
+          try {
+            get(client, target, path);
+            done.incrementAndGet();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }, workers));
+    }
+    running.forEach(CompletableFuture::join);
+    workers.shutdown();
+    return done.get() / (double) THROUGHPUT_WINDOW.toSeconds();
+  }
+
+  private static void get(HttpClient client, Target target, String path) throws Exception {
+    HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target.base() + path))
+        .header("Authorization", "Bearer " + target.token()).header("Accept", "application/json").GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(target.name() + " " + path + ": HTTP " + response.statusCode() + " " + new String(response.body()));
+    }
+  }
+
+  private static long pct(long[] sorted, int p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+  }
+
+  private static String ms(long nanos) {
+    return String.format("%.2f ms", nanos / 1e6);
+  }
+
+  private static SSLContext trusting(Path ca) throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(Files.newInputStream(ca)));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return ssl;
+  }
+
+  private static JsonNode post(String base, String token, String path, Object body) throws Exception {
+    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (r.statusCode() >= 300) {
+      throw new IllegalStateException(path + ": HTTP " + r.statusCode() + " " + new String(r.body()));
+    }
+    return JSON.readTree(r.body());
+  }
+}

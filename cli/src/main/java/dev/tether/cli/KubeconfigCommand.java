@@ -1,0 +1,93 @@
+package dev.tether.cli;
+
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.common.token.SecretToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "kubeconfig",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Writes a kubeconfig for reaching an agent's cluster through the server's Kubernetes API proxy with plain kubectl.",
+        "The token in it is '<agent>:<access token>'; the agent's config.yaml decides (ci_access, user_access) who may use it."
+    },
+    footer = {
+        "",
+        "Examples:",
+        "  tether kubeconfig --agent prod --token-file ci.token --server https://tether.example.com:8444 > kubeconfig",
+        "  KUBECONFIG=kubeconfig kubectl get pods",
+        "",
+        "  # in a CI job, with the access token in a masked variable TETHER_TOKEN:",
+        "  tether kubeconfig --agent prod --token-file <(printf %s \"$TETHER_TOKEN\") --server \"$TETHER_PROXY\" --out kubeconfig"
+    })
+final class KubeconfigCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--agent", required = true, paramLabel = "NAME", description = "The agent whose cluster to reach.")
+  String agent;
+
+  @Option(names = "--token-file", required = true, paramLabel = "FILE",
+      description = "File with an access token (from `tether admin access-token create`).")
+  Path tokenFile;
+
+  @Option(names = "--server", required = true, paramLabel = "URL", description = "The Kubernetes API proxy, e.g. https://tether.example.com:8444.")
+  String server;
+
+  @Option(names = "--ca-file", paramLabel = "FILE",
+      description = "PEM CA of the proxy's certificate, embedded in the kubeconfig (default: the system's trusted CAs).")
+  Path caFile;
+
+  @Option(names = "--namespace", paramLabel = "NAMESPACE", description = "The context's default namespace.")
+  String namespace;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Write here (created 0600) instead of standard output.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    String token;
+    try {
+      token = SecretToken.parse(SecretToken.Kind.ACCESS, Files.readString(tokenFile)).reveal();
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "cannot read the token file " + tokenFile + ": " + e.getMessage());
+    } catch (MalformedTokenException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), tokenFile + " does not hold an access token: " + e.getMessage());
+    }
+    if (!server.startsWith("https://")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--server must be an https:// URL (the proxy only speaks TLS)");
+    }
+    String name = "tether-" + agent;
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("apiVersion: v1\nkind: Config\nclusters:\n  - name: ").append(name).append("\n    cluster:\n      server: \"")
+        .append(server.replaceAll("/$", "")).append("\"\n");
+    if (caFile != null) {
+      yaml.append("      certificate-authority-data: ")
+          .append(Base64.getEncoder().encodeToString(Files.readAllBytes(caFile))).append('\n');
+    }
+    yaml.append("users:\n  - name: ").append(name).append("\n    user:\n      token: \"").append(agent).append(':').append(token)
+        .append("\"\ncontexts:\n  - name: ").append(name).append("\n    context:\n      cluster: ").append(name)
+        .append("\n      user: ").append(name).append('\n');
+    if (namespace != null) {
+      yaml.append("      namespace: ").append(namespace).append('\n');
+    }
+    yaml.append("current-context: ").append(name).append('\n');
+    if (out == null) {
+      spec.commandLine().getOut().print(yaml);
+    } else {
+      Files.deleteIfExists(out);
+      Files.writeString(Files.createFile(out, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), yaml, StandardCharsets.UTF_8);
+      spec.commandLine().getOut().println("Wrote " + out + " (context " + name + ").");
+    }
+    return 0;
+  }
+}

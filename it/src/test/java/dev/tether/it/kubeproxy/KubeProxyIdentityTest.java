@@ -1,0 +1,255 @@
+package dev.tether.it.kubeproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.tether.agent.TetherAgent;
+import dev.tether.it.support.ApiClient;
+import dev.tether.it.support.ConfigProject;
+import dev.tether.it.support.TetherHarness;
+import dev.tether.testkit.k8s.KubeControlPlane;
+import dev.tether.testkit.k8s.WithKubernetes;
+import dev.tether.testkit.process.ExternalCommand;
+import dev.tether.testkit.process.FreePort;
+import dev.tether.testkit.process.ProcessResult;
+import dev.tether.testkit.tether.TetherJar;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whom the API server is told the caller is, and what never gets through. */
+@WithKubernetes
+class KubeProxyIdentityTest {
+  @TempDir
+  static Path dir;
+  static TetherHarness tether;
+  static KubeControlPlane cluster;
+  static ConfigProject config;
+
+  @BeforeAll
+  static void start(KubeControlPlane plane) {
+    cluster = plane;
+    config = new ConfigProject(dir.resolve("repos"), "config");
+    config.push("prod", """
+        ci_access:
+          groups:
+            - id: platform
+              access_as:
+                impersonate:
+                  username: deploy-bot
+                  groups: [deployers]
+                  extra: [ { key: reason, val: [gitops] } ]
+        user_access:
+          access_as: { user: {} }
+          groups: [ { id: group } ]
+        """);
+    tether = new TetherHarness(dir, Duration.ofMillis(300));
+    tether.addProject("platform/config", config.repo().bareDir().toString(), Map.of());
+    TetherAgent agent = tether.startAgent(tether.createAgent("prod", "platform/config"), Optional.of(plane.kubeconfig()));
+    await().atMost(Duration.ofSeconds(20)).until(() -> agent.configuration().isPresent());
+  }
+
+  @AfterAll
+  static void stop() {
+    tether.close();
+  }
+
+  private static Path token(Map<String, Object> request, String name) throws Exception {
+    JsonNode created = tether.api().post("/api/v1/access-tokens", request);
+    Path file = dir.resolve(name + ".token");
+    Files.writeString(file, created.get("secret").asText());
+    return file;
+  }
+
+  private static Path kubeconfig(String agent, Path token, String name) {
+    Path out = dir.resolve(name + ".kubeconfig");
+    TetherJar.run("kubeconfig", "--agent", agent, "--token-file", token.toString(), "--server", tether.server().kubeProxyUrl(),
+        "--ca-file", tether.caFile().toString(), "--out", out.toString()).run().orThrow();
+    return out;
+  }
+
+  private static JsonNode whoami(Path kubeconfig) throws Exception {
+    ProcessResult result = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig.toString(),
+        "auth", "whoami", "-o", "json").run().orThrow();
+    return ApiClient.JSON.readTree(result.stdout()).path("status").path("userInfo");
+  }
+
+  @Test
+  @DisplayName("a person's token, let in by user_access through a group of their project, acts as tether:user:<name> with their groups")
+  void userIdentity() throws Exception {
+    Path alice = kubeconfig("prod", token(Map.of("user", "alice", "projects", List.of("group/app"), "groups", List.of("developers")), "alice"),
+        "alice");
+
+    JsonNode me = whoami(alice);
+
+    assertThat(me.path("username").asText()).isEqualTo("tether:user:alice");
+    assertThat(me.path("groups").toString()).contains("tether:user", "developers", "tether:agent:prod");
+  }
+
+  @Test
+  @DisplayName("access_as impersonate acts as the configured user, groups and extra")
+  void fixedImpersonation() throws Exception {
+    JsonNode me = whoami(kubeconfig("prod", token(Map.of("project", "platform/releases"), "releases"), "releases"));
+
+    assertThat(me.path("username").asText()).isEqualTo("deploy-bot");
+    assertThat(me.path("groups").toString()).contains("deployers");
+    assertThat(me.path("extra").path("reason").toString()).contains("gitops");
+  }
+
+  @Test
+  @DisplayName("expired and revoked access tokens get 401; revoking one ends its running watch")
+  void expiredAndRevoked() throws Exception {
+    Path expiring = token(Map.of("project", "platform/short", "expires_in", "1s"), "short");
+    Thread.sleep(1500);
+    ProcessResult expired = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig",
+        kubeconfig("prod", expiring, "short").toString(), "get", "--raw", "/api").run();
+    assertThat(expired.stderr()).contains("expired at");
+
+    // platform/* acts as deploy-bot here; let it watch namespaces.
+    cluster.runKubectl("create", "clusterrolebinding", "deploy-bot-view", "--clusterrole", "view", "--user", "deploy-bot");
+    Path token = token(Map.of("project", "platform/watcher"), "watcher");
+    Process watch = new ProcessBuilder(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig("prod", token, "watcher").toString(),
+        "get", "--raw", "/api/v1/namespaces?watch=true").redirectErrorStream(true).start();
+    try {
+      Thread.sleep(1000);
+      assertThat(watch.isAlive()).as(watch.isAlive() ? "" : new String(watch.getInputStream().readAllBytes())).isTrue();
+      String id = tether.api().get("/api/v1/access-tokens").findValues("id").stream().map(JsonNode::asText)
+          .filter(i -> !i.isEmpty()).reduce((a, b) -> b).orElseThrow();
+
+      tether.api().delete("/api/v1/access-tokens/" + id);
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> !watch.isAlive());
+      ProcessResult after = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", dir.resolve("watcher.kubeconfig").toString(),
+          "get", "--raw", "/api").run();
+      assertThat(after.stderr()).contains("was revoked");
+    } finally {
+      watch.destroyForcibly();
+    }
+  }
+
+  @Test
+  @DisplayName("kubectl exec (a protocol upgrade) gets a clear 'not supported' instead of hanging")
+  void upgradesAreRefusedClearly(io.fabric8.kubernetes.client.KubernetesClient client, dev.tether.testkit.k8s.TestNamespace ns)
+      throws Exception {
+    client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("shell").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).create();
+    cluster.runKubectl("create", "clusterrolebinding", "deploy-bot-exec-" + ns, "--clusterrole", "cluster-admin", "--user", "deploy-bot");
+    Path kubeconfig = kubeconfig("prod", token(Map.of("project", "platform/exec"), "exec"), "exec");
+
+    ProcessResult exec = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig.toString(),
+        "exec", "-n", ns.name(), "shell", "--", "true").timeout(Duration.ofSeconds(60)).run();
+
+    assertThat(exec.exitCode()).isNotZero();
+    assertThat(exec.stderr()).contains("not supported through Tether yet");
+  }
+
+  @Test
+  @DisplayName("the API server sees the agent's credentials and the decided identity only: client Authorization and Impersonate-* never get through")
+  void headersAreStripped() throws Exception {
+    // A stand-in API server that records what reaches it; the agent's kubeconfig points there.
+    Map<String, List<String>> seen = new ConcurrentHashMap<>();
+    HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/", exchange -> {
+      exchange.getRequestHeaders().forEach(seen::put);
+      byte[] body = "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}".getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    upstream.start();
+    Path kubeconfig = dir.resolve("recording-upstream.kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [ { name: c, cluster: { server: "http://127.0.0.1:%d" } } ]
+        users: [ { name: u, user: { token: agent-service-account-token } } ]
+        contexts: [ { name: c, context: { cluster: c, user: u } } ]
+        current-context: c
+        """.formatted(upstream.getAddress().getPort()));
+    config.push("recorder", "ci_access:\n  projects:\n    - id: platform/recorded\n      access_as: { ci_job: {} }\n");
+    TetherAgent recorder = tether.startAgent(tether.createAgent("recorder", "platform/config"), Optional.of(kubeconfig));
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> recorder.configuration().isPresent());
+      String secret = Files.readString(token(Map.of("project", "platform/recorded"), "recorded")).strip();
+
+      HttpResponse<String> response = client().send(HttpRequest.newBuilder(URI.create(tether.server().kubeProxyUrl() + "/api"))
+          .header("Authorization", "Bearer recorder:" + secret)
+          .header("Impersonate-User", "system:admin").header("Impersonate-Group", "system:masters")
+          .header("X-Remote-User", "root").GET().build(), HttpResponse.BodyHandlers.ofString());
+
+      System.out.println("[kubeproxy] upstream saw " + seen);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      assertThat(seen.get("Authorization")).containsExactly("Bearer agent-service-account-token");
+      assertThat(seen.get("Impersonate-user")).containsExactly("tether:ci:platform/recorded");
+      assertThat(seen.get("Impersonate-group")).contains("tether:ci", "tether:project:platform/recorded", "tether:agent:recorder")
+          .doesNotContain("system:masters");
+      assertThat(seen).doesNotContainKey("X-remote-user");
+      assertThat(seen.toString()).doesNotContain(secret);
+    } finally {
+      recorder.close();
+      upstream.stop(0);
+    }
+  }
+
+  @Test
+  @DisplayName("an API server the agent cannot reach gives 502 with the agent's message")
+  void unreachableApiServer() throws Exception {
+    Path kubeconfig = dir.resolve("nowhere.kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [ { name: c, cluster: { server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true } } ]
+        users: [ { name: u, user: { token: t } } ]
+        contexts: [ { name: c, context: { cluster: c, user: u } } ]
+        current-context: c
+        """.formatted(FreePort.pick()));
+    config.push("stranded", "ci_access:\n  projects:\n    - id: platform/stranded\n");
+    TetherAgent stranded = tether.startAgent(tether.createAgent("stranded", "platform/config"), Optional.of(kubeconfig));
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> stranded.configuration().isPresent());
+      String secret = Files.readString(token(Map.of("project", "platform/stranded"), "stranded")).strip();
+
+      HttpResponse<String> response = client().send(HttpRequest.newBuilder(URI.create(tether.server().kubeProxyUrl() + "/api"))
+          .header("Authorization", "Bearer stranded:" + secret).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(502);
+      assertThat(ApiClient.JSON.readTree(response.body()).path("message").asText())
+          .contains("agent 'stranded'").contains("cannot reach the API server");
+    } finally {
+      stranded.close();
+    }
+  }
+
+  private static HttpClient client() throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(Files.newInputStream(tether.caFile())));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(ssl).build();
+  }
+}

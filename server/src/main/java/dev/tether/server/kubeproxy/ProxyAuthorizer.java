@@ -1,0 +1,164 @@
+package dev.tether.server.kubeproxy;
+
+import dev.tether.common.config.AccessAs;
+import dev.tether.common.config.AgentConfig;
+import dev.tether.common.config.CiAccess;
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.common.token.SecretToken;
+import dev.tether.proto.v1.Header;
+import dev.tether.proto.v1.Impersonation;
+import dev.tether.server.configuration.AgentConfigFiles;
+import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationUpdate;
+import dev.tether.server.store.AccessToken;
+import dev.tether.server.store.AccessTokenStore;
+import dev.tether.server.store.AgentStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decides, before anything reaches an agent, whether a proxied request may go ahead and as whom.
+ * The bearer token is {@code <agent name>:<access token>}; the agent's current configuration lets
+ * CI tokens in through {@code ci_access} and people's tokens through {@code user_access}, and its
+ * {@code access_as} says whom the agent impersonates. The identities, exactly:
+ * <ul>
+ *   <li>{@code agent}: no impersonation; the agent's own service account acts.</li>
+ *   <li>{@code impersonate}: the configured username, uid, groups and extra.</li>
+ *   <li>{@code ci_job}: user {@code tether:ci:<project>}, groups {@code tether:ci},
+ *       {@code tether:project:<project>}, {@code tether:group:<g>} for every group above the project,
+ *       and {@code tether:agent:<agent>}.</li>
+ *   <li>{@code user}: user {@code tether:user:<name>}, groups {@code tether:user}, the token's groups,
+ *       and {@code tether:agent:<agent>}.</li>
+ * </ul>
+ */
+public final class ProxyAuthorizer {
+  private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+
+  private final AccessTokenStore tokens;
+  private final AgentStore agents;
+  private final ConfigurationHub configurations;
+  private final Clock clock;
+  private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
+  // Tokens by digest for a few seconds, so a burst of kubectl requests costs one lookup; revocation empties it.
+  private final Map<String, Cached> tokensByDigest = new ConcurrentHashMap<>();
+  private static final Duration CACHE_FOR = Duration.ofSeconds(5);
+
+  private record Cached(AccessToken token, Instant until) {}
+
+  /** Forgets cached tokens, e.g. after a revocation. */
+  public void forget() {
+    tokensByDigest.clear();
+  }
+
+  public ProxyAuthorizer(AccessTokenStore tokens, AgentStore agents, ConfigurationHub configurations, Clock clock) {
+    this.tokens = tokens;
+    this.agents = agents;
+    this.configurations = configurations;
+    this.clock = clock;
+  }
+
+  ProxyAccess authorize(String authorization) throws ProxyRefusal {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new ProxyRefusal(401, "no token: send 'Authorization: Bearer <agent>:<access token>' (tether kubeconfig writes it)");
+    }
+    String presented = authorization.substring(7).strip();
+    int colon = presented.indexOf(':');
+    if (colon <= 0) {
+      throw new ProxyRefusal(401, "the token must be '<agent>:<access token>', naming the agent whose cluster to reach");
+    }
+    String agentName = presented.substring(0, colon);
+    AccessToken token = token(presented.substring(colon + 1));
+    Optional<ConfigurationUpdate> config = configurations.current(agentName);
+    if (config.isEmpty() && agents.find(agentName).isEmpty()) {
+      throw new ProxyRefusal(404, "agent '" + agentName + "' does not exist on this server");
+    }
+    if (config.isEmpty()) {
+      throw new ProxyRefusal(403, "agent '" + agentName + "' has no valid configuration yet, so nobody may use it");
+    }
+    return new ProxyAccess(agentName, token, impersonation(agentName, token, config.get().config()));
+  }
+
+  private AccessToken token(String presented) throws ProxyRefusal {
+    SecretToken secret;
+    try {
+      secret = SecretToken.parse(SecretToken.Kind.ACCESS, presented);
+    } catch (MalformedTokenException e) {
+      throw new ProxyRefusal(401, e.getMessage());
+    }
+    Instant now = clock.instant();
+    Cached cached = tokensByDigest.get(secret.digest());
+    AccessToken token;
+    if (cached != null && now.isBefore(cached.until())) {
+      token = cached.token();
+    } else {
+      token = tokens.findByDigest(secret.digest()).orElseThrow(() ->
+          new ProxyRefusal(401, "unknown access token; create one with `tether admin access-token create`"));
+      tokensByDigest.put(secret.digest(), new Cached(token, now.plus(CACHE_FOR)));
+    }
+    if (token.revokedAt().isPresent()) {
+      throw new ProxyRefusal(401, "access token " + token.id() + " was revoked at " + token.revokedAt().get());
+    }
+    if (token.expiresAt().isPresent() && !clock.instant().isBefore(token.expiresAt().get())) {
+      throw new ProxyRefusal(401, "access token " + token.id() + " expired at " + token.expiresAt().get());
+    }
+    Instant previous = lastUsedWritten.get(token.id());
+    if (previous == null || now.isAfter(previous.plus(LAST_USED_RESOLUTION))) {
+      lastUsedWritten.put(token.id(), now);
+      tokens.markUsed(token.id(), now);
+    }
+    return token;
+  }
+
+  private static Impersonation impersonation(String agent, AccessToken token, AgentConfig config) throws ProxyRefusal {
+    String file = AgentConfigFiles.path(agent);
+    if (token.isCi()) {
+      String project = token.projectId().orElseThrow();
+      Optional<CiAccess.Grant> grant = config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
+          .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
+      if (grant.isEmpty()) {
+        throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
+            + "group above it) under ci_access in " + file);
+      }
+      AccessAs as = grant.get().accessAs();
+      if (as instanceof AccessAs.CiJob) {
+        List<String> groups = new ArrayList<>(List.of("tether:ci", "tether:project:" + project));
+        String[] parts = project.split("/");
+        for (int i = 1; i < parts.length; i++) {
+          groups.add("tether:group:" + String.join("/", java.util.Arrays.copyOf(parts, i)));
+        }
+        groups.add("tether:agent:" + agent);
+        return Impersonation.newBuilder().setUser("tether:ci:" + project).addAllGroups(groups).build();
+      }
+      return fixed(as);
+    }
+    boolean member = token.projects().stream().anyMatch(p -> config.userAccess().projects().contains(p)
+        || config.userAccess().groups().stream().anyMatch(g -> p.startsWith(g + "/")));
+    if (!member) {
+      throw new ProxyRefusal(403, "agent '" + agent + "' does not let " + token.caller() + " in: none of the projects "
+          + token.projects() + " is under user_access in " + file);
+    }
+    AccessAs as = config.userAccess().accessAs();
+    if (as instanceof AccessAs.User) {
+      List<String> groups = new ArrayList<>(List.of("tether:user"));
+      groups.addAll(token.groups());
+      groups.add("tether:agent:" + agent);
+      return Impersonation.newBuilder().setUser("tether:user:" + token.userName().orElseThrow()).addAllGroups(groups).build();
+    }
+    return fixed(as);
+  }
+
+  private static Impersonation fixed(AccessAs as) {
+    if (as instanceof AccessAs.Impersonate i) {
+      Impersonation.Builder b = Impersonation.newBuilder().setUser(i.username()).setUid(i.uid()).addAllGroups(i.groups());
+      i.extra().forEach((key, values) -> b.addExtra(Header.newBuilder().setName(key).addAllValues(values)));
+      return b.build();
+    }
+    return Impersonation.getDefaultInstance(); // access_as agent
+  }
+}

@@ -1,0 +1,248 @@
+package dev.tether.server.kubeproxy;
+
+import com.google.protobuf.ByteString;
+import dev.tether.common.kubeproxy.ProxyHeaders;
+import dev.tether.proto.v1.BodyChunk;
+import dev.tether.proto.v1.BodyEnd;
+import dev.tether.proto.v1.Header;
+import dev.tether.proto.v1.ProxyRequest;
+import dev.tether.proto.v1.TunnelAgentMessage;
+import dev.tether.proto.v1.TunnelServerMessage;
+import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.AgentConnections;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes API proxy's front: authorizes the request, takes one of the agent's idle tunnels,
+ * streams the request down it and the response back, flushing as it goes (watches arrive as they
+ * happen). A client that goes away cancels the tunnel, and with it the request at the agent.
+ */
+final class ProxyServlet extends HttpServlet {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServlet.class);
+  private static final int CHUNK = 32 * 1024;
+  private static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
+  private static final Duration TUNNEL_WAIT = Duration.ofSeconds(10);
+  private static final Duration FIRST_BYTE = Duration.ofSeconds(60);
+
+  private final ProxyAuthorizer authorizer;
+  private final TunnelPool pool;
+  private final AgentConnections connections;
+  private final OpenCalls calls;
+  private final ExecutorService requests;
+
+  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests) {
+    this.authorizer = authorizer;
+    this.pool = pool;
+    this.connections = connections;
+    this.calls = calls;
+    this.requests = requests;
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) {
+    AsyncContext async = req.startAsync();
+    async.setTimeout(0); // watches last as long as the client wants
+    requests.execute(() -> {
+      try {
+        proxy(req, resp, async);
+      } finally {
+        try {
+          async.complete();
+        } catch (IllegalStateException alreadyDone) {
+          // the client went away
+        }
+      }
+    });
+  }
+
+  private void proxy(HttpServletRequest req, HttpServletResponse resp, AsyncContext async) {
+    ProxyAccess access;
+    try {
+      access = authorizer.authorize(req.getHeader("Authorization"));
+    } catch (ProxyRefusal e) {
+      log.info("Refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), e.getMessage());
+      status(resp, e.status(), e.getMessage());
+      return;
+    }
+    Map<String, List<String>> headers = headers(req);
+    if (ProxyHeaders.isUpgrade(headers)) {
+      status(resp, 501, "exec, attach and port-forward (protocol upgrades) are not supported through Tether yet");
+      return;
+    }
+    long length = req.getContentLengthLong();
+    if (length > MAX_REQUEST_BYTES) {
+      status(resp, 413, "the request body is " + length + " bytes; the proxy takes at most " + MAX_REQUEST_BYTES);
+      return;
+    }
+    Tunnel tunnel;
+    try {
+      if (connections.of(access.agentName()).isEmpty()) {
+        status(resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
+        return;
+      }
+      Optional<Tunnel> taken = pool.take(access.agentName(), TUNNEL_WAIT);
+      if (taken.isEmpty()) {
+        status(resp, 503, "agent '" + access.agentName() + "' has no free tunnel: it is disconnected or serving too many requests");
+        return;
+      }
+      tunnel = taken.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      status(resp, 503, "the server is stopping");
+      return;
+    }
+    AutoCloseable revocation = calls.register(access.token().id(), tunnel::cancel);
+    async.addListener(new AsyncListener() {
+      @Override public void onComplete(AsyncEvent event) { }
+      @Override public void onTimeout(AsyncEvent event) { tunnel.cancel("the client timed out"); }
+      @Override public void onError(AsyncEvent event) { tunnel.cancel("the client went away"); }
+      @Override public void onStartAsync(AsyncEvent event) { }
+    });
+    try {
+      forward(req, resp, access, headers, tunnel);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      tunnel.cancel("the server is stopping");
+    } finally {
+      try {
+        revocation.close();
+      } catch (Exception e) {
+        log.debug("releasing a revocation hook failed", e);
+      }
+    }
+  }
+
+  private void forward(HttpServletRequest req, HttpServletResponse resp, ProxyAccess access, Map<String, List<String>> headers,
+      Tunnel tunnel) throws InterruptedException {
+    tunnel.start();
+    // Read everything needed from the request now: once the client goes away, Jetty recycles it.
+    String what = req.getMethod() + " " + req.getRequestURI();
+    ProxyRequest.Builder request = ProxyRequest.newBuilder().setMethod(req.getMethod()).setPath(req.getRequestURI())
+        .setQuery(req.getQueryString() == null ? "" : req.getQueryString()).setImpersonation(access.impersonation())
+        .setCaller(access.token().caller());
+    ProxyHeaders.request(headers).forEach((name, values) -> request.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
+    long declared = req.getContentLengthLong();
+    boolean safeMethod = req.getMethod().equals("GET") || req.getMethod().equals("HEAD");
+    boolean noBody = declared == 0 || (declared < 0 && (safeMethod
+        || (!req.getProtocol().startsWith("HTTP/2") && req.getHeader("Transfer-Encoding") == null)));
+    request.setNoBody(noBody);
+    if (!tunnel.send(TunnelServerMessage.newBuilder().setRequest(request).build())) {
+      status(resp, 503, "agent '" + access.agentName() + "' closed the tunnel: " + tunnel.endReason());
+      return;
+    }
+    if (!noBody) {
+      if (!sendBody(req, resp, tunnel)) {
+        return;
+      }
+    }
+    receive(req, resp, access, tunnel, what);
+  }
+
+  /** Streams the client's request body down the tunnel; false if the request cannot go on. */
+  private static boolean sendBody(HttpServletRequest req, HttpServletResponse resp, Tunnel tunnel) throws InterruptedException {
+    try (InputStream body = req.getInputStream()) {
+      byte[] buffer = new byte[CHUNK];
+      long total = 0;
+      for (int n; (n = body.read(buffer)) > 0; ) {
+        total += n;
+        if (total > MAX_REQUEST_BYTES) {
+          tunnel.cancel("request body too large");
+          status(resp, 413, "the request body is larger than " + MAX_REQUEST_BYTES + " bytes");
+          return false;
+        }
+        tunnel.send(TunnelServerMessage.newBuilder().setBody(BodyChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0, n))).build());
+      }
+      tunnel.send(TunnelServerMessage.newBuilder().setEnd(BodyEnd.getDefaultInstance()).build());
+      return true;
+    } catch (IOException e) {
+      tunnel.cancel("the client's request body broke off");
+      return false;
+    }
+  }
+
+  /** Streams the agent's answer back to the client. */
+  private void receive(HttpServletRequest req, HttpServletResponse resp, ProxyAccess access, Tunnel tunnel, String what)
+      throws InterruptedException {
+    Optional<TunnelAgentMessage> first = tunnel.next(FIRST_BYTE);
+    if (first.isEmpty()) {
+      tunnel.cancel("no answer");
+      status(resp, tunnel.isEnded() ? 502 : 504, "agent '" + access.agentName() + "' "
+          + (tunnel.isEnded() ? "lost the request: " + tunnel.endReason() : "did not answer within " + FIRST_BYTE.toSeconds() + " s"));
+      return;
+    }
+    if (first.get().hasFailure()) {
+      tunnel.complete();
+      status(resp, first.get().getFailure().getStatus() == 0 ? 502 : first.get().getFailure().getStatus(),
+          "agent '" + access.agentName() + "': " + first.get().getFailure().getMessage());
+      return;
+    }
+    resp.setStatus(first.get().getStart().getStatus());
+    Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
+    first.get().getStart().getHeadersList().forEach(h -> responseHeaders.put(h.getName(), h.getValuesList()));
+    ProxyHeaders.response(responseHeaders).forEach((name, values) -> values.forEach(v -> resp.addHeader(name, v)));
+    try {
+      ServletOutputStream out = resp.getOutputStream();
+      resp.flushBuffer();
+      while (true) {
+        Optional<TunnelAgentMessage> next = tunnel.next(Duration.ofHours(24));
+        if (next.isEmpty()) {
+          // The tunnel broke mid-response: the client sees a cut-off body, as with a dropped connection.
+          log.info("{} for {} through agent '{}' ended early: {}", what, access.token().caller(), access.agentName(),
+              tunnel.endReason());
+          return;
+        }
+        if (next.get().hasBody()) {
+          next.get().getBody().getData().writeTo(out);
+          out.flush();
+        } else if (next.get().hasEnd()) {
+          tunnel.complete();
+          return;
+        }
+      }
+    } catch (IOException clientGone) {
+      tunnel.cancel("the client went away");
+    }
+  }
+
+  private static Map<String, List<String>> headers(HttpServletRequest req) {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    for (String name : Collections.list(req.getHeaderNames())) {
+      headers.put(name, new ArrayList<>(Collections.list(req.getHeaders(name))));
+    }
+    return headers;
+  }
+
+  private static void status(HttpServletResponse resp, int code, String message) {
+    if (code >= 500) {
+      log.warn("Answering {}: {}", code, message);
+    }
+    try {
+      resp.setStatus(code);
+      resp.setContentType("application/json");
+      if (code == 401) {
+        resp.setHeader("WWW-Authenticate", "Bearer realm=\"tether\"");
+      }
+      resp.getOutputStream().write(KubeStatus.json(code, KubeStatus.reasonFor(code), message));
+    } catch (IOException | IllegalStateException clientGone) {
+      // nothing more to tell
+    }
+  }
+}
