@@ -6,6 +6,9 @@ import dev.tether.agent.connection.Backoff;
 import dev.tether.agent.connection.ServerConnection;
 import dev.tether.agent.connection.Session;
 import dev.tether.agent.observability.LoggingModule;
+import dev.tether.agent.observability.ObservabilityEndpoint;
+import dev.tether.common.metrics.PrometheusMetrics;
+import io.micrometer.core.instrument.Gauge;
 import dev.tether.common.TetherVersion;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
@@ -40,6 +43,8 @@ public final class TetherAgent implements AutoCloseable {
   private KubernetesClient kube;
   private GitopsModule gitops;
   private KubernetesClient proxyClient;
+  private final PrometheusMetrics metrics = new PrometheusMetrics("agent");
+  private ObservabilityEndpoint observability;
 
   public TetherAgent(AgentSettings settings) {
     this.settings = settings;
@@ -57,7 +62,7 @@ public final class TetherAgent implements AutoCloseable {
         // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
         // only briefly: the next sync tries again anyway.
         .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
-    gitops = new GitopsModule(kube, Clock.systemUTC());
+    gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry());
     // Proxied requests are not all idempotent: they are sent once, as the client sent them.
     proxyClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
         .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build()).build();
@@ -66,11 +71,18 @@ public final class TetherAgent implements AutoCloseable {
       modules.add(new LoggingModule());
     }
     modules.add(gitops);
-    configuration = new ConfigurationReceiver(modules, Clock.systemUTC());
+    configuration = new ConfigurationReceiver(modules, Clock.systemUTC(), metrics.registry());
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
     connection = new ServerConnection(settings.server(), tls, trust, token, this::agentInfo, settings.heartbeatInterval(),
-        List.of(gitops, configuration, new KubeProxyModule(proxyClient)), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
+        List.of(gitops, configuration, new KubeProxyModule(proxyClient, metrics.registry())), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
         new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
+    Gauge.builder("tether.agent.connected", connection, c -> c.currentSession() == null ? 0 : 1)
+        .description("1 while the agent is connected to the server").register(metrics.registry());
+    if (settings.metricsAddress().isPresent()) {
+      observability = new ObservabilityEndpoint(settings.metricsAddress().get(), metrics, () -> connection.currentSession() != null);
+      log.info("Metrics on http://{}:{}/metrics (also /healthz, /readyz)", settings.metricsAddress().get().getHostString(),
+          observability.port());
+    }
     log.info("Tether agent {} dialing {} (trusting {})", TetherVersion.get(), settings.server(), trust);
     return this;
   }
@@ -142,8 +154,16 @@ public final class TetherAgent implements AutoCloseable {
     return base;
   }
 
+  /** The port of the metrics endpoint, when it was asked for. */
+  public Optional<Integer> metricsPort() {
+    return Optional.ofNullable(observability).map(ObservabilityEndpoint::port);
+  }
+
   @Override
   public void close() {
+    if (observability != null) {
+      observability.close();
+    }
     if (connection != null) {
       connection.close();
     }
@@ -159,5 +179,6 @@ public final class TetherAgent implements AutoCloseable {
     if (proxyClient != null) {
       proxyClient.close();
     }
+    metrics.close();
   }
 }

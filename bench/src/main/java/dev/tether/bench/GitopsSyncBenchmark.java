@@ -98,7 +98,7 @@ final class GitopsSyncBenchmark implements Benchmark {
         config.write(".gitlab/agents/bench/config.yaml", projects.toString()).commitAndPush("sync " + n);
         if (agent == null) {
           agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
-              server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, false)).start();
+              server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
         }
         TetherAgent running = agent;
         SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> !o.phase().equals("syncing")));

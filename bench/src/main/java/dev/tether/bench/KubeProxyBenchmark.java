@@ -89,7 +89,7 @@ final class KubeProxyBenchmark implements Benchmark {
       Files.writeString(agentToken, created.get("secret").asText());
       String access = post(server.httpUrl(), adminToken, "/api/v1/access-tokens", Map.of("project", "bench/ci")).get("secret").asText();
       agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), agentToken, server.devCaFile(),
-          Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, false)).start();
+          Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
       TetherAgent running = agent;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (running.configuration().isEmpty() && System.nanoTime() < deadline) {

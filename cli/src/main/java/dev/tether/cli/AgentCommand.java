@@ -48,9 +48,13 @@ final class AgentCommand implements Callable<Integer> {
       description = "How often the agent tells the server it is alive (default: ${DEFAULT-VALUE}).")
   Duration heartbeatInterval;
 
+  @Option(names = "--metrics-address", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+      description = "Serve /metrics (Prometheus), /healthz and /readyz here, e.g. 0.0.0.0:8080 (default: not served).")
+  java.net.InetSocketAddress metricsAddress;
+
   @Override
   public Integer call() throws Exception {
     return UntilStopped.run(new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
-        Optional.ofNullable(kubeconfig), heartbeatInterval, true)).start(), "tether-agent");
+        Optional.ofNullable(kubeconfig), heartbeatInterval, Optional.ofNullable(metricsAddress), true)).start(), "tether-agent");
   }
 }

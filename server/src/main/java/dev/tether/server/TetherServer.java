@@ -1,7 +1,9 @@
 package dev.tether.server;
 
 import dev.tether.common.TetherVersion;
+import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.configuration.ConfigurationReader;
 import dev.tether.server.configuration.ConfigurationService;
 import dev.tether.server.connection.AgentAuthentication;
@@ -53,6 +55,8 @@ public final class TetherServer implements AutoCloseable {
   private Store store;
   private AgentConnections connections;
   private KubeProxyListener kubeProxy;
+  private final PrometheusMetrics metrics = new PrometheusMetrics("server");
+  private EventLog events;
 
   public TetherServer(ServerSettings settings) {
     this.settings = settings;
@@ -87,11 +91,12 @@ public final class TetherServer implements AutoCloseable {
 
     ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout());
     toClose.push(mirrors);
-    ProjectSync sync = new ProjectSync(store.projects(), mirrors, settings.pollInterval(), 4, clock);
+    events = new EventLog(store.events(), clock);
+    ProjectSync sync = new ProjectSync(store.projects(), mirrors, settings.pollInterval(), 4, clock, events, metrics.registry());
     toClose.push(sync);
 
     ConfigurationHub hub = new ConfigurationHub();
-    ConfigurationReader configReader = new ConfigurationReader(store, mirrors, hub, clock);
+    ConfigurationReader configReader = new ConfigurationReader(store, mirrors, hub, clock, events, metrics.registry());
     configReader.restore();
     sync.keepFetched(configReader::configProjects);
     sync.addListener(configReader);
@@ -104,16 +109,16 @@ public final class TetherServer implements AutoCloseable {
     connections = new AgentConnections();
     OpenCalls calls = new OpenCalls();
     AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls);
-    Registry registry = new Registry(store, calls, sync, clock);
+    Registry registry = new Registry(store, calls, sync, clock, events);
 
-    kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock);
+    kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry());
     toClose.push(kubeProxy);
     agentListener = startAgentListener(auth,
         kubeProxy.tunnels(),
-        new ConnectionService(connections, calls, store.agents(), clock),
+        new ConnectionService(connections, calls, store.agents(), clock, events, metrics.registry()),
         new ConfigurationService(hub, calls),
-        new GitopsService(manifests, hub, store.gitops(), calls, clock));
-    http = new HttpApi(store, registry, connections, sync, adminToken).create();
+        new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry()));
+    http = new HttpApi(store, registry, connections, sync, adminToken, metrics).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
     kubeProxy.start();

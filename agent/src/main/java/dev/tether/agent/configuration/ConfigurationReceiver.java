@@ -10,6 +10,8 @@ import dev.tether.proto.v1.ConfigurationGrpc;
 import dev.tether.proto.v1.ConfigurationUpdate;
 import dev.tether.proto.v1.WatchConfigurationRequest;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Clock;
@@ -31,9 +33,19 @@ public final class ConfigurationReceiver implements SessionStreams {
   private final Clock clock;
   private final AtomicReference<ReceivedConfiguration> current = new AtomicReference<>();
 
-  public ConfigurationReceiver(List<AgentModule> modules, Clock clock) {
+  private final Counter applied;
+  private final Counter refused;
+
+  public ConfigurationReceiver(List<AgentModule> modules, Clock clock, MeterRegistry meters) {
     this.modules = List.copyOf(modules);
     this.clock = clock;
+    this.applied = updates(meters, "applied");
+    this.refused = updates(meters, "refused");
+  }
+
+  private static Counter updates(MeterRegistry meters, String result) {
+    return Counter.builder("tether.agent.config.updates").description("Configurations received from the server, by result")
+        .tag("result", result).register(meters);
   }
 
   public Optional<ReceivedConfiguration> current() {
@@ -77,6 +89,7 @@ public final class ConfigurationReceiver implements SessionStreams {
       // The server validated it with the same parser; a difference means mismatched versions.
       log.error("Configuration at {} was refused by this agent (is the agent older than the server?); keeping the current one:\n{}",
           update.getCommit(), e.getMessage());
+      refused.increment();
       return;
     }
     ReceivedConfiguration previous = current.get();
@@ -84,6 +97,7 @@ public final class ConfigurationReceiver implements SessionStreams {
       return;
     }
     current.set(new ReceivedConfiguration(update.getCommit(), update.getProjectId(), update.getFile(), config, clock.instant()));
+    applied.increment();
     log.info("Configuration {} at commit {} of project '{}' received", update.getFile(), shortCommit(update.getCommit()),
         update.getProjectId());
     for (AgentModule module : modules) {

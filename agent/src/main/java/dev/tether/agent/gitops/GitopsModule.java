@@ -30,9 +30,12 @@ public final class GitopsModule implements AgentModule, SessionStreams {
   private String agentName;
   private AgentConfig waiting;
 
-  public GitopsModule(KubernetesClient client, Clock clock) {
+  private final SyncMetrics metrics;
+
+  public GitopsModule(KubernetesClient client, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
     this.client = client;
     this.clock = clock;
+    this.metrics = new SyncMetrics(meters);
     this.engine = new SyncEngine(new KubeApi(client), new ApiResources(client), new ObjectClaims(), clock);
   }
 
@@ -60,7 +63,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
       if (!workers.containsKey(project)) {
         String inventoryId = project.inventoryId().isEmpty() ? Inventory.derivedId(agentName, project.id()) : project.inventoryId();
         ProjectWorker worker = new ProjectWorker(project, project.id(), engine,
-            new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock);
+            new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock, metrics);
         workers.put(project, worker);
         log.info("gitops {}: worker started ({}, inventory {})", project.id(), project.ref(), inventoryId);
         if (session != null) {

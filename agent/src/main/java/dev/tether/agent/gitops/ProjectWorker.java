@@ -71,7 +71,11 @@ final class ProjectWorker implements AutoCloseable {
   /** A complete set of manifests at a commit. */
   private record Manifests(String commit, String digest, List<ManifestFile> files) {}
 
-  ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock) {
+  private final SyncMetrics metrics;
+
+  ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock,
+      SyncMetrics metrics) {
+    this.metrics = metrics;
     this.project = project;
     this.name = name;
     this.engine = engine;
@@ -239,6 +243,7 @@ final class ProjectWorker implements AutoCloseable {
       result.objects().forEach(o -> current.put(o.key(), o));
     }
     outcome = result;
+    metrics.finished(result);
     long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
     String line = String.format("gitops %s@%s (%s): %s in %d ms: %d created, %d configured, %d unchanged, %d pruned, %d failed%s",
         project.id(), shortCommit(result.commit()), why, result.phase(), ms, result.count("created"), result.count("configured"),
@@ -256,7 +261,12 @@ final class ProjectWorker implements AutoCloseable {
       healthDeadline.cancel(false);
     }
     healthDeadline = thread.schedule(this::reconcileTimedOut, project.reconcileTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    report();
+    // Every finished sync reaches the server (its events, timeline and metrics count each one); only the
+    // health and drift changes that follow are coalesced.
+    if (pendingReport != null) {
+      pendingReport.cancel(false);
+    }
+    sendReport(outcome, driftCorrected);
   }
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
@@ -398,6 +408,7 @@ final class ProjectWorker implements AutoCloseable {
       Map<String, Object> stored = KubeApi.join(engine.api().apply(desired.type(), key.namespace(), key.name(), desired.content(),
           project.fieldManager(), true, false));
       driftCorrected++;
+      metrics.driftCorrected();
       Health health = Health.of(stored);
       current.put(key, new ObjectResult(key, desired.type().version(), "configured", health.statusName(),
           "drift corrected: " + difference.get(), desired.file()));

@@ -2,7 +2,11 @@ package dev.tether.agent.kubeproxy;
 
 import dev.tether.agent.connection.Session;
 import dev.tether.agent.connection.SessionStreams;
+import dev.tether.common.metrics.PrometheusMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,10 +23,12 @@ public final class KubeProxyModule implements SessionStreams {
   static final int MAX_OPEN = 256;
 
   private final KubernetesClient cluster;
+  private final MeterRegistry meters;
 
   /** @param cluster a client for the agent's own API server, without retries (requests are not all idempotent) */
-  public KubeProxyModule(KubernetesClient cluster) {
+  public KubeProxyModule(KubernetesClient cluster, MeterRegistry meters) {
     this.cluster = cluster;
+    this.meters = meters;
   }
 
   @Override
@@ -67,6 +73,11 @@ public final class KubeProxyModule implements SessionStreams {
 
     void finished(TunnelHandler tunnel, boolean wasIdle) {
       open.remove(tunnel);
+      tunnel.request().ifPresent(request -> Timer.builder("tether.agent.proxy.requests")
+          .description("Kubernetes API requests served through the tunnel, by method and answer code (0: cancelled first)")
+          .tags("method", request.getMethod(), "code", Integer.toString(tunnel.answered()))
+          .serviceLevelObjectives(PrometheusMetrics.REQUEST_BUCKETS).register(meters)
+          .record(tunnel.elapsedNanos(), TimeUnit.NANOSECONDS));
       if (wasIdle) {
         idle.decrementAndGet();
       }

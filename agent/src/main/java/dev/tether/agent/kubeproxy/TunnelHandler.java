@@ -54,6 +54,9 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   private volatile boolean cancelled;
   private boolean finished;
   private boolean wasIdle = true;
+  private long requestNanos;
+  // The answer's status code for metrics: the API server's, 502 when it could not be reached, 0 when cancelled first.
+  private volatile int answered;
 
   TunnelHandler(KubernetesClient cluster, KubeProxyModule.Pool pool) {
     this.cluster = cluster;
@@ -77,6 +80,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
     switch (message.getKindCase()) {
       case REQUEST -> {
         request = message.getRequest();
+        requestNanos = System.nanoTime();
         wasIdle = false;
         pool.taken();
         if (request.getNoBody()) {
@@ -133,6 +137,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
         upstreamBody.cancel();
         return;
       }
+      answered = response.code();
       ResponseStart.Builder start = ResponseStart.newBuilder().setStatus(response.code());
       ProxyHeaders.response(response.headers()).forEach((name, values) ->
           start.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
@@ -187,6 +192,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
 
   private void fail(String message) {
     log.info("Kubernetes API proxy: {} {} for {} failed: {}", request.getMethod(), request.getPath(), request.getCaller(), message);
+    answered = 502;
     send(TunnelAgentMessage.newBuilder().setFailure(ProxyFailure.newBuilder().setStatus(502).setMessage(message)).build());
     complete();
   }
@@ -217,6 +223,20 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
       pool.finished(this, wasIdle);
       toServer.cancel("the API server's response broke off", null);
     }
+  }
+
+  /** The request this tunnel carried, if one arrived. */
+  java.util.Optional<ProxyRequest> request() {
+    return java.util.Optional.ofNullable(request);
+  }
+
+  /** The answer's status code; 0 when the request was cancelled before the API server answered. */
+  int answered() {
+    return answered;
+  }
+
+  long elapsedNanos() {
+    return System.nanoTime() - requestNanos;
   }
 
   /** The server cancelled (the client went away) or the session ended: stop the upstream request too. */

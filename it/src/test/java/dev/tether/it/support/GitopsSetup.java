@@ -42,7 +42,13 @@ public final class GitopsSetup implements AutoCloseable {
 
   /** Creates the agent and starts it against the control plane. */
   public TetherAgent startAgent() {
-    agent = tether.startAgent(tether.createAgent(agentName, "platform/config"), Optional.of(plane.kubeconfig()));
+    return startAgent(false);
+  }
+
+  /** With {@code metrics}, the agent serves /metrics on a free loopback port. */
+  public TetherAgent startAgent(boolean metrics) {
+    agent = tether.startAgent(tether.createAgent(agentName, "platform/config"), tether.caFile(), Optional.of(plane.kubeconfig()),
+        metrics);
     return agent;
   }
 

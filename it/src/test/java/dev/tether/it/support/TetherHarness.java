@@ -66,6 +66,15 @@ public final class TetherHarness implements AutoCloseable {
     return api;
   }
 
+  /** The admin token, for requests that set their own headers. */
+  public String adminToken() {
+    try {
+      return Files.readString(server.adminTokenFile()).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public String agentTarget() {
     return "127.0.0.1:" + server.agentAddress().getPort();
   }
@@ -105,8 +114,14 @@ public final class TetherHarness implements AutoCloseable {
   }
 
   public TetherAgent startAgent(Path tokenFile, Path caFile, Optional<Path> kubeconfig) {
+    return startAgent(tokenFile, caFile, kubeconfig, false);
+  }
+
+  /** With {@code metrics}, the agent serves /metrics on a free loopback port ({@link TetherAgent#metricsPort()}). */
+  public TetherAgent startAgent(Path tokenFile, Path caFile, Optional<Path> kubeconfig, boolean metrics) {
     TetherAgent agent = new TetherAgent(new AgentSettings(agentTarget(), tokenFile, Optional.of(caFile), kubeconfig,
-        Duration.ofMillis(500), false)).start();
+        Duration.ofMillis(500), metrics ? Optional.of(new java.net.InetSocketAddress("127.0.0.1", 0)) : Optional.empty(),
+        false)).start();
     agents.add(agent);
     return agent;
   }

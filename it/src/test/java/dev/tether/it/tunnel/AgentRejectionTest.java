@@ -182,7 +182,7 @@ class AgentRejectionTest {
     Path token = newAgent("confused");
     String httpPort = tether.server().httpUrl().substring(tether.server().httpUrl().lastIndexOf(':') + 1);
     TetherAgent agent = new TetherAgent(new dev.tether.agent.AgentSettings("127.0.0.1:" + httpPort, token,
-        Optional.of(tether.caFile()), Optional.empty(), Duration.ofSeconds(1), false)).start();
+        Optional.of(tether.caFile()), Optional.empty(), Duration.ofSeconds(1), Optional.empty(), false)).start();
     try {
       await().atMost(Duration.ofSeconds(15)).until(() -> agent.lastConnectionProblem().isPresent());
       assertThat(agent.lastConnectionProblem().get()).contains("did not answer with TLS");

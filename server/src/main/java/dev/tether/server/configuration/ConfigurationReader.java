@@ -4,6 +4,7 @@ import dev.tether.common.config.AgentConfig;
 import dev.tether.common.config.ConfigError;
 import dev.tether.common.config.ConfigParser;
 import dev.tether.common.config.InvalidConfigException;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.git.FetchOutcome;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.git.ProjectSync;
@@ -12,6 +13,8 @@ import dev.tether.server.store.Agent;
 import dev.tether.server.store.ConfigState;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.Store;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -32,12 +35,24 @@ public final class ConfigurationReader implements ProjectSync.Listener {
   private final ProjectMirrors mirrors;
   private final ConfigurationHub hub;
   private final Clock clock;
+  private final EventLog events;
+  private final Counter validReads;
+  private final Counter invalidReads;
 
-  public ConfigurationReader(Store store, ProjectMirrors mirrors, ConfigurationHub hub, Clock clock) {
+  public ConfigurationReader(Store store, ProjectMirrors mirrors, ConfigurationHub hub, Clock clock, EventLog events,
+      MeterRegistry meters) {
     this.store = store;
     this.mirrors = mirrors;
     this.hub = hub;
     this.clock = clock;
+    this.events = events;
+    this.validReads = readCounter(meters, "valid");
+    this.invalidReads = readCounter(meters, "invalid");
+  }
+
+  private static Counter readCounter(MeterRegistry meters, String result) {
+    return Counter.builder("tether.config.reads").description("Agent config files read after a change of their project, by result")
+        .tag("result", result).register(meters);
   }
 
   /** Config projects to keep fetched: those of registered agents. */
@@ -93,11 +108,17 @@ public final class ConfigurationReader implements ProjectSync.Listener {
     }
     store.configStates().recordValid(agent.name(), commit, content, clock.instant());
     hub.publish(new ConfigurationUpdate(agent.name(), commit, project.id(), file, content, config));
+    validReads.increment();
     log.info("Agent '{}': configuration {} at {} of project '{}' is valid", agent.name(), file, shortCommit(commit), project.id());
+    events.info("config", agent.name(), project.id(), "Configuration " + file + " at " + shortCommit(commit) + " is valid and in use");
   }
 
   private void invalid(Agent agent, String commit, List<ConfigError> errors) {
     store.configStates().recordInvalid(agent.name(), Optional.of(commit), errors, clock.instant());
+    invalidReads.increment();
+    events.warning("config", agent.name(), agent.configProjectId(), "Configuration at " + shortCommit(commit)
+        + " is invalid; the agent keeps the last valid one: " + errors.stream().map(ConfigError::toString)
+        .collect(Collectors.joining("; ")));
     log.warn("Agent '{}': configuration at {} is invalid, keeping the last valid one:\n  {}", agent.name(), shortCommit(commit),
         errors.stream().map(ConfigError::toString).collect(Collectors.joining("\n  ")));
   }

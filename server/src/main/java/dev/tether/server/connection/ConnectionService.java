@@ -6,8 +6,12 @@ import dev.tether.proto.v1.AgentInfo;
 import dev.tether.proto.v1.AgentMessage;
 import dev.tether.proto.v1.ServerMessage;
 import dev.tether.proto.v1.Welcome;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.store.AgentStore;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,12 +28,21 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
   private final OpenCalls calls;
   private final AgentStore agents;
   private final Clock clock;
+  private final EventLog events;
 
-  public ConnectionService(AgentConnections connections, OpenCalls calls, AgentStore agents, Clock clock) {
+  private final Counter accepted;
+
+  public ConnectionService(AgentConnections connections, OpenCalls calls, AgentStore agents, Clock clock, EventLog events,
+      MeterRegistry meters) {
     this.connections = connections;
     this.calls = calls;
     this.agents = agents;
     this.clock = clock;
+    this.events = events;
+    Gauge.builder("tether.agent.connections", connections, c -> c.all().size())
+        .description("Agent connections open now").register(meters);
+    this.accepted = Counter.builder("tether.agent.connects").description("Agent connections accepted since the server started")
+        .register(meters);
   }
 
   @Override
@@ -68,6 +81,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
           return;
         }
         identified = true;
+        accepted.increment();
         AgentInfo info = message.getInfo();
         connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(), clock.instant(),
             info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(), identity.remoteAddress(),
@@ -78,6 +92,9 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
             .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get())).build());
         log.info("Agent '{}' connected ({} from {}, version {}, pod {}/{}, cluster {})", identity.agentName(), connectionId,
             identity.remoteAddress(), info.getVersion(), info.getPodNamespace(), info.getPodName(), info.getClusterVersion());
+        events.info("connection", identity.agentName(), null, "Connected from " + identity.remoteAddress() + " (agent "
+            + info.getVersion() + (info.getPodName().isEmpty() ? "" : ", pod " + info.getPodNamespace() + "/" + info.getPodName())
+            + (info.getClusterVersion().isEmpty() ? "" : ", Kubernetes " + info.getClusterVersion()) + ")");
       } else if (message.getKindCase() == AgentMessage.KindCase.HEARTBEAT) {
         connections.heartbeat(connectionId, clock.instant());
       }
@@ -104,6 +121,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
       agents.markSeen(identity.agentName(), clock.instant());
       OutboundStream.closeQuietly(registration);
       log.info("Agent '{}' disconnected ({}): {}", identity.agentName(), connectionId, why);
+      events.info("connection", identity.agentName(), null, "Disconnected: " + why);
     }
   }
 }

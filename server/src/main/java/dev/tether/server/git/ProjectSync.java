@@ -1,5 +1,7 @@
 package dev.tether.server.git;
 
+import dev.tether.common.metrics.PrometheusMetrics;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.ProjectFetch;
 import dev.tether.server.store.ProjectStore;
@@ -20,6 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +46,9 @@ public final class ProjectSync implements AutoCloseable {
   private final ProjectMirrors mirrors;
   private final Duration pollInterval;
   private final Clock clock;
+  private final EventLog events;
+  private final Timer fetchedOk;
+  private final Timer fetchFailed;
   private final List<Supplier<Set<String>>> interests = new CopyOnWriteArrayList<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
@@ -53,11 +60,15 @@ public final class ProjectSync implements AutoCloseable {
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "git-poll"));
   private final ThreadPoolExecutor fetchers;
 
-  public ProjectSync(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock) {
+  public ProjectSync(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock,
+      EventLog events, MeterRegistry meters) {
     this.projects = projects;
     this.mirrors = mirrors;
     this.pollInterval = pollInterval;
     this.clock = clock;
+    this.events = events;
+    this.fetchedOk = fetchTimer(meters, "ok");
+    this.fetchFailed = fetchTimer(meters, "failed");
     this.fetchers = new ThreadPoolExecutor(parallelFetches, parallelFetches, 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(1000), r -> daemon(r, "git-fetch"));
   }
@@ -130,8 +141,10 @@ public final class ProjectSync implements AutoCloseable {
     Instant started = clock.instant();
     try {
       FetchOutcome outcome = mirrors.fetch(project.get());
+      fetchedOk.record(Duration.between(started, clock.instant()));
       if (failing.remove(projectId) != null) {
         log.info("Project '{}' can be fetched again", projectId);
+        events.info("fetch", null, projectId, "Project '" + projectId + "' can be fetched again");
       }
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.of(clock.instant()), Optional.empty(),
           Optional.of(outcome.defaultBranch()), Optional.of(outcome.headCommit())));
@@ -146,8 +159,10 @@ public final class ProjectSync implements AutoCloseable {
       if (closed) {
         return; // cut short by shutdown, not a problem of the project
       }
+      fetchFailed.record(Duration.between(started, clock.instant()));
       if (!e.getMessage().equals(failing.put(projectId, e.getMessage()))) {
         log.warn("{} (retrying every {}; logged again only if the error changes)", e.getMessage(), pollInterval);
+        events.warning("fetch", null, projectId, e.getMessage());
       }
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(), Optional.of(e.getMessage()),
           Optional.empty(), Optional.empty()));
@@ -159,10 +174,16 @@ public final class ProjectSync implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
+      fetchFailed.record(Duration.between(started, clock.instant()));
       log.error("Fetching project '{}' failed unexpectedly: {}", projectId, e.toString(), e);
       projects.recordFetch(new ProjectFetch(projectId, started, Optional.empty(),
           Optional.of("internal error while fetching: " + e), Optional.empty(), Optional.empty()));
     }
+  }
+
+  private static Timer fetchTimer(MeterRegistry meters, String result) {
+    return Timer.builder("tether.git.fetch").description("Fetches of Git projects (poll, webhook), by result")
+        .tag("result", result).serviceLevelObjectives(PrometheusMetrics.WORK_BUCKETS).register(meters);
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -13,9 +13,17 @@ import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
+import dev.tether.common.metrics.PrometheusMetrics;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.store.GitopsStateStore;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -31,14 +39,18 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private final GitopsStateStore states;
   private final OpenCalls calls;
   private final Clock clock;
+  private final EventLog events;
+  private final MeterRegistry meters;
 
   public GitopsService(ManifestDistribution distribution, ConfigurationHub configurations, GitopsStateStore states,
-      OpenCalls calls, Clock clock) {
+      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters) {
     this.distribution = distribution;
     this.configurations = configurations;
     this.states = states;
     this.calls = calls;
     this.clock = clock;
+    this.events = events;
+    this.meters = meters;
   }
 
   @Override
@@ -58,6 +70,9 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     private final AgentIdentity identity;
     private final OutboundStream<GitopsServerMessage> toAgent;
     private ManifestStream stream;
+    // The start of the last finished sync seen on this stream: later reports of it only carry health and drift.
+    private long lastSyncStarted;
+    private SyncReport lastSync;
 
     Handler(AgentIdentity identity, OutboundStream<GitopsServerMessage> toAgent) {
       this.identity = identity;
@@ -99,13 +114,56 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
 
     private void record(SyncReport report) {
       states.record(identity.agentName(), stream.projectId, report.toByteArray(), clock.instant());
-      if (!report.getPhase().equals("syncing")) {
-        log.info("Agent '{}' {} project '{}' at {}: {} applied, {} unchanged, {} pruned, {} failed, {} drift corrected in {} ms{}",
-            identity.agentName(), report.getPhase(), stream.projectId, shortCommit(report.getCommit()), report.getApplied(),
-            report.getUnchanged(), report.getPruned(), report.getFailed(), report.getDriftCorrected(),
-            report.getFinishedUnixMillis() - report.getStartedUnixMillis(),
-            report.getMessage().isEmpty() ? "" : ": " + report.getMessage());
+      if (report.getPhase().equals("syncing")) {
+        return;
       }
+      if (report.getStartedUnixMillis() == lastSyncStarted) {
+        if (report.getDriftCorrected() > lastSync.getDriftCorrected()) {
+          events.warning("drift", identity.agentName(), stream.projectId, (report.getDriftCorrected() - lastSync.getDriftCorrected())
+              + " object(s) changed in the cluster were put back as Git has them");
+          lastSync = report;
+        }
+        return;
+      }
+      SyncReport previous = lastSync;
+      lastSyncStarted = report.getStartedUnixMillis();
+      lastSync = report;
+      long ms = report.getFinishedUnixMillis() - report.getStartedUnixMillis();
+      countSync(report, ms);
+      log.info("Agent '{}' {} project '{}' at {}: {} applied, {} unchanged, {} pruned, {} failed, {} drift corrected in {} ms{}",
+          identity.agentName(), report.getPhase(), stream.projectId, shortCommit(report.getCommit()), report.getApplied(),
+          report.getUnchanged(), report.getPruned(), report.getFailed(), report.getDriftCorrected(), ms,
+          report.getMessage().isEmpty() ? "" : ": " + report.getMessage());
+      if (newsworthy(previous, report)) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("commit", report.getCommit());
+        details.put("phase", report.getPhase());
+        details.put("applied", report.getApplied());
+        details.put("unchanged", report.getUnchanged());
+        details.put("pruned", report.getPruned());
+        details.put("failed", report.getFailed());
+        details.put("duration_ms", ms);
+        details.put("started_at", java.time.Instant.ofEpochMilli(report.getStartedUnixMillis()).toString());
+        events.sync(identity.agentName(), stream.projectId, report.getPhase().equals("synced"),
+            (report.getPhase().equals("synced") ? "Synced " : "Sync failed at ") + shortCommit(report.getCommit()) + ": "
+                + report.getApplied() + " applied, " + report.getPruned() + " pruned, " + report.getFailed() + " failed"
+                + (report.getMessage().isEmpty() ? "" : " (" + report.getMessage() + ")"), details);
+      }
+    }
+
+    private void countSync(SyncReport report, long ms) {
+      Counter.builder("tether.syncs").description("Syncs the agents finished, by result").tag("result", report.getPhase())
+          .register(meters).increment();
+      Timer.builder("tether.sync.duration").description("How long the agents' syncs took")
+          .serviceLevelObjectives(PrometheusMetrics.WORK_BUCKETS).register(meters).record(Duration.ofMillis(Math.max(0, ms)));
+      objects("applied", report.getApplied());
+      objects("pruned", report.getPruned());
+      objects("failed", report.getFailed());
+    }
+
+    private void objects(String action, int count) {
+      Counter.builder("tether.sync.objects").description("Objects the agents' syncs applied, pruned or failed on")
+          .tag("action", action).register(meters).increment(count);
     }
 
     @Override
@@ -133,6 +191,15 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
       case COMMIT -> new GitRef(GitRef.Kind.COMMIT, spec.getCommit());
       default -> GitRef.defaultBranch();
     };
+  }
+
+  /**
+   * A periodic resync that found nothing to do is not news for the events feed; a new commit, a
+   * change of phase, or any object applied, pruned or failed is.
+   */
+  static boolean newsworthy(SyncReport previous, SyncReport report) {
+    return previous == null || !previous.getCommit().equals(report.getCommit()) || !previous.getPhase().equals(report.getPhase())
+        || report.getApplied() + report.getPruned() + report.getFailed() > 0;
   }
 
   private static String shortCommit(String commit) {

@@ -26,7 +26,7 @@ final class ApiModels {
 
   record CreatedProject(ProjectView project, String webhookSecret) {}
 
-  record ConnectionView(String id, Instant since, String version, String podName, String podNamespace,
+  record ConnectionView(String id, String agent, Instant since, String version, String podName, String podNamespace,
       String clusterVersion, String remoteAddress, Instant lastHeartbeat) {}
 
   /**
@@ -36,7 +36,24 @@ final class ApiModels {
       String validCommit, Instant validAt, String fetchError) {}
 
   record AgentView(String name, String configProject, Instant createdAt, boolean connected, Instant lastSeenAt,
-      List<ConnectionView> connections, ConfigView config) {}
+      List<ConnectionView> connections, ConfigView config, List<SyncSummary> gitops) {}
+
+  /**
+   * One manifest project's last sync in a line: {@code healthy} objects are Current, {@code failed}
+   * could not be applied, {@code unhealthy} are applied but Failed.
+   */
+  record SyncSummary(String project, String commit, String phase, Instant finishedAt, int objects, int healthy, int failed,
+      int unhealthy) {}
+
+  /** {@code content} is the configuration in use (the last valid one), or null before the first valid one. */
+  record ConfigDocument(ConfigView state, String content) {}
+
+  /** {@code details} for syncs: commit, phase, applied, unchanged, pruned, failed, duration_ms, started_at. */
+  record EventView(long id, Instant at, String kind, String severity, String agent, String project, String message,
+      java.util.Map<?, ?> details) {}
+
+  /** Newest first; pass {@code next_before} as {@code before} for the next page (null on the last page). */
+  record EventPage(List<EventView> events, Long nextBefore) {}
 
   record ObjectView(String group, String version, String kind, String namespace, String name, String action, String health,
       String message, String file) {}

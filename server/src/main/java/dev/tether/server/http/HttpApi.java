@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tether.common.TetherVersion;
+import dev.tether.common.metrics.PrometheusMetrics;
+import dev.tether.server.store.EventStore;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.server.configuration.AgentConfigFiles;
 import dev.tether.server.connection.AgentConnections;
@@ -69,12 +71,22 @@ public final class HttpApi {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-  public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken) {
+  private final PrometheusMetrics metrics;
+  private final List<ApiRoutes.Route> routes = new java.util.ArrayList<>();
+
+  public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken,
+      PrometheusMetrics metrics) {
     this.store = store;
     this.registry = registry;
     this.connections = connections;
     this.sync = sync;
     this.adminToken = adminToken;
+    this.metrics = metrics;
+  }
+
+  /** The API routes {@link #create()} registered, for checking them against the OpenAPI document. */
+  List<ApiRoutes.Route> routes() {
+    return List.copyOf(routes);
   }
 
   public Javalin create() {
@@ -104,40 +116,50 @@ public final class HttpApi {
       cfg.routes.error(413, ctx -> error(ctx, 413, "request body is larger than " + MAX_BODY_BYTES + " bytes"));
 
       cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
-      cfg.routes.get("/api/v1/version", ctx -> ctx.json(Map.of("version", TetherVersion.get())));
+      cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusMetrics.CONTENT_TYPE).result(metrics.scrape()));
 
-      cfg.routes.get("/api/v1/projects", ctx -> ctx.json(store.projects().list().stream().map(this::projectView).toList()));
-      cfg.routes.post("/api/v1/projects", this::addProject);
-      cfg.routes.post("/api/v1/projects/<id>/hooks/push", this::pushWebhook);
-      cfg.routes.get("/api/v1/projects/<id>", ctx -> ctx.json(projectView(project(ctx.pathParam("id")))));
+      ApiRoutes api = new ApiRoutes(cfg.routes, routes);
+      api.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApiDocument.json()));
+      api.get("/api/v1/version", ctx -> ctx.json(Map.of("version", TetherVersion.get())));
 
-      cfg.routes.get("/api/v1/agents", ctx -> ctx.json(store.agents().list().stream().map(this::agentView).toList()));
-      cfg.routes.post("/api/v1/agents", this::createAgent);
-      cfg.routes.get("/api/v1/agents/{name}", ctx -> ctx.json(agentView(agent(ctx.pathParam("name")))));
-      cfg.routes.get("/api/v1/agents/{name}/gitops", ctx -> {
+      api.get("/api/v1/projects", ctx -> ctx.json(store.projects().list().stream().map(this::projectView).toList()));
+      api.post("/api/v1/projects", this::addProject);
+      api.post("/api/v1/projects/<id>/hooks/push", this::pushWebhook);
+      api.get("/api/v1/projects/<id>", ctx -> ctx.json(projectView(project(ctx.pathParam("id")))));
+
+      api.get("/api/v1/agents", ctx -> ctx.json(store.agents().list().stream().map(this::agentView).toList()));
+      api.post("/api/v1/agents", this::createAgent);
+      api.get("/api/v1/agents/{name}", ctx -> ctx.json(agentView(agent(ctx.pathParam("name")))));
+      api.get("/api/v1/agents/{name}/config", ctx -> ctx.json(configDocument(agent(ctx.pathParam("name")))));
+      api.get("/api/v1/agents/{name}/gitops", ctx -> {
         agent(ctx.pathParam("name"));
         ctx.json(store.gitops().of(ctx.pathParam("name")).stream().map(HttpApi::gitopsView).toList());
       });
-      cfg.routes.get("/api/v1/agents/{name}/tokens", ctx -> {
+      api.get("/api/v1/agents/{name}/tokens", ctx -> {
         agent(ctx.pathParam("name"));
         ctx.json(store.tokens().list(Optional.of(ctx.pathParam("name"))).stream().map(HttpApi::tokenView).toList());
       });
-      cfg.routes.post("/api/v1/agents/{name}/tokens", ctx -> {
+      api.post("/api/v1/agents/{name}/tokens", ctx -> {
         TokenRequest request = body(ctx, TokenRequest.class, new TokenRequest(""));
         Registry.IssuedToken issued = registry.createToken(ctx.pathParam("name"), request.description());
         ctx.status(201).json(new ApiModels.CreatedToken(tokenView(issued.token()), issued.secret().reveal()));
       });
-      cfg.routes.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
-      cfg.routes.post("/api/v1/access-tokens", this::createAccessToken);
-      cfg.routes.delete("/api/v1/access-tokens/{id}", ctx -> ctx.json(accessTokenView(registry.revokeAccessToken(ctx.pathParam("id")))));
-      cfg.routes.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
-      cfg.routes.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
+      api.get("/api/v1/connections", ctx -> ctx.json(connections.all().stream().map(HttpApi::connectionView).toList()));
+      api.get("/api/v1/events", this::events);
+      api.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
+      api.post("/api/v1/access-tokens", this::createAccessToken);
+      api.delete("/api/v1/access-tokens/{id}", ctx -> ctx.json(accessTokenView(registry.revokeAccessToken(ctx.pathParam("id")))));
+      api.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
+      api.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
     });
   }
 
   private void requireAdmin(Context ctx) {
     if (ctx.method() == HandlerType.POST && ctx.path().endsWith("/hooks/push")) {
       return; // Git hosts sign webhooks with the project's secret instead.
+    }
+    if (ctx.path().equals("/api/v1/openapi.json")) {
+      return; // describes the API, reveals nothing
     }
     String authorization = ctx.header("Authorization");
     boolean ok = false;
@@ -289,9 +311,73 @@ public final class HttpApi {
         f.defaultBranch().orElse(null), f.headCommit().orElse(null));
   }
 
+  private static ConnectionView connectionView(AgentConnections.Connection c) {
+    return new ConnectionView(c.id(), c.agentName(), c.since(), c.version(), c.podName(), c.podNamespace(), c.clusterVersion(),
+        c.remoteAddress(), c.lastHeartbeat());
+  }
+
+  private void events(Context ctx) {
+    int limit = intParam(ctx, "limit", 50);
+    if (limit < 1 || limit > 500) {
+      throw new ApiException(400, "limit must be between 1 and 500");
+    }
+    Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).map(text -> {
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new ApiException(400, "before must be an event id (a number) from an earlier page's next_before");
+      }
+    });
+    List<EventStore.Event> found = store.events().newest(Optional.ofNullable(ctx.queryParam("agent")),
+        Optional.ofNullable(ctx.queryParam("kind")), before, limit);
+    List<ApiModels.EventView> views = found.stream().map(this::eventView).toList();
+    Long next = found.size() == limit ? found.get(found.size() - 1).id() : null;
+    ctx.json(new ApiModels.EventPage(views, next));
+  }
+
+  private ApiModels.EventView eventView(EventStore.Event e) {
+    Map<?, ?> details = e.details().map(text -> {
+      try {
+        return json.readValue(text, Map.class);
+      } catch (JsonProcessingException bad) {
+        return Map.of("unreadable", text);
+      }
+    }).orElse(null);
+    return new ApiModels.EventView(e.id(), e.at(), e.kind(), e.severity(), e.agentName().orElse(null), e.projectId().orElse(null),
+        e.message(), details);
+  }
+
+  private static int intParam(Context ctx, String name, int otherwise) {
+    String text = ctx.queryParam(name);
+    if (text == null) {
+      return otherwise;
+    }
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new ApiException(400, name + " must be a number, not '" + text + "'");
+    }
+  }
+
+  /** The agent's config state with the text of the configuration in use. */
+  private ApiModels.ConfigDocument configDocument(Agent a) {
+    Optional<ConfigState.ValidConfig> valid = store.configStates().find(a.name()).flatMap(ConfigState::lastValid);
+    return new ApiModels.ConfigDocument(configView(a),
+        valid.map(v -> new String(v.content(), java.nio.charset.StandardCharsets.UTF_8)).orElse(null));
+  }
+
   private AgentView agentView(Agent a) {
-    List<ConnectionView> live = connections.of(a.name()).stream().map(c -> new ConnectionView(c.id(), c.since(), c.version(),
-        c.podName(), c.podNamespace(), c.clusterVersion(), c.remoteAddress(), c.lastHeartbeat())).toList();
+    List<ConnectionView> live = connections.of(a.name()).stream().map(HttpApi::connectionView).toList();
+    List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(HttpApi::gitopsView)
+        .map(g -> new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), g.objects().size(),
+            (int) g.objects().stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
+            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count()))
+        .toList();
+    return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live,
+        configView(a), gitops);
+  }
+
+  private ConfigView configView(Agent a) {
     Optional<ConfigState> state = store.configStates().find(a.name());
     String fetchError = store.projects().lastFetch(a.configProjectId()).flatMap(ProjectFetch::error).orElse(null);
     ConfigView config = new ConfigView(a.configProjectId(), AgentConfigFiles.path(a.name()),
@@ -302,7 +388,7 @@ public final class HttpApi {
         state.flatMap(ConfigState::lastValid).map(ConfigState.ValidConfig::commit).orElse(null),
         state.flatMap(ConfigState::lastValid).map(ConfigState.ValidConfig::at).orElse(null),
         fetchError);
-    return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live, config);
+    return config;
   }
 
   private static ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {

@@ -44,7 +44,7 @@ public final class KubeProxyListener implements AutoCloseable {
   private final KubeProxyService tunnels;
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationHub configurations,
-      AgentConnections connections, OpenCalls calls, Clock clock) {
+      AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -74,7 +74,7 @@ public final class KubeProxyListener implements AutoCloseable {
     jetty.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests));
+    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters));
     proxy.setAsyncSupported(true);
     context.addServlet(proxy, "/*");
     jetty.setHandler(context);

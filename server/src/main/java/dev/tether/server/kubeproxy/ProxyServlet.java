@@ -8,6 +8,7 @@ import dev.tether.proto.v1.Header;
 import dev.tether.proto.v1.ProxyRequest;
 import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelServerMessage;
+import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentConnections;
 import jakarta.servlet.AsyncContext;
@@ -26,7 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,23 +51,31 @@ final class ProxyServlet extends HttpServlet {
   private final AgentConnections connections;
   private final OpenCalls calls;
   private final ExecutorService requests;
+  private final MeterRegistry meters;
 
-  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests) {
+  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests,
+      MeterRegistry meters) {
     this.authorizer = authorizer;
     this.pool = pool;
     this.connections = connections;
     this.calls = calls;
     this.requests = requests;
+    this.meters = meters;
   }
 
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) {
     AsyncContext async = req.startAsync();
     async.setTimeout(0); // watches last as long as the client wants
+    long started = System.nanoTime();
+    // Read now: Jetty recycles the request once it is complete.
+    String method = req.getMethod();
+    boolean watch = isWatch(req.getQueryString());
     requests.execute(() -> {
       try {
         proxy(req, resp, async);
       } finally {
+        count(method, watch, resp.getStatus(), System.nanoTime() - started);
         try {
           async.complete();
         } catch (IllegalStateException alreadyDone) {
@@ -71,6 +83,17 @@ final class ProxyServlet extends HttpServlet {
         }
       }
     });
+  }
+
+  private void count(String method, boolean watch, int status, long nanos) {
+    Timer.builder("tether.proxy.requests").description("Kubernetes API requests through the proxy, by method and answer code "
+            + "(watches last as long as the client watches)")
+        .tags("method", method, "code", Integer.toString(status), "watch", Boolean.toString(watch))
+        .serviceLevelObjectives(PrometheusMetrics.REQUEST_BUCKETS).register(meters).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static boolean isWatch(String query) {
+    return query != null && (query.contains("watch=true") || query.contains("watch=1"));
   }
 
   private void proxy(HttpServletRequest req, HttpServletResponse resp, AsyncContext async) {

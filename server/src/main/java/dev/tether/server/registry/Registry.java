@@ -3,6 +3,7 @@ package dev.tether.server.registry;
 import dev.tether.common.config.ConfigParser;
 import dev.tether.common.token.SecretToken;
 import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.git.GitCredentials;
 import dev.tether.server.git.GitUrls;
 import dev.tether.server.git.ProjectSync;
@@ -33,12 +34,14 @@ public final class Registry {
   private final OpenCalls calls;
   private final ProjectSync sync;
   private final Clock clock;
+  private final EventLog events;
 
-  public Registry(Store store, OpenCalls calls, ProjectSync sync, Clock clock) {
+  public Registry(Store store, OpenCalls calls, ProjectSync sync, Clock clock, EventLog events) {
     this.store = store;
     this.calls = calls;
     this.sync = sync;
     this.clock = clock;
+    this.events = events;
   }
 
   /** A token and the secret to show its owner, once. */
@@ -64,6 +67,8 @@ public final class Registry {
       throw new RegistryException(RegistryException.Kind.CONFLICT, e.getMessage());
     }
     log.info("Project '{}' added ({}, credentials: {})", id, GitUrls.redact(url), credentials.describe());
+    events.info("registry", null, id, "Project '" + id + "' added (" + GitUrls.redact(url) + ", credentials: "
+        + credentials.describe() + ")");
     return project;
   }
 
@@ -82,6 +87,8 @@ public final class Registry {
       throw new RegistryException(RegistryException.Kind.CONFLICT, e.getMessage());
     }
     log.info("Agent '{}' created; its configuration is read from project '{}'", name, configProjectId);
+    events.info("registry", name, configProjectId, "Agent '" + name + "' created; its configuration is read from project '"
+        + configProjectId + "'");
     IssuedToken token = createToken(name, "created with the agent");
     sync.fetchNow(configProjectId);
     return token;
@@ -96,6 +103,8 @@ public final class Registry {
         clock.instant(), Optional.empty(), Optional.empty());
     store.tokens().add(token, secret.digest());
     log.info("Token {} created for agent '{}'", token.id(), agentName);
+    events.info("token", agentName, null, "Agent token " + token.id() + " created" + (token.description().isEmpty() ? ""
+        : " (" + token.description() + ")"));
     return new IssuedToken(token, secret);
   }
 
@@ -141,6 +150,7 @@ public final class Registry {
         Optional.empty());
     store.accessTokens().add(token, secret.digest());
     log.info("Access token {} created for {}", token.id(), token.caller());
+    events.info("token", null, project.orElse(null), "Access token " + token.id() + " created for " + token.caller());
     return new IssuedAccessToken(token, secret);
   }
 
@@ -153,6 +163,7 @@ public final class Registry {
     }
     calls.closeAll(tokenId, "access token " + tokenId + " was revoked");
     log.info("Access token {} of {} revoked", tokenId, token.caller());
+    events.info("token", null, token.projectId().orElse(null), "Access token " + tokenId + " of " + token.caller() + " revoked");
     return store.accessTokens().find(tokenId).orElseThrow();
   }
 
@@ -165,6 +176,7 @@ public final class Registry {
     }
     calls.closeAll(tokenId, "agent token " + tokenId + " was revoked");
     log.info("Token {} of agent '{}' revoked", tokenId, token.agentName());
+    events.info("token", token.agentName(), null, "Agent token " + tokenId + " revoked; its connections were closed");
     return store.tokens().find(tokenId).orElseThrow();
   }
 
