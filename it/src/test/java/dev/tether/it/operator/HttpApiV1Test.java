@@ -9,6 +9,7 @@ import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
+import dev.tether.testkit.tether.TetherJar;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 @WithKubernetes
 class HttpApiV1Test {
 
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
   @Test
-  @DisplayName("the API shows connections, config (valid and invalid), sync state and an events feed of what happened")
-  void statusAndEvents(@TempDir Path dir, KubeControlPlane plane, TestNamespace ns) {
+  @DisplayName("the API and `tether admin status` show connections, config (valid and invalid), sync state and an events feed of what happened")
+  void statusAndEvents(@TempDir Path dir, KubeControlPlane plane, TestNamespace ns) throws Exception {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
       ApiClient api = setup.tether.api();
       setup.manifests.write("manifests/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n");
@@ -55,6 +62,19 @@ class HttpApiV1Test {
       assertThat(config.at("/state/state").asText()).isEqualTo("valid");
       assertThat(config.at("/state/commit").asText()).isEqualTo(configCommit);
       assertThat(config.get("content").asText()).isEqualTo(configYaml);
+
+      // The same through the CLI, as a person reads it.
+      String[] admin = {"--server-url", setup.tether.server().httpUrl(), "--admin-token-file",
+          setup.tether.server().adminTokenFile().toString()};
+      String table = TetherJar.run(concat(new String[] {"admin", "status"}, admin)).run().orThrow().stdout();
+      assertThat(table.lines().findFirst().orElseThrow()).contains("AGENT", "CONNECTED", "PROJECT", "COMMIT", "PHASE", "OBJECTS");
+      assertThat(table).containsPattern("prod +yes +valid +team/app +" + commit.substring(0, 12) + " +synced +1/1 +0 ");
+      JsonNode json = ApiClient.JSON.readTree(TetherJar.run(concat(new String[] {"admin", "status", "-o", "json"}, admin))
+          .run().orThrow().stdout());
+      assertThat(json.at("/0/gitops/0/phase").asText()).isEqualTo("synced");
+      String feed = TetherJar.run(concat(new String[] {"admin", "events", "--agent", "prod", "--kind", "sync"}, admin))
+          .run().orThrow().stdout();
+      assertThat(feed).contains("team/app", "Synced " + commit.substring(0, 12));
 
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      prune: maybe\n");
       await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/v1/agents/prod/config").at("/state/state").asText()

@@ -1,0 +1,53 @@
+package dev.tether.cli.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.common.text.TextTable;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {
+        "Shows every agent and the sync state of each of its manifest projects: one line per agent and project.",
+        "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or pruned.",
+        "The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on the state."
+    },
+    footer = {"", "Examples:", "  tether admin status", "  tether admin status -o json"})
+final class StatusCommand implements Callable<Integer> {
+  @Mixin AdminConnection connection;
+  @Mixin Output output;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    JsonNode agents = connection.client().get("/api/v1/agents");
+    PrintWriter out = spec.commandLine().getOut();
+    if (output.json()) {
+      out.println(Output.pretty(agents));
+      return 0;
+    }
+    if (agents.isEmpty()) {
+      out.println("No agents yet. Create one with `tether admin agent create <name> --config-project <id>`.");
+      return 0;
+    }
+    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "COMMIT", "PHASE", "OBJECTS", "FAILED", "SYNCED");
+    for (JsonNode a : agents) {
+      String connected = a.get("connected").asBoolean() ? "yes" : "no (" + Output.ago(a, "last_seen_at") + ")";
+      String config = a.at("/config/state").asText() + (a.at("/config/fetch_error").isTextual() ? ", fetch failing" : "");
+      JsonNode syncs = a.get("gitops");
+      if (syncs.isEmpty()) {
+        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-");
+      }
+      for (JsonNode s : syncs) {
+        table.add(a.get("name").asText(), connected, config, s.get("project").asText(), Output.shortCommit(Output.text(s, "commit")),
+            s.get("phase").asText() + (s.get("unhealthy").asInt() > 0 ? " (" + s.get("unhealthy").asInt() + " unhealthy)" : ""),
+            s.get("healthy").asInt() + "/" + s.get("objects").asInt(), Integer.toString(s.get("failed").asInt()),
+            Output.ago(s, "finished_at"));
+      }
+    }
+    out.print(table.plain());
+    return 0;
+  }
+}
