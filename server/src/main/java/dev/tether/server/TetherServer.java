@@ -86,6 +86,7 @@ public final class TetherServer implements AutoCloseable {
     adminToken = AdminToken.loadOrCreate(dataDir.resolve("admin-token"));
 
     Database database = Database.openEmbedded(dataDir);
+    toClose.push(metrics);
     toClose.push(database);
     store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
 
@@ -118,7 +119,9 @@ public final class TetherServer implements AutoCloseable {
         new ConnectionService(connections, calls, store.agents(), clock, events, metrics.registry()),
         new ConfigurationService(hub, calls),
         new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry()));
-    http = new HttpApi(store, registry, connections, sync, adminToken, metrics).create();
+    http = new HttpApi(store, registry, connections, sync, adminToken, metrics,
+        () -> new HttpApi.Endpoints(agentAddress().getHostString() + ":" + agentAddress().getPort(), kubeProxyUrl(), tls.devCaFile()))
+        .create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
     kubeProxy.start();

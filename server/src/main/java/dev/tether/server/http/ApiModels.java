@@ -10,6 +10,12 @@ final class ApiModels {
 
   record ErrorBody(String error) {}
 
+  /**
+   * Where agents and kubectl reach this server; {@code dev_ca_certificate} is the PEM of the CA they must trust
+   * when the server made its own development certificate (null otherwise).
+   */
+  record ServerView(String version, String agentAddress, String kubeProxyUrl, String devCaCertificate) {}
+
   record ProjectRequest(String id, String url, CredentialsRequest credentials, String defaultBranch, String webhookSecret) {}
 
   /** Give one kind: username + password, token (with an optional username), or ssh_private_key + ssh_known_hosts. */

@@ -72,10 +72,20 @@ public final class HttpApi {
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private final PrometheusMetrics metrics;
+  private final java.util.function.Supplier<Endpoints> endpoints;
   private final List<ApiRoutes.Route> routes = new java.util.ArrayList<>();
 
+  /**
+   * Where this server is reached, for install commands.
+   *
+   * @param agentAddress the agent listener, host:port (a host of 0.0.0.0 means "any of this machine's addresses")
+   * @param devCaFile the development CA's certificate, when the server made its own
+   */
+  public record Endpoints(String agentAddress, String kubeProxyUrl, Optional<java.nio.file.Path> devCaFile) {}
+
   public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken,
-      PrometheusMetrics metrics) {
+      PrometheusMetrics metrics, java.util.function.Supplier<Endpoints> endpoints) {
+    this.endpoints = endpoints;
     this.store = store;
     this.registry = registry;
     this.connections = connections;
@@ -121,6 +131,8 @@ public final class HttpApi {
       ApiRoutes api = new ApiRoutes(cfg.routes, routes);
       api.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApiDocument.json()));
       api.get("/api/v1/version", ctx -> ctx.json(Map.of("version", TetherVersion.get())));
+      api.get("/api/v1/server", ctx -> ctx.json(serverView()));
+      WebUi.register(cfg.routes);
 
       api.get("/api/v1/projects", ctx -> ctx.json(store.projects().list().stream().map(this::projectView).toList()));
       api.post("/api/v1/projects", this::addProject);
@@ -309,6 +321,18 @@ public final class HttpApi {
   private static FetchView fetchView(ProjectFetch f) {
     return new FetchView(f.attemptedAt(), f.succeededAt().orElse(null), f.error().orElse(null),
         f.defaultBranch().orElse(null), f.headCommit().orElse(null));
+  }
+
+  private ApiModels.ServerView serverView() {
+    Endpoints e = endpoints.get();
+    String ca = e.devCaFile().map(file -> {
+      try {
+        return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII);
+      } catch (java.io.IOException failure) {
+        throw new java.io.UncheckedIOException("cannot read the development CA " + file, failure);
+      }
+    }).orElse(null);
+    return new ApiModels.ServerView(TetherVersion.get(), e.agentAddress(), e.kubeProxyUrl(), ca);
   }
 
   private static ConnectionView connectionView(AgentConnections.Connection c) {
