@@ -1,12 +1,13 @@
 package dev.tether.cli;
 
+import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,21 +66,9 @@ final class KubeconfigCommand implements Callable<Integer> {
     if (!server.startsWith("https://")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--server must be an https:// URL (the proxy only speaks TLS)");
     }
+    Optional<String> ca = caFile == null ? Optional.empty() : Optional.of(Files.readString(caFile, StandardCharsets.US_ASCII));
+    String yaml = ProxyKubeconfig.yaml(agent, token, server, ca, Optional.ofNullable(namespace));
     String name = "tether-" + agent;
-    StringBuilder yaml = new StringBuilder();
-    yaml.append("apiVersion: v1\nkind: Config\nclusters:\n  - name: ").append(name).append("\n    cluster:\n      server: \"")
-        .append(server.replaceAll("/$", "")).append("\"\n");
-    if (caFile != null) {
-      yaml.append("      certificate-authority-data: ")
-          .append(Base64.getEncoder().encodeToString(Files.readAllBytes(caFile))).append('\n');
-    }
-    yaml.append("users:\n  - name: ").append(name).append("\n    user:\n      token: \"").append(agent).append(':').append(token)
-        .append("\"\ncontexts:\n  - name: ").append(name).append("\n    context:\n      cluster: ").append(name)
-        .append("\n      user: ").append(name).append('\n');
-    if (namespace != null) {
-      yaml.append("      namespace: ").append(namespace).append('\n');
-    }
-    yaml.append("current-context: ").append(name).append('\n');
     if (out == null) {
       spec.commandLine().getOut().print(yaml);
     } else {

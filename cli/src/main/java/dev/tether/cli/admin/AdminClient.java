@@ -11,24 +11,24 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
-/** The admin commands' client for the server's HTTP API. Failures become one-line messages. */
-final class AdminClient {
+/** A client for the server's HTTP API, for the admin commands and the demo. Failures become one-line messages. */
+public final class AdminClient {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final String baseUrl;
   private final String token;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  AdminClient(String baseUrl, String token) {
+  public AdminClient(String baseUrl, String token) {
     this.baseUrl = baseUrl.replaceAll("/+$", "");
     this.token = token;
   }
 
-  JsonNode get(String path) {
+  public JsonNode get(String path) {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }
 
-  JsonNode post(String path, Object body) {
+  public JsonNode post(String path, Object body) {
     try {
       return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
@@ -37,7 +37,7 @@ final class AdminClient {
     }
   }
 
-  JsonNode delete(String path) {
+  public JsonNode delete(String path) {
     return send(HttpRequest.newBuilder(uri(path)).DELETE());
   }
 
@@ -75,7 +75,7 @@ final class AdminClient {
   }
 
   /** The server refused or failed a request; the message is the server's own. */
-  static final class AdminException extends RuntimeException {
+  public static final class AdminException extends RuntimeException {
     AdminException(String message) {
       super(message);
     }
