@@ -4,8 +4,11 @@ import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,8 +18,10 @@ import picocli.CommandLine.Option;
     description = {
         "Runs the Tether agent in a cluster until it is stopped: dials out to the server with its token, receives its",
         "configuration, and serves its features. The agent never accepts inbound connections. It reconnects on its own,",
-        "with exponential backoff and jitter; a refused token is retried slowly (every 30 s to 5 min)."
+        "with exponential backoff and jitter; a refused token is retried slowly (every 30 s to 5 min).",
+        "`tether agent manifests` prints what installs it in a cluster."
     },
+    subcommands = ManifestsCommand.class,
     footer = {
         "",
         "Environment: POD_NAME and POD_NAMESPACE (from the Downward API) are reported to the server.",
@@ -24,16 +29,23 @@ import picocli.CommandLine.Option;
         "Examples:",
         "  tether agent --server tether.example.com:8443 --token-file /etc/tether/token",
         "  tether agent --server 127.0.0.1:8443 --token-file prod.token --ca-file tether-data/tls/ca.crt \\",
-        "      --kubeconfig ~/.kube/config"
+        "      --kubeconfig ~/.kube/config",
+        "",
+        "  # install it in a cluster:",
+        "  tether agent manifests --name prod --server tether.example.com:8443 \\",
+        "      --token-file prod.token | kubectl apply -f -"
     })
 final class AgentCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--server", required = true, paramLabel = "HOST:PORT",
-      description = "The server's agent listener.")
+  // Checked in call(), not `required` here: picocli would demand them of `tether agent manifests` too.
+  @Option(names = "--server", paramLabel = "HOST:PORT",
+      description = "The server's agent listener. Required.")
   String server;
 
-  @Option(names = "--token-file", required = true, paramLabel = "FILE",
-      description = "File holding the agent's token (from `tether admin agent create` or `tether admin token create`).")
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "File holding the agent's token (from `tether admin agent create` or `tether admin token create`). Required.")
   Path tokenFile;
 
   @Option(names = "--ca-file", paramLabel = "FILE",
@@ -54,6 +66,17 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<String> missing = new ArrayList<>();
+    if (server == null) {
+      missing.add("'--server=HOST:PORT'");
+    }
+    if (tokenFile == null) {
+      missing.add("'--token-file=FILE'");
+    }
+    if (!missing.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "Missing required option" + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
+    }
     return UntilStopped.run(new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
         Optional.ofNullable(kubeconfig), heartbeatInterval, Optional.ofNullable(metricsAddress), true)).start(), "tether-agent");
   }
