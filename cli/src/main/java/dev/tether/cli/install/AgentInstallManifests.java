@@ -53,6 +53,8 @@ public final class AgentInstallManifests {
   public static final String DEFAULT_NAMESPACE = "tether-agent";
   public static final String IMAGE_REPOSITORY = "ghcr.io/tether-dev/tether";
   static final String TOKEN_DIR = "/etc/tether/token";
+  /** /metrics, /healthz and /readyz: the agent's only listener. */
+  static final int METRICS_PORT = 8080;
   static final String CA_DIR = "/etc/tether/ca";
   /** The image's non-root user (deploy/docker/Dockerfile). */
   static final long USER_ID = 10001;
@@ -166,7 +168,8 @@ public final class AgentInstallManifests {
   }
 
   private HasMetadata deployment(String fullName, String serverAddress, boolean withCa) {
-    List<String> args = new ArrayList<>(List.of("agent", "--server", serverAddress, "--token-file", TOKEN_DIR + "/token"));
+    List<String> args = new ArrayList<>(List.of("agent", "--server", serverAddress, "--token-file", TOKEN_DIR + "/token",
+        "--metrics-address", "0.0.0.0:" + METRICS_PORT));
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("token").withNewSecret().withSecretName(fullName + "-token")
@@ -195,6 +198,12 @@ public final class AgentInstallManifests {
           .withNewCapabilities().withDrop("ALL").endCapabilities()
         .endSecurityContext()
         .withVolumeMounts(mounts)
+        .addNewPort().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()
+        // Alive while the JVM answers; ready while connected to the server.
+        .withNewLivenessProbe().withNewHttpGet().withPath("/healthz").withNewPort("metrics").endHttpGet()
+          .withPeriodSeconds(20).withFailureThreshold(3).endLivenessProbe()
+        .withNewReadinessProbe().withNewHttpGet().withPath("/readyz").withNewPort("metrics").endHttpGet()
+          .withPeriodSeconds(10).endReadinessProbe()
         .build();
     var pod = new PodSpecBuilder().withServiceAccountName(fullName).withAutomountServiceAccountToken(true)
         .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(USER_ID).withRunAsGroup(USER_ID).withFsGroup(USER_ID)
@@ -207,7 +216,10 @@ public final class AgentInstallManifests {
           // One agent per cluster: never two applying the same manifests during a rollout.
           .withNewStrategy().withType("Recreate").endStrategy()
           .withNewSelector().withMatchLabels(labels()).endSelector()
-          .withNewTemplate().withNewMetadata().withLabels(labels()).endMetadata().withSpec(pod).endTemplate()
+          .withNewTemplate().withNewMetadata().withLabels(labels())
+            .addToAnnotations("prometheus.io/scrape", "true").addToAnnotations("prometheus.io/port", Integer.toString(METRICS_PORT))
+            .addToAnnotations("prometheus.io/path", "/metrics")
+          .endMetadata().withSpec(pod).endTemplate()
         .endSpec()
         .build();
   }

@@ -79,7 +79,11 @@ class AgentInstallManifestsTest {
     Container agent = pod.getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("ghcr.io/tether-dev/tether:" + TetherVersion.get());
     assertThat(agent.getArgs()).containsExactly("agent", "--server", "tether.example.com:8443",
-        "--token-file", "/etc/tether/token/token");
+        "--token-file", "/etc/tether/token/token", "--metrics-address", "0.0.0.0:8080");
+    assertThat(agent.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
+    assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("prometheus.io/port", "8080");
     assertThat(agent.getEnv()).extracting(e -> e.getName() + "=" + (e.getValueFrom() == null ? e.getValue()
         : e.getValueFrom().getFieldRef().getFieldPath()))
         .contains("POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace");

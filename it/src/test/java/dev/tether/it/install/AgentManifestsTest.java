@@ -98,7 +98,7 @@ class AgentManifestsTest {
     Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("ghcr.io/tether-dev/tether:" + TetherVersion.get());
     assertThat(agent.getArgs()).containsExactly("agent", "--server", SERVER, "--token-file", "/etc/tether/token/token",
-        "--ca-file", "/etc/tether/ca/ca.crt");
+        "--metrics-address", "0.0.0.0:8080", "--ca-file", "/etc/tether/ca/ca.crt");
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(fullName);
 
     ServiceAccountAccess access = new ServiceAccountAccess(admin, agentNamespace, fullName);
