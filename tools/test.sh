@@ -22,24 +22,9 @@ trap summary EXIT
 # --- 1. Debian packages: install only what is missing; refresh the index only then.
 begin "packages"
 # git (with git daemon) and openssh-server (sshd, never started as a service) for Git fixtures;
-# a JDK 17+ and Maven for the build.
-packages=(git openssh-server maven openjdk-17-jdk-headless ca-certificates procps)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "test: missing Debian packages ${missing[*]} and not root: install them and run again" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  echo "installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "all present: ${packages[*]}"
-fi
+# chromium and its driver (with a font) for the web UI's tests; a JDK 17+ and Maven for the build.
+source tools/lib/packages.sh
+ensure_packages git openssh-server chromium chromium-driver fonts-dejavu-core maven openjdk-17-jdk-headless ca-certificates procps
 # sshd run as root wants its privilege separation folder, which only the service would create.
 if [[ $(id -u) -eq 0 && ! -d /run/sshd ]]; then
   mkdir -p /run/sshd && chmod 0755 /run/sshd

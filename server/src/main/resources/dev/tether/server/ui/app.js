@@ -148,6 +148,11 @@ function installCommands(name, secret, server) {
     "# 2. Install the agent in the cluster of kubectl's current context",
     `tether agent manifests --name ${name} --server ${address} --token-file ${name}.token${ca} | kubectl apply -f -`,
     '',
+    '# …or with Helm, from a checkout of Tether',
+    `helm upgrade --install ${name} deploy/helm/tether-agent --namespace tether-agent --create-namespace \\`,
+    `  --set server=${address} --set-file token.value=${name}.token`
+      + (server.dev_ca_certificate ? ' --set-file caCertificate=tether-ca.crt' : ''),
+    '',
     '# …or run it here, against a kubeconfig',
     `tether agent --server ${address} --token-file ${name}.token${ca} --kubeconfig ~/.kube/config`);
   return lines.join('\n');

@@ -93,7 +93,7 @@ public final class GitRepository {
   public String commitAndPush(String message) {
     GitCli.git(work, "add", "--all");
     GitCli.git(work, "commit", "--quiet", "--allow-empty", "-m", message);
-    GitCli.git(work, "push", "--quiet", "origin", "HEAD");
+    GitCli.git(work, "push", "--quiet", "--set-upstream", "origin", "HEAD");
     return head();
   }
 
