@@ -16,9 +16,10 @@ import picocli.CommandLine.Option;
     name = "agent",
     mixinStandardHelpOptions = true,
     description = {
-        "Runs the Tether agent in a cluster until it is stopped: dials out to the server with its token, receives its",
-        "configuration, and serves its features. The agent never accepts inbound connections. It reconnects on its own,",
-        "with exponential backoff and jitter; a refused token is retried slowly (every 30 s to 5 min).",
+        "Runs the Tether agent in a cluster until it is stopped: dials out to the server with its token, receives its "
+            + "configuration, and serves its features.",
+        "The agent never accepts inbound connections. It reconnects on its "
+            + "own, with exponential backoff and jitter; a refused token is retried slowly (every 30 s to 5 min).",
         "`tether agent manifests` prints what installs it in a cluster."
     },
     subcommands = ManifestsCommand.class,
@@ -28,8 +29,8 @@ import picocli.CommandLine.Option;
         "",
         "Examples:",
         "  tether agent --server tether.example.com:8443 --token-file /etc/tether/token",
-        "  tether agent --server 127.0.0.1:8443 --token-file prod.token --ca-file tether-data/tls/ca.crt \\",
-        "      --kubeconfig ~/.kube/config",
+        "  tether agent --server 127.0.0.1:8443 --token-file prod.token \\",
+        "      --ca-file tether-data/tls/ca.crt --kubeconfig ~/.kube/config",
         "",
         "  # install it in a cluster:",
         "  tether agent manifests --name prod --server tether.example.com:8443 \\",

@@ -16,18 +16,19 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kubeconfig",
     mixinStandardHelpOptions = true,
-    description = {
-        "Writes a kubeconfig for reaching an agent's cluster through the server's Kubernetes API proxy with plain kubectl.",
-        "The token in it is '<agent>:<access token>'; the agent's config.yaml decides (ci_access, user_access) who may use it."
-    },
+    description = {"Writes a kubeconfig for reaching an agent's cluster through the server's Kubernetes API proxy with "
+        + "plain kubectl.", "The token in it is '<agent>:<access token>'; the agent's config.yaml decides (ci_access, "
+        + "user_access) who may use it."},
     footer = {
         "",
         "Examples:",
-        "  tether kubeconfig --agent prod --token-file ci.token --server https://tether.example.com:8444 > kubeconfig",
+        "  tether kubeconfig --agent prod --token-file ci.token \\",
+        "      --server https://tether.example.com:8444 > kubeconfig",
         "  KUBECONFIG=kubeconfig kubectl get pods",
         "",
         "  # in a CI job, with the access token in a masked variable TETHER_TOKEN:",
-        "  tether kubeconfig --agent prod --token-file <(printf %s \"$TETHER_TOKEN\") --server \"$TETHER_PROXY\" --out kubeconfig"
+        "  tether kubeconfig --agent prod --token-file <(printf %%s \"$TETHER_TOKEN\") \\",
+        "      --server \"$TETHER_PROXY\" --out kubeconfig"
     })
 final class KubeconfigCommand implements Callable<Integer> {
   @CommandLine.Spec

@@ -16,25 +16,21 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Prints the Kubernetes objects that install an agent in a cluster, as YAML.",
-        "Pipe it to `kubectl apply -f -`. It holds a Namespace, a ServiceAccount, a",
-        "Secret with the agent's token, a ConfigMap with the CA (with --ca-file), the",
-        "RBAC below, and a Deployment of one non-root pod with a read-only root",
-        "filesystem that runs `tether agent` as the pod's service account. The",
-        "token is in the output: keep what you save of it as secret as the token.",
+        "Pipe it to `kubectl apply -f -`. It holds a Namespace, a ServiceAccount, a Secret with the agent's token, a ConfigMap with the CA (with "
+            + "--ca-file), the RBAC below, and a Deployment of one non-root pod with a read-only root filesystem that runs "
+            + "`tether agent` as the pod's service account. The token is in the output: keep what you save of it as "
+            + "secret as the token.",
         "",
-        "RBAC, cluster-wide (the default): a ClusterRole and ClusterRoleBinding that",
-        "let the agent do everything, as the GitLab agent's default install does: Git",
-        "decides what it applies, and the cluster's RBAC decides what the callers it",
-        "impersonates for the Kubernetes API proxy may do.",
+        "RBAC, cluster-wide (the default): a ClusterRole and ClusterRoleBinding that let the agent do everything, as the "
+            + "GitLab agent's default install does: Git decides what it applies, and the cluster's RBAC decides what the "
+            + "callers it impersonates for the Kubernetes API proxy may do.",
         "",
-        "RBAC with --namespaced NS,...: a Role and RoleBinding with every right in each",
-        "listed namespace (which must exist) and nothing cluster-wide. The agent cannot",
-        "create namespaces, CRDs or other cluster-scoped objects, nor list across",
-        "namespaces, and it cannot impersonate, so the Kubernetes API proxy works only",
-        "with `access_as: agent`. --allow-impersonation adds a ClusterRole to",
-        "impersonate users, groups, service accounts, uids and extras; that lets the",
-        "agent act as anyone, system:masters included, so it is as strong as",
-        "cluster-wide rights."
+        "RBAC with --namespaced NS,...: a Role and RoleBinding with every right in each listed namespace (which must "
+            + "exist) and nothing cluster-wide. The agent cannot create namespaces, CRDs or other cluster-scoped objects, "
+            + "nor list across namespaces, and it cannot impersonate, so the Kubernetes API proxy works only with "
+            + "`access_as: agent`. --allow-impersonation adds a ClusterRole to impersonate users, groups, service "
+            + "accounts, uids and extras; that lets the agent act as anyone, system:masters included, so it is as strong "
+            + "as cluster-wide rights."
     },
     footer = {
         "",

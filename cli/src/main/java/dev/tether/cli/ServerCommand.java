@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Runs the Tether server until it is stopped (Ctrl-C or SIGTERM).",
-        "Agents connect to its agent listener (gRPC over TLS); administrators and webhooks use its HTTP listener;",
-        "CI jobs and people run kubectl against its Kubernetes API proxy (HTTPS).",
+        "Agents connect to its agent listener (gRPC over TLS); administrators and webhooks use its HTTP listener; CI jobs and people run kubectl against its "
+            + "Kubernetes API proxy (HTTPS).",
         "On first start it writes an admin token to <data-dir>/admin-token for the `tether admin` commands."
     },
     footer = {
@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
         "  tether server --dev-tls",
         "",
         "  # production: your certificate, agents dial tether.example.com:8443",
-        "  tether server --agent-address 0.0.0.0:8443 --tls-cert-file /etc/tether/tls.crt \\",
-        "      --tls-key-file /etc/tether/tls.key --data-dir /var/lib/tether"
+        "  tether server --agent-address 0.0.0.0:8443 \\",
+        "      --tls-cert-file /etc/tether/tls.crt --tls-key-file /etc/tether/tls.key \\",
+        "      --data-dir /var/lib/tether"
     })
 final class ServerCommand implements Callable<Integer> {
 

@@ -10,17 +10,17 @@ import picocli.CommandLine.Command;
     name = "tether",
     mixinStandardHelpOptions = true,
     versionProvider = TetherCommand.Version.class,
-    description = {
-        "Connects Kubernetes clusters to Git without exposing any cluster's API.",
-        "The agent runs in a cluster and dials out to the server; the server reads Git and drives its agents."
-    },
+    description = "Connects Kubernetes clusters to Git without exposing any cluster's API. The agent runs in a cluster "
+        + "and dials out to the server; the server reads Git and drives its agents.",
     subcommands = {ServerCommand.class, AgentCommand.class, AdminCommand.class, KubeconfigCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "",
         "Examples:",
         "  tether server --dev-tls",
-        "  tether admin project add group/config --url https://git.example.com/group/config.git",
-        "  tether admin agent create prod --config-project group/config --token-out prod.token",
+        "  tether admin project add group/config \\",
+        "      --url https://git.example.com/group/config.git",
+        "  tether admin agent create prod --config-project group/config \\",
+        "      --token-out prod.token",
         "  tether agent --server tether.example.com:8443 --token-file prod.token",
         "  tether help server"
     })
@@ -37,9 +37,18 @@ public final class TetherCommand implements Runnable {
     System.exit(exitCode);
   }
 
+  /**
+   * Help's width when it cannot see a terminal (piped, in a log, in docs/cli.md). In a terminal it
+   * takes the terminal's width: descriptions are written as paragraphs for picocli to wrap, and
+   * example lines are kept within 80 columns so that no terminal breaks a command in two.
+   */
+  static final int USAGE_WIDTH = 100;
+
   static CommandLine commandLine() {
     // One autoflushing writer for every subcommand, flushed again before exit.
     return new CommandLine(new TetherCommand())
+        .setUsageHelpWidth(USAGE_WIDTH)
+        .setUsageHelpAutoWidth(true)
         .setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true))
         .setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.StandardCharsets.UTF_8), true))
         .setCaseInsensitiveEnumValuesAllowed(true)

@@ -36,6 +36,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,11 @@ public final class TetherServer implements AutoCloseable {
   private KubeProxyListener kubeProxy;
   private final PrometheusMetrics metrics = new PrometheusMetrics("server");
   private EventLog events;
+  private final ExecutorService agentCalls = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "agent-calls");
+    t.setDaemon(true);
+    return t;
+  });
 
   public TetherServer(ServerSettings settings) {
     this.settings = settings;
@@ -144,6 +151,8 @@ public final class TetherServer implements AutoCloseable {
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(MAX_AGENT_MESSAGE_BYTES)
+          // Our own pool, so close() can wait for the last callbacks (a disconnect event) before the store closes.
+          .executor(agentCalls)
           // Tunnel callbacks only hand messages on; running them on the transport thread saves a thread switch per message.
           .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
             @Override
@@ -210,6 +219,14 @@ public final class TetherServer implements AutoCloseable {
         agentListener.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    agentCalls.shutdown();
+    try {
+      if (!agentCalls.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("Agent calls still running after 5 s; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (http != null) {
       http.stop();

@@ -16,7 +16,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "access-token", mixinStandardHelpOptions = true,
     description = "Access tokens for the Kubernetes API proxy: one per CI project, or one per person.",
-    subcommands = {AccessTokenCommands.Create.class, AccessTokenCommands.ListTokens.class, AccessTokenCommands.Revoke.class})
+    subcommands = {AccessTokenCommands.Create.class, AccessTokenCommands.ListTokens.class, AccessTokenCommands.Revoke.class},
+    footer = {"", "Examples:", "  tether admin access-token create --project group/app --token-out ci.token",
+        "  tether admin access-token list", "  tether admin access-token revoke a-abcdefgh23"})
 final class AccessTokenCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -28,14 +30,17 @@ final class AccessTokenCommands implements Runnable {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = {
-          "Creates an access token; it is shown once. A CI token (--project) gets in where an agent's ci_access lists",
-          "that project or a group above it; a person's token (--user) where user_access lists one of their projects."
+          "Creates an access token; it is shown once. A CI token (--project) gets in where an agent's ci_access"
+              + " lists that project or a group above it; a person's token (--user) where user_access lists one of "
+              + "their projects."
       },
       footer = {
           "",
           "Examples:",
-          "  tether admin access-token create --project group/app --expires-in 720h --token-out ci.token",
-          "  tether admin access-token create --user alice --project group/app --group developers --token-out alice.token"
+          "  tether admin access-token create --project group/app --expires-in 720h \\",
+          "      --token-out ci.token",
+          "  tether admin access-token create --user alice --project group/app \\",
+          "      --group developers --token-out alice.token"
       })
   static final class Create implements Callable<Integer> {
     @Mixin AdminConnection connection;
@@ -89,7 +94,8 @@ final class AccessTokenCommands implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists access tokens (never their secrets).")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists access tokens (never their secrets).",
+      footer = {"", "Examples:", "  tether admin access-token list", "  tether admin access-token list -o json"})
   static final class ListTokens implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin Output output;
@@ -114,12 +120,13 @@ final class AccessTokenCommands implements Runnable {
     }
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes an access token; requests using it are ended.")
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes an access token; requests using it are ended.",
+      footer = {"", "Example:", "  tether admin access-token revoke a-abcdefgh23"})
   static final class Revoke implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ID")
+    @Parameters(index = "0", paramLabel = "ID", description = "The access token's id, as `tether admin access-token list` shows it.")
     String id;
 
     @Override

@@ -7,10 +7,10 @@ import picocli.CommandLine.Command;
     name = "admin",
     mixinStandardHelpOptions = true,
     description = {
-        "Shows the state of agents and their syncs, and manages projects, agents, agent tokens and access tokens",
-        "through the server's HTTP API.",
-        "Every admin command takes --server-url (default http://127.0.0.1:8080) and --admin-token-file",
-        "(default tether-data/admin-token, the file the server wrote on first start)."
+        "Shows the state of agents and their syncs, and manages projects, agents, agent tokens and access "
+            + "tokens through the server's HTTP API.",
+        "Every admin command takes --server-url (default http://127.0.0.1:8080) and --admin-token-file "
+            + "(default tether-data/admin-token, the file the server wrote on first start)."
     },
     subcommands = {StatusCommand.class, ProjectCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class,
         EventsCommand.class},
@@ -18,8 +18,10 @@ import picocli.CommandLine.Command;
         "",
         "Examples:",
         "  tether admin status",
-        "  tether admin project add group/config --url https://git.example.com/group/config.git --token-file gl.token",
-        "  tether admin agent create prod --config-project group/config --token-out prod.token",
+        "  tether admin project add group/config \\",
+        "      --url https://git.example.com/group/config.git --token-file gl.token",
+        "  tether admin agent create prod --config-project group/config \\",
+        "      --token-out prod.token",
         "  tether admin agent list",
         "  tether admin token revoke t-abcdefgh23",
         "  tether admin events --agent prod"

@@ -13,7 +13,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = "Agents: create them, see whether they are connected and which configuration they run.",
-    subcommands = {AgentCommands.Create.class, AgentCommands.ListAgents.class, AgentCommands.Show.class})
+    subcommands = {AgentCommands.Create.class, AgentCommands.ListAgents.class, AgentCommands.Show.class},
+    footer = {"", "Examples:", "  tether admin agent create prod --config-project group/config \\", "      --token-out prod.token",
+        "  tether admin agent list", "  tether admin agent show prod"})
 final class AgentCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -25,10 +27,11 @@ final class AgentCommands implements Runnable {
 
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = {
-          "Creates an agent and its first token. Its configuration is read from .gitlab/agents/<NAME>/config.yaml in the",
-          "config project's default branch (no file means the defaults). The token is shown once."
+          "Creates an agent and its first token. Its configuration is read from "
+              + ".gitlab/agents/<NAME>/config.yaml in the config project's default branch (no file means the "
+              + "defaults). The token is shown once."
       },
-      footer = {"", "Example:", "  tether admin agent create prod --config-project group/config --token-out prod.token"})
+      footer = {"", "Example:", "  tether admin agent create prod --config-project group/config \\", "      --token-out prod.token"})
   static final class Create implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin SecretOutput secret;
@@ -56,7 +59,8 @@ final class AgentCommands implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists agents, their connections and configuration state.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists agents, their connections and configuration state.",
+      footer = {"", "Examples:", "  tether admin agent list", "  tether admin agent list -o json"})
   static final class ListAgents implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin Output output;
@@ -89,13 +93,14 @@ final class AgentCommands implements Runnable {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "Shows one agent: connections, configuration state with every error, the last fetch problem.")
+      description = "Shows one agent: connections, configuration state with every error, the last fetch problem.",
+      footer = {"", "Examples:", "  tether admin agent show prod", "  tether admin agent show prod -o json"})
   static final class Show implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin Output output;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The agent's name, as `tether admin agent list` shows it.")
     String name;
 
     @Override

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
     description = {
-        "Shows what happened, newest first: agents connecting and leaving, configurations accepted or refused,",
-        "fetches failing and recovering, syncs, drift put back, tokens created and revoked."
+        "Shows what happened, newest first: agents connecting and leaving, configurations accepted or "
+            + "refused, fetches failing and recovering, syncs, drift put back, tokens created and revoked."
     },
     footer = {"", "Examples:", "  tether admin events", "  tether admin events --agent prod --kind sync --limit 20"})
 final class EventsCommand implements Callable<Integer> {

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "project", mixinStandardHelpOptions = true,
-    description = "Git projects the server reads: agents' config projects and (later) manifest projects.",
-    subcommands = {ProjectCommands.Add.class, ProjectCommands.ListProjects.class})
+    description = "Git projects the server reads: agents' config projects and the manifest projects their configs name.",
+    subcommands = {ProjectCommands.Add.class, ProjectCommands.ListProjects.class},
+    footer = {"", "Examples:", "  tether admin project add group/config --url /srv/git/config.git", "  tether admin project list"})
 final class ProjectCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -28,18 +29,21 @@ final class ProjectCommands implements Runnable {
 
   @Command(name = "add", mixinStandardHelpOptions = true,
       description = {
-          "Adds a Git project. Any host works: a local path, git://, HTTP(S) with a password or token, SSH with a key.",
-          "Credentials are read from files (never from the command line, where other users could see them) and",
-          "stored sealed. Prints the project's push webhook path and secret."
+          "Adds a Git project. Any host works: a local path, git://, HTTP(S) with a password or token, SSH with"
+              + " a key. Credentials are read from files (never from the command line, where other users could see "
+              + "them) and stored sealed. Prints the project's push webhook path and secret."
       },
       footer = {
           "",
           "Examples:",
           "  tether admin project add group/config --url /srv/git/config.git",
-          "  tether admin project add group/app --url https://gitlab.example.com/group/app.git --token-file gitlab.token",
-          "  tether admin project add group/app --url https://git.example.com/group/app.git --username deploy --password-file pw",
-          "  tether admin project add group/app --url git@github.com:group/app.git --ssh-key-file id_ed25519 \\",
-          "      --known-hosts-file github_known_hosts"
+          "  tether admin project add group/app \\",
+          "      --url https://gitlab.example.com/group/app.git --token-file gitlab.token",
+          "  tether admin project add group/app \\",
+          "      --url https://git.example.com/group/app.git \\",
+          "      --username deploy --password-file pw",
+          "  tether admin project add group/app --url git@github.com:group/app.git \\",
+          "      --ssh-key-file id_ed25519 --known-hosts-file github_known_hosts"
       })
   static final class Add implements Callable<Integer> {
     @Mixin AdminConnection connection;
@@ -127,7 +131,8 @@ final class ProjectCommands implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists projects and how their last fetch went.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists projects and how their last fetch went.",
+      footer = {"", "Examples:", "  tether admin project list", "  tether admin project list -o json"})
   static final class ListProjects implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin Output output;

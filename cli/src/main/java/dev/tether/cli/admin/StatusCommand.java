@@ -10,9 +10,11 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {
-        "Shows every agent and the sync state of each of its manifest projects: one line per agent and project.",
-        "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or pruned.",
-        "The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on the state."
+        "Shows every agent and the sync state of each of its manifest projects: one line per agent and "
+            + "project.",
+        "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
+            + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "
+            + "the state."
     },
     footer = {"", "Examples:", "  tether admin status", "  tether admin status -o json"})
 final class StatusCommand implements Callable<Integer> {

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "token", mixinStandardHelpOptions = true,
     description = "Agent tokens: an agent may have several, so they can be rotated without downtime.",
     subcommands = {TokenCommands.Create.class, TokenCommands.ListTokens.class, TokenCommands.Revoke.class},
-    footer = {"", "Rotation: create a new token, give it to the agent, restart it, then revoke the old one."})
+    footer = {"", "Rotation: create a new token, give it to the agent, restart it, then revoke the old one.", "",
+        "Examples:", "  tether admin token create --agent prod --token-out prod-2.token", "  tether admin token list --agent prod",
+        "  tether admin token revoke t-abcdefgh23"})
 final class TokenCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -25,13 +27,14 @@ final class TokenCommands implements Runnable {
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a token for an agent; it is shown once.",
-      footer = {"", "Example:", "  tether admin token create --agent prod --description 'rotated 2026-11' --token-out prod-2.token"})
+      footer = {"", "Example:", "  tether admin token create --agent prod --description 'rotated 2026-11' \\",
+          "      --token-out prod-2.token"})
   static final class Create implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin SecretOutput secret;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--agent", required = true, paramLabel = "NAME")
+    @Option(names = "--agent", required = true, paramLabel = "NAME", description = "The agent the token is for.")
     String agent;
 
     @Option(names = "--description", paramLabel = "TEXT", defaultValue = "", description = "What the token is for.")
@@ -48,7 +51,8 @@ final class TokenCommands implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists tokens (never their secrets) with when they were last used.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists tokens (never their secrets) with when they were last used.",
+      footer = {"", "Examples:", "  tether admin token list", "  tether admin token list --agent prod -o json"})
   static final class ListTokens implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @Mixin Output output;
@@ -76,7 +80,8 @@ final class TokenCommands implements Runnable {
   }
 
   @Command(name = "revoke", mixinStandardHelpOptions = true,
-      description = "Revokes a token. Connections using it are closed at once; the agent is told why.")
+      description = "Revokes a token. Connections using it are closed at once; the agent is told why.",
+      footer = {"", "Example:", "  tether admin token revoke t-abcdefgh23"})
   static final class Revoke implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
