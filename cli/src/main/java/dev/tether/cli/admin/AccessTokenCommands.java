@@ -105,8 +105,7 @@ final class AccessTokenCommands implements Runnable {
     public Integer call() {
       JsonNode tokens = connection.client().get("/api/v1/access-tokens");
       PrintWriter out = spec.commandLine().getOut();
-      if (output.json()) {
-        out.println(Output.pretty(tokens));
+      if (output.printedAsJson(out, tokens)) {
         return 0;
       }
       TextTable table = new TextTable("ID", "FOR", "STATE", "EXPIRES", "LAST USED", "DESCRIPTION");

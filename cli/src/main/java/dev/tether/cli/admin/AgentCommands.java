@@ -70,8 +70,7 @@ final class AgentCommands implements Runnable {
     public Integer call() {
       JsonNode agents = connection.client().get("/api/v1/agents");
       PrintWriter out = spec.commandLine().getOut();
-      if (output.json()) {
-        out.println(Output.pretty(agents));
+      if (output.printedAsJson(out, agents)) {
         return 0;
       }
       TextTable table = new TextTable("NAME", "CONNECTED", "VERSION", "CLUSTER", "CONFIG", "COMMIT", "LAST SEEN");
@@ -107,8 +106,7 @@ final class AgentCommands implements Runnable {
     public Integer call() {
       JsonNode a = connection.client().get("/api/v1/agents/" + name);
       PrintWriter out = spec.commandLine().getOut();
-      if (output.json()) {
-        out.println(Output.pretty(a));
+      if (output.printedAsJson(out, a)) {
         return 0;
       }
       JsonNode config = a.get("config");

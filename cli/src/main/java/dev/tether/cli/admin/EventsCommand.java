@@ -45,8 +45,7 @@ final class EventsCommand implements Callable<Integer> {
     }
     JsonNode page = connection.client().get("/api/v1/events?" + String.join("&", query));
     PrintWriter out = spec.commandLine().getOut();
-    if (output.json()) {
-      out.println(Output.pretty(page.get("events")));
+    if (output.printedAsJson(out, page.get("events"))) {
       return 0;
     }
     TextTable table = new TextTable("WHEN", "KIND", "AGENT", "PROJECT", "MESSAGE");

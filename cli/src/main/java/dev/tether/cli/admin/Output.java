@@ -19,6 +19,14 @@ final class Output {
     return format == Format.JSON;
   }
 
+  /** With {@code -o json}, prints the answer as it came and says so; the caller then prints nothing else. */
+  boolean printedAsJson(java.io.PrintWriter out, JsonNode answer) {
+    if (json()) {
+      out.println(pretty(answer));
+    }
+    return json();
+  }
+
   static String pretty(JsonNode node) {
     try {
       return AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node);

@@ -142,8 +142,7 @@ final class ProjectCommands implements Runnable {
     public Integer call() {
       JsonNode projects = connection.client().get("/api/v1/projects");
       var out = spec.commandLine().getOut();
-      if (output.json()) {
-        out.println(Output.pretty(projects));
+      if (output.printedAsJson(out, projects)) {
         return 0;
       }
       TextTable table = new TextTable("ID", "URL", "BRANCH", "COMMIT", "LAST FETCH", "ERROR");

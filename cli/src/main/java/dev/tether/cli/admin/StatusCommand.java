@@ -26,8 +26,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     JsonNode agents = connection.client().get("/api/v1/agents");
     PrintWriter out = spec.commandLine().getOut();
-    if (output.json()) {
-      out.println(Output.pretty(agents));
+    if (output.printedAsJson(out, agents)) {
       return 0;
     }
     if (agents.isEmpty()) {

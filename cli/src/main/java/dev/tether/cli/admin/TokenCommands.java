@@ -65,8 +65,7 @@ final class TokenCommands implements Runnable {
     public Integer call() {
       JsonNode tokens = connection.client().get(agent == null ? "/api/v1/tokens" : "/api/v1/agents/" + agent + "/tokens");
       PrintWriter out = spec.commandLine().getOut();
-      if (output.json()) {
-        out.println(Output.pretty(tokens));
+      if (output.printedAsJson(out, tokens)) {
         return 0;
       }
       TextTable table = new TextTable("ID", "AGENT", "STATE", "CREATED", "LAST USED", "DESCRIPTION");

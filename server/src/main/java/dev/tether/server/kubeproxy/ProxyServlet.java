@@ -75,7 +75,7 @@ final class ProxyServlet extends HttpServlet {
       try {
         proxy(req, resp, async);
       } finally {
-        count(method, watch, resp.getStatus(), System.nanoTime() - started);
+        count(method, watch, statusOf(resp), System.nanoTime() - started);
         try {
           async.complete();
         } catch (IllegalStateException alreadyDone) {
@@ -90,6 +90,15 @@ final class ProxyServlet extends HttpServlet {
             + "(watches last as long as the client watches)")
         .tags("method", method, "code", Integer.toString(status), "watch", Boolean.toString(watch))
         .serviceLevelObjectives(PrometheusMetrics.REQUEST_BUCKETS).register(meters).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The answer's code; 499 (as nginx logs it) when the client went away and Jetty already recycled the response. */
+  private static int statusOf(HttpServletResponse resp) {
+    try {
+      return resp.getStatus();
+    } catch (IllegalStateException recycled) {
+      return 499;
+    }
   }
 
   private static boolean isWatch(String query) {

@@ -2,11 +2,12 @@ package dev.tether.testkit.git;
 
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.process.Listening;
+import dev.tether.testkit.process.Stopping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** `git daemon` serving every bare repository under a folder over {@code git://} on loopback. */
 public final class GitDaemon implements AutoCloseable {
@@ -28,7 +29,7 @@ public final class GitDaemon implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
-        if (Listening.await(process, port, java.time.Duration.ofSeconds(10))) {
+        if (Listening.await(process, port, Duration.ofSeconds(10))) {
           return new GitDaemon(process, port);
         }
         process.destroyForcibly();
@@ -51,14 +52,6 @@ public final class GitDaemon implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Stopping.gracefully(process, Duration.ofSeconds(5));
   }
 }

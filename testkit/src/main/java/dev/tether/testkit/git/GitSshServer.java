@@ -3,12 +3,13 @@ package dev.tether.testkit.git;
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.process.Listening;
+import dev.tether.testkit.process.Stopping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * OpenSSH's sshd (Debian's openssh-server, installed by tools/test.sh) on a free loopback port,
@@ -60,7 +61,7 @@ public final class GitSshServer implements AutoCloseable {
             ""));
         Process process = new ProcessBuilder(List.of(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString()))
             .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-        if (Listening.await(process, port, java.time.Duration.ofSeconds(10))) {
+        if (Listening.await(process, port, Duration.ofSeconds(10))) {
           return new GitSshServer(process, port, dir);
         }
         process.destroyForcibly();
@@ -93,15 +94,7 @@ public final class GitSshServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Stopping.gracefully(process, Duration.ofSeconds(5));
   }
 
   private static void keygen(Path key) {

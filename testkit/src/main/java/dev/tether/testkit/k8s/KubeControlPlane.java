@@ -5,6 +5,7 @@ import dev.tether.common.tls.Pem;
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.process.ProcessResult;
+import dev.tether.testkit.process.Stopping;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -346,15 +346,7 @@ public final class KubeControlPlane implements AutoCloseable {
     closed = true;
     for (int i = programs.size() - 1; i >= 0; i--) {
       Process process = programs.get(i).process();
-      process.destroy();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      Stopping.gracefully(process, Duration.ofSeconds(10));
     }
     if (watchdog != null) {
       watchdog.destroyForcibly();
