@@ -121,6 +121,19 @@ final class ConfigNodeReader {
     return Optional.empty();
   }
 
+  /** The longest duration a config may set: longer is a typo, not a setting (and Go's own limit is 292 years). */
+  static final Duration MAX_DURATION = Duration.ofDays(365);
+
+  /** A duration of at least {@code minimum}, written as Go and protobuf do: {@code 3600s}, {@code 1h30m}, {@code 500ms}. */
+  Optional<Duration> duration(Node node, String path, Duration minimum, String whyMinimum) {
+    Optional<Duration> parsed = duration(node, path);
+    if (parsed.isPresent() && parsed.get().compareTo(minimum) < 0) {
+      error(node, path, "must be at least " + GoDuration.format(minimum) + ": " + whyMinimum);
+      return Optional.empty();
+    }
+    return parsed;
+  }
+
   /** A positive duration written as Go and protobuf do: {@code 3600s}, {@code 1h30m}, {@code 500ms}. */
   Optional<Duration> duration(Node node, String path) {
     Optional<String> text = string(node, path);
@@ -132,6 +145,9 @@ final class ConfigNodeReader {
       error(node, path, "'" + text.get() + "' is not a duration; write it like 3600s, 10m or 1h30m");
     } else if (parsed.get().isZero() || parsed.get().isNegative()) {
       error(node, path, "duration must be more than zero");
+      return Optional.empty();
+    } else if (parsed.get().compareTo(MAX_DURATION) > 0) {
+      error(node, path, "duration must be at most " + GoDuration.format(MAX_DURATION));
       return Optional.empty();
     }
     return parsed;

@@ -111,7 +111,8 @@ public final class ConfigParser {
         n -> r.matching(n, path + ".inventory_id", LABEL_VALUE, LABEL_VALUE_RULE), "");
     ManifestProject.Drift drift = optional(m, "drift", n -> r.oneOf(n, path + ".drift", ManifestProject.Drift.class),
         ManifestProject.Drift.CORRECT);
-    Duration resync = optional(m, "resync_interval", n -> r.duration(n, path + ".resync_interval"),
+    Duration resync = optional(m, "resync_interval", n -> r.duration(n, path + ".resync_interval", ManifestProject.MIN_RESYNC_INTERVAL,
+            "each resync goes over every object of the project with the API server"),
         ManifestProject.DEFAULT_RESYNC_INTERVAL);
     String fieldManager = optional(m, "field_manager",
         n -> r.matching(n, path + ".field_manager", FIELD_MANAGER, FIELD_MANAGER_RULE), ManifestProject.DEFAULT_FIELD_MANAGER);
@@ -179,6 +180,11 @@ public final class ConfigParser {
       if (segment.equals("..")) {
         return "contains '..': globs select files inside the repository only";
       }
+    }
+    try {
+      ManifestGlob.compile(glob);
+    } catch (ManifestGlob.InvalidGlob e) {
+      return e.problem();
     }
     return null;
   }

@@ -34,7 +34,12 @@ public final class GoDuration {
     if (at != text.length()) {
       return Optional.empty();
     }
-    return Optional.of(Duration.ofNanos(nanos.longValue()));
+    try {
+      return Optional.of(Duration.ofNanos(nanos.longValueExact()));
+    } catch (ArithmeticException tooLong) {
+      // More than 292 years, or a fraction of a nanosecond: no sensible setting, and longValue() would wrap around.
+      return Optional.empty();
+    }
   }
 
   /** The shortest Go form: {@code 10s}, {@code 1h30m}, {@code 250ms}. */

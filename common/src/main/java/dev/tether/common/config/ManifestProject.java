@@ -33,6 +33,8 @@ public record ManifestProject(
   public static final String DEFAULT_NAMESPACE = "default";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
+  /** Below a second the agent would resync without pause and keep the API server busy for nothing. */
+  public static final Duration MIN_RESYNC_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_FIELD_MANAGER = "tether";
 
   /** What to do when an applied field is changed in the cluster: put it back, or only say so. */

@@ -1,6 +1,7 @@
 package dev.tether.common.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.common.config.ManifestProject.DryRunStrategy;
@@ -176,6 +177,24 @@ class ConfigParserTest {
   }
 
   @Test
+  void durationsOutsideTheirRangeAreRefusedRatherThanWrapped() {
+    List<ConfigError> errors = errorsOf("""
+        gitops:
+          manifest_projects:
+            - id: app
+              reconcile_timeout: 10000h
+              prune_timeout: 99999999999h
+              resync_interval: 500ms
+        """);
+
+    assertThat(errors).extracting(ConfigError::path, ConfigError::message).containsExactlyInAnyOrder(
+        tuple("gitops.manifest_projects[0].reconcile_timeout", "duration must be at most 8760h"),
+        tuple("gitops.manifest_projects[0].prune_timeout", "'99999999999h' is not a duration; write it like 3600s, 10m or 1h30m"),
+        tuple("gitops.manifest_projects[0].resync_interval",
+            "must be at least 1s: each resync goes over every object of the project with the API server"));
+  }
+
+  @Test
   void documentThatIsNotAMappingIsRejected() {
     assertThat(errorsOf("- just\n- a list\n")).singleElement()
         .satisfies(e -> assertThat(e.message()).contains("expected a mapping"));
@@ -252,6 +271,22 @@ class ConfigParserTest {
   void globsMayNotLeaveTheRepository() {
     assertThat(errorsOf("gitops: { manifest_projects: [ { id: app, paths: [ { glob: '../secrets/*.yaml' } ] } ] }"))
         .singleElement().satisfies(e -> assertThat(e.message()).contains("contains '..'"));
+  }
+
+  @Test
+  void unclosedBracesAndBracketsInGlobsAreRefusedBeforeAnySync() {
+    List<ConfigError> errors = errorsOf("""
+        gitops:
+          manifest_projects:
+            - id: app
+              paths:
+                - glob: 'deploy/*.{yaml,yml'
+                - glob: 'deploy/[ab.yaml'
+        """);
+
+    assertThat(errors).extracting(ConfigError::line, ConfigError::message).containsExactly(
+        tuple(5, "'deploy/*.{yaml,yml' has a '{' without its '}'"),
+        tuple(6, "'deploy/[ab.yaml' has a '[' without its ']'"));
   }
 
   @Test

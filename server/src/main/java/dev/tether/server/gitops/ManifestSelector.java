@@ -1,6 +1,7 @@
 package dev.tether.server.gitops;
 
 import dev.tether.common.config.GitRef;
+import dev.tether.common.config.ManifestGlob;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.git.RepositoryFileException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.tether.server.gitops;
+package dev.tether.common.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.tether.server.gitops;
+package dev.tether.common.config;
 
 import java.util.regex.Pattern;
 
@@ -49,7 +49,7 @@ public final class ManifestGlob {
         }
         case '}' -> {
           if (braces == 0) {
-            throw new IllegalArgumentException("glob '" + glob + "' has a '}' without its '{'");
+            throw new InvalidGlob(glob, "has a '}' without its '{'");
           }
           braces--;
           re.append(')');
@@ -58,7 +58,7 @@ public final class ManifestGlob {
         case '[' -> {
           int end = g.indexOf(']', i + 2);
           if (end < 0) {
-            throw new IllegalArgumentException("glob '" + glob + "' has a '[' without its ']'");
+            throw new InvalidGlob(glob, "has a '[' without its ']'");
           }
           String body = g.substring(i + 1, end);
           if (body.startsWith("!") || body.startsWith("^")) {
@@ -76,9 +76,23 @@ public final class ManifestGlob {
       }
     }
     if (braces != 0) {
-      throw new IllegalArgumentException("glob '" + glob + "' has a '{' without its '}'");
+      throw new InvalidGlob(glob, "has a '{' without its '}'");
     }
     return new ManifestGlob(glob, Pattern.compile(re.toString()));
+  }
+
+  /** A glob that cannot be read; {@link #problem()} says why, to follow the glob in a message. */
+  public static final class InvalidGlob extends IllegalArgumentException {
+    private final String problem;
+
+    InvalidGlob(String glob, String problem) {
+      super("glob '" + glob + "' " + problem);
+      this.problem = problem;
+    }
+
+    public String problem() {
+      return problem;
+    }
   }
 
   /** Whether a repository path (no leading slash) matches. */
