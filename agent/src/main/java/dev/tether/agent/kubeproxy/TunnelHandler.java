@@ -82,10 +82,11 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
         request = message.getRequest();
         requestNanos = System.nanoTime();
         wasIdle = false;
-        pool.taken();
         if (request.getNoBody()) {
           forward();
         }
+        // Opening the next idle tunnel comes after the request is on its way, not before it.
+        pool.taken();
       }
       case BODY -> requestBody.writeBytes(message.getBody().getData().toByteArray());
       case END -> forward();

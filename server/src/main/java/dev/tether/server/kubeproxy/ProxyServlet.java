@@ -232,7 +232,11 @@ final class ProxyServlet extends HttpServlet {
     ProxyHeaders.response(responseHeaders).forEach((name, values) -> values.forEach(v -> resp.addHeader(name, v)));
     try {
       ServletOutputStream out = resp.getOutputStream();
-      resp.flushBuffer();
+      // Flush only when nothing else is here yet: a watch's client sees each event as it comes, and
+      // a small answer goes out as one write with its end instead of three.
+      if (!tunnel.hasWaiting()) {
+        resp.flushBuffer();
+      }
       while (true) {
         Optional<TunnelAgentMessage> next = tunnel.next(Duration.ofHours(24));
         if (next.isEmpty()) {
@@ -243,7 +247,9 @@ final class ProxyServlet extends HttpServlet {
         }
         if (next.get().hasBody()) {
           next.get().getBody().getData().writeTo(out);
-          out.flush();
+          if (!tunnel.hasWaiting()) {
+            out.flush();
+          }
         } else if (next.get().hasEnd()) {
           tunnel.complete();
           return;

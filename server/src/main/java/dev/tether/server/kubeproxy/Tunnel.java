@@ -78,6 +78,11 @@ final class Tunnel {
     return java.util.Optional.of(message);
   }
 
+  /** Whether another message from the agent is already here, so writing to the client can wait for it. */
+  boolean hasWaiting() {
+    return !inbound.isEmpty();
+  }
+
   /** Sends to the agent, waiting while the stream is full; false if the stream ended. */
   synchronized boolean send(TunnelServerMessage message) throws InterruptedException {
     synchronized (ready) {
