@@ -205,6 +205,11 @@ public final class ConfigParser {
         continue;
       }
       Optional<String> id = r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE);
+      if (id.isPresent() && grants.stream().anyMatch(g -> g.id().equals(id.get()))) {
+        // The first entry would win unseen, with its own access_as: say so instead.
+        r.error(m.get("id"), itemPath + ".id", "'" + id.get() + "' is listed twice; keep one entry");
+        continue;
+      }
       String namespace = m.containsKey("default_namespace")
           ? r.matching(m.get("default_namespace"), itemPath + ".default_namespace", NAMESPACE, NAMESPACE_RULE).orElse(null)
           : null;
@@ -235,7 +240,13 @@ public final class ConfigParser {
         r.error(items.get(i), itemPath, "'id' is required");
         continue;
       }
-      r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE).ifPresent(ids::add);
+      r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE).ifPresent(id -> {
+        if (ids.contains(id)) {
+          r.error(m.get("id"), itemPath + ".id", "'" + id + "' is listed twice; keep one entry");
+        } else {
+          ids.add(id);
+        }
+      });
     }
     return List.copyOf(ids);
   }
@@ -277,7 +288,9 @@ public final class ConfigParser {
       r.error(m.get("username"), path + ".username", "must not be empty");
     }
     String uid = m.containsKey("uid") ? r.string(m.get("uid"), path + ".uid").orElse("") : "";
-    List<String> groups = r.strings(m.get("groups"), path + ".groups");
+    List<String> groups = nonEmptyStrings(r, m.get("groups"), path + ".groups");
+    // The API server takes each of these as an Impersonate-* header: an empty one or a key given
+    // twice would not mean what the file seems to say, so they are refused here rather than sent.
     Map<String, List<String>> extra = new LinkedHashMap<>();
     List<Node> items = r.sequence(m.get("extra"), path + ".extra");
     for (int i = 0; i < items.size(); i++) {
@@ -285,11 +298,47 @@ public final class ConfigParser {
       Map<String, Node> e = r.mapping(items.get(i), itemPath, Set.of("key", "val"));
       if (!e.containsKey("key")) {
         r.error(items.get(i), itemPath, "'key' is required");
+      }
+      if (!e.containsKey("val")) {
+        r.error(items.get(i), itemPath, "'val' is required, with at least one value");
+      }
+      if (!e.containsKey("key") || !e.containsKey("val")) {
         continue;
       }
-      r.string(e.get("key"), itemPath + ".key").ifPresent(key -> extra.put(key, r.strings(e.get("val"), itemPath + ".val")));
+      Optional<String> key = r.string(e.get("key"), itemPath + ".key");
+      if (key.isEmpty()) {
+        continue;
+      }
+      if (key.get().isBlank()) {
+        r.error(e.get("key"), itemPath + ".key", "must not be empty");
+      } else if (extra.containsKey(key.get())) {
+        r.error(e.get("key"), itemPath + ".key", "'" + key.get() + "' is listed twice; put all its values in one entry's val");
+      } else {
+        List<String> values = nonEmptyStrings(r, e.get("val"), itemPath + ".val");
+        if (values.isEmpty() && r.sequence(e.get("val"), itemPath + ".val").isEmpty()) {
+          r.error(e.get("val"), itemPath + ".val", "list at least one value");
+        }
+        extra.put(key.get(), values);
+      }
     }
     return new AccessAs.Impersonate(username, uid, List.copyOf(groups), Map.copyOf(extra));
+  }
+
+  private static List<String> nonEmptyStrings(ConfigNodeReader r, Node node, String path) {
+    List<String> values = new ArrayList<>();
+    List<Node> items = r.sequence(node, path);
+    for (int i = 0; i < items.size(); i++) {
+      Node item = items.get(i);
+      String itemPath = path + "[" + i + "]";
+      r.string(item, itemPath).ifPresent(value -> {
+        if (value.isBlank()) {
+          r.error(item, itemPath, "must not be empty");
+        } else {
+          values.add(value);
+        }
+      });
+    }
+    return values;
   }
 
   private static Observability observability(ConfigNodeReader r, Node node) {

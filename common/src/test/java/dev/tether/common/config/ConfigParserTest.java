@@ -290,6 +290,55 @@ class ConfigParserTest {
   }
 
   @Test
+  void impersonationWithEmptyOrRepeatedValuesIsRefused() {
+    List<ConfigError> errors = errorsOf("""
+        ci_access:
+          projects:
+            - id: group/app
+              access_as:
+                impersonate:
+                  username: deployer
+                  groups: ['']
+                  extra:
+                    - key: ''
+                      val: [a]
+                    - key: team
+                      val: []
+                    - key: scope
+                      val: [x]
+                    - key: scope
+                      val: [y]
+        """);
+
+    String at = "ci_access.projects[0].access_as.impersonate.";
+    assertThat(errors).extracting(ConfigError::path, ConfigError::message).containsExactlyInAnyOrder(
+        tuple(at + "groups[0]", "must not be empty"),
+        tuple(at + "extra[0].key", "must not be empty"),
+        tuple(at + "extra[1].val", "list at least one value"),
+        tuple(at + "extra[3].key", "'scope' is listed twice; put all its values in one entry's val"));
+  }
+
+  @Test
+  void aProjectOrGroupListedTwiceForAccessIsRefused() {
+    List<ConfigError> errors = errorsOf("""
+        ci_access:
+          projects:
+            - id: group/app
+            - id: group/app
+              access_as: { ci_job: {} }
+        user_access:
+          access_as: { agent: {} }
+          groups:
+            - id: team
+            - id: team
+        """);
+
+    assertThat(errors).extracting(ConfigError::path, ConfigError::message).containsExactlyInAnyOrder(
+        tuple("ci_access.projects[1].id", "'group/app' is listed twice; keep one entry"),
+        tuple("user_access.groups[1].id", "'team' is listed twice; keep one entry"));
+  }
+
+  @Test
   void moreThanOneDocumentIsAnError() {
     assertThat(errorsOf("gitops: {}\n---\ngitops: {}\n")).singleElement()
         .satisfies(e -> assertThat(e.message()).contains("expected one YAML document, found 2"));

@@ -47,7 +47,7 @@ class ConfigurationReferenceTest {
 
   /** Valid values for keys an entry cannot go without, to build the smallest documents that reach a key. */
   private static final Map<String, String> SAMPLES = Map.of(
-      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team");
+      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team", "val", "[platform]");
 
   /** Defaults the reference states in words rather than as a value, and what the parser must fill in. */
   private static final Map<String, WordedDefault> WORDED_DEFAULTS = Map.of(
