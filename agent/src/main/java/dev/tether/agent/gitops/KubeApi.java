@@ -54,6 +54,12 @@ public final class KubeApi {
     return send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name)).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build());
   }
 
+  /** Whether the API server serves this type's objects yet (a CRD's resources may answer 404 for a moment after it is established). */
+  public boolean serves(ResourceType type, String namespace) {
+    return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, null) + "?limit=1")
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).isPresent();
+  }
+
   /** Every object of a type in a namespace (null: all, or cluster-scoped), read in pages. */
   @SuppressWarnings("unchecked")
   public List<Map<String, Object>> list(ResourceType type, String namespace) {

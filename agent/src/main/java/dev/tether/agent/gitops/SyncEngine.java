@@ -33,6 +33,7 @@ public final class SyncEngine {
   private static final int IN_FLIGHT = 32;
   private static final Duration CRD_WAIT_CAP = Duration.ofMinutes(2);
   private static final Duration POLL = Duration.ofMillis(250);
+  private static final Duration SERVED_WAIT_CAP = Duration.ofSeconds(30);
   private static final Set<String> BUILT_IN_GROUPS = Set.of("", "apps", "batch", "autoscaling", "policy",
       "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io", "apiextensions.k8s.io",
       "admissionregistration.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "node.k8s.io",
@@ -130,9 +131,11 @@ public final class SyncEngine {
     List<Planned> first = plan.stream().filter(p -> p.type != null && (p.key.isNamespace() || p.key.isCrd())).toList();
     apply(first, project, inventory, results, live);
     awaitCrds(first, project, results);
+    Set<String> establishedKinds = first.stream().filter(p -> p.key.isCrd() && results.containsKey(p.key) && !results.get(p.key).failed())
+        .flatMap(p -> crdServes(p.content).stream()).collect(Collectors.toSet());
     for (Planned p : plan) {
       if (p.type == null) {
-        resolveAfterCrds(p, project, results);
+        resolveAfterCrds(p, project, results, establishedKinds.contains(p.source.group() + "/" + p.source.kind()));
       }
     }
     List<Planned> rest = plan.stream().filter(p -> p.type != null && !first.contains(p) && !results.containsKey(p.key)).toList();
@@ -241,18 +244,35 @@ public final class SyncEngine {
     return true;
   }
 
-  private void resolveAfterCrds(Planned p, ManifestProject project, Map<ObjectKey, ObjectResult> results) {
+  private void resolveAfterCrds(Planned p, ManifestProject project, Map<ObjectKey, ObjectResult> results, boolean crdEstablished) {
     ObjectKey guessed = p.key;
-    resources.refresh(p.source.apiVersion());
-    Optional<ResourceType> type = resources.find(p.source.apiVersion(), p.source.kind());
+    // An established CRD can still be missing from discovery, and its resources can answer 404, for
+    // a moment: the API server updates both asynchronously. Wait for both, unless the CRD itself failed.
+    Duration limit = !crdEstablished ? Duration.ZERO
+        : project.reconcileTimeout().compareTo(SERVED_WAIT_CAP) < 0 ? project.reconcileTimeout() : SERVED_WAIT_CAP;
+    Instant deadline = clock.instant().plus(limit);
+    Optional<ResourceType> type;
+    while (true) {
+      resources.refresh(p.source.apiVersion());
+      type = resources.find(p.source.apiVersion(), p.source.kind());
+      if (type.isPresent() || !clock.instant().isBefore(deadline)) {
+        break;
+      }
+      sleep(POLL);
+    }
     if (type.isEmpty()) {
-      results.put(guessed, failure(p.source, "kind " + p.source.kind() + " of " + p.source.apiVersion()
-          + " is still not served after its CustomResourceDefinition was applied"));
+      results.put(guessed, failure(p.source, "kind " + p.source.kind() + " of " + p.source.apiVersion() + (crdEstablished
+          ? " is still not served " + limit.toSeconds() + " s after its CustomResourceDefinition was established"
+          : " is not served: its CustomResourceDefinition failed")));
       return;
     }
     p.type = type.get();
     if (!setNamespace(p, project, results)) {
       results.put(guessed, results.remove(p.key));
+      return;
+    }
+    while (!api.serves(p.type, p.namespace().isEmpty() ? null : p.namespace()) && clock.instant().isBefore(deadline)) {
+      sleep(POLL);
     }
   }
 

@@ -153,7 +153,7 @@ class GitopsSyncTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.phase()).as("%s: %s", outcome.message(), outcome.objects()).isEqualTo("synced");
       assertThat(outcome.objects()).extracting(o -> o.key().kind() + ":" + o.action() + ":" + o.health())
           .containsExactlyInAnyOrder("CustomResourceDefinition:created:Current", "Widget:created:Current");
       var widget = client.genericKubernetesResources(group + "/v1", "Widget").inNamespace(ns.name()).withName("gizmo").get();
