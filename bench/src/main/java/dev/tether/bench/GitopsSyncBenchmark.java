@@ -1,10 +1,10 @@
 package dev.tether.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.cli.admin.AdminClient;
 import dev.tether.common.text.TextTable;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
@@ -14,10 +14,6 @@ import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +31,6 @@ import java.util.concurrent.TimeUnit;
  * counted in the API server's audit log by user agent.
  */
 final class GitopsSyncBenchmark implements Benchmark {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DOCS_PER_FILE = 100;
 
   @Override
@@ -59,7 +54,7 @@ final class GitopsSyncBenchmark implements Benchmark {
     try (KubernetesClient admin = plane.newAdminClient("default")) {
       AuditLog audit = new AuditLog(plane);
       server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withPollInterval(Duration.ofMillis(200))).start();
-      Api api = new Api(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
+      AdminClient api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
       GitRepository config = GitRepository.create(workDir.resolve("repos"), "config");
       config.write("README.md", "configs\n").commitAndPush("start");
       api.post("/api/v1/projects", Map.of("id", "bench/config", "url", config.bareDir().toString()));
@@ -197,18 +192,5 @@ final class GitopsSyncBenchmark implements Benchmark {
       Thread.sleep(20);
     }
     throw new IllegalStateException("no sync within 30 minutes");
-  }
-
-  /** The server's admin API, as the CLI uses it. */
-  private record Api(String base, String token) {
-    JsonNode post(String path, Object body) throws Exception {
-      HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
-          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() >= 300) {
-        throw new IllegalStateException(path + ": HTTP " + r.statusCode() + " " + new String(r.body()));
-      }
-      return JSON.readTree(r.body());
-    }
   }
 }

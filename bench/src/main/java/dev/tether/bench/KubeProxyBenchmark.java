@@ -1,9 +1,9 @@
 package dev.tether.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
+import dev.tether.cli.admin.AdminClient;
 import dev.tether.common.text.TextTable;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
@@ -41,7 +41,6 @@ import javax.net.ssl.TrustManagerFactory;
  * the same way in the same run.
  */
 final class KubeProxyBenchmark implements Benchmark {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CALLS = 300;
   private static final Duration THROUGHPUT_WINDOW = Duration.ofSeconds(3);
   /**
@@ -85,14 +84,14 @@ final class KubeProxyBenchmark implements Benchmark {
       creators.shutdown();
 
       server = new TetherServer(ServerSettings.local(workDir.resolve("server"))).start();
-      String adminToken = Files.readString(server.adminTokenFile()).strip();
+      AdminClient api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
       GitRepository config = GitRepository.create(workDir.resolve("repos"), "config");
       config.write(".gitlab/agents/bench/config.yaml", "ci_access:\n  projects:\n    - id: bench/ci\n").commitAndPush("config");
-      post(server.httpUrl(), adminToken, "/api/v1/projects", Map.of("id", "bench/config", "url", config.bareDir().toString()));
-      JsonNode created = post(server.httpUrl(), adminToken, "/api/v1/agents", Map.of("name", "bench", "config_project", "bench/config"));
+      api.post("/api/v1/projects", Map.of("id", "bench/config", "url", config.bareDir().toString()));
+      JsonNode created = api.post("/api/v1/agents", Map.of("name", "bench", "config_project", "bench/config"));
       Path agentToken = workDir.resolve("agent.token");
       Files.writeString(agentToken, created.get("secret").asText());
-      String access = post(server.httpUrl(), adminToken, "/api/v1/access-tokens", Map.of("project", "bench/ci")).get("secret").asText();
+      String access = api.post("/api/v1/access-tokens", Map.of("project", "bench/ci")).get("secret").asText();
       agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), agentToken, server.devCaFile(),
           Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
       TetherAgent running = agent;
@@ -203,15 +202,5 @@ final class KubeProxyBenchmark implements Benchmark {
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
     return ssl;
-  }
-
-  private static JsonNode post(String base, String token, String path, Object body) throws Exception {
-    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), HttpResponse.BodyHandlers.ofByteArray());
-    if (r.statusCode() >= 300) {
-      throw new IllegalStateException(path + ": HTTP " + r.statusCode() + " " + new String(r.body()));
-    }
-    return JSON.readTree(r.body());
   }
 }

@@ -210,21 +210,10 @@ function agentsPage() {
     el('h2', { text: 'Register an agent' }),
     el('p', { class: 'muted' }, 'Its configuration is read from .gitlab/agents/<name>/config.yaml in the config project. ',
       'You get its first token, once, with the commands that install it.'),
-    el('form', {
-      class: 'inline',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        problem.textContent = '';
-        try {
-          const created = await api('/api/v1/agents', { method: 'POST', body: { name: name.value.trim(), config_project: project.value } });
-          await showOnce(once, created.agent.name, created.secret, created.token.id);
-          name.value = '';
-          refreshNow();
-        } catch (e) {
-          if (e instanceof SignedOut) throw e;
-          problem.textContent = e.message;
-        }
-      },
+    inlineForm(problem, async () => {
+      const created = await api('/api/v1/agents', { method: 'POST', body: { name: name.value.trim(), config_project: project.value } });
+      await showOnce(once, created.agent.name, created.secret, created.token.id);
+      name.value = '';
     }, el('label', {}, 'Name', name), el('label', {}, 'Config project', project),
       el('button', { id: 'register-agent', class: 'primary', type: 'submit' }, 'Register')),
     problem, once);
@@ -273,22 +262,11 @@ function agentPage(name) {
     el('h2', { text: 'Manifest projects' }), el('div', { id: 'projects' }),
     el('h2', { text: 'Last events' }), el('div', { id: 'events' }),
     el('h2', { text: 'Tokens' }), el('div', { id: 'tokens' }),
-    el('form', {
-      class: 'inline',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        problem.textContent = '';
-        try {
-          const created = await api(`/api/v1/agents/${encodeURIComponent(name)}/tokens`,
-            { method: 'POST', body: { description: description.value } });
-          await showOnce(once, name, created.secret, created.token.id);
-          description.value = '';
-          refreshNow();
-        } catch (e) {
-          if (e instanceof SignedOut) throw e;
-          problem.textContent = e.message;
-        }
-      },
+    inlineForm(problem, async () => {
+      const created = await api(`/api/v1/agents/${encodeURIComponent(name)}/tokens`,
+        { method: 'POST', body: { description: description.value } });
+      await showOnce(once, name, created.secret, created.token.id);
+      description.value = '';
     }, el('label', {}, 'Description', description),
       el('button', { id: 'create-token', class: 'primary', type: 'submit' }, 'Create token')),
     problem, once);
@@ -397,6 +375,24 @@ function eventsTable(id, events, withAgent) {
       el('td', {}, when(e.at)), el('td', {}, badge(e.kind, e.severity === 'warning' ? 'warn' : 'none')),
       withAgent ? el('td', {}, e.agent ? el('a', { href: '#/agents/' + encodeURIComponent(e.agent), text: e.agent }) : '-') : null,
       el('td', { text: e.project || '-' }), el('td', { class: 'wrap', text: e.message }))), 'Nothing happened yet.');
+}
+
+/** A one-line form whose submit runs `action`, shows its error in `problem`, and refreshes the page when it worked. */
+function inlineForm(problem, action, ...children) {
+  return el('form', {
+    class: 'inline',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      problem.textContent = '';
+      try {
+        await action();
+        refreshNow();
+      } catch (e) {
+        if (e instanceof SignedOut) throw e;
+        problem.textContent = e.message;
+      }
+    },
+  }, ...children);
 }
 
 function projectsPage() {
