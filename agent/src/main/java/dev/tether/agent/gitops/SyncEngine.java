@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -133,9 +134,10 @@ public final class SyncEngine {
     awaitCrds(first, project, results);
     Set<String> establishedKinds = first.stream().filter(p -> p.key.isCrd() && results.containsKey(p.key) && !results.get(p.key).failed())
         .flatMap(p -> crdServes(p.content).stream()).collect(Collectors.toSet());
+    Set<String> servedKinds = new HashSet<>();
     for (Planned p : plan) {
       if (p.type == null) {
-        resolveAfterCrds(p, project, results, establishedKinds.contains(p.source.group() + "/" + p.source.kind()));
+        resolveAfterCrds(p, project, results, establishedKinds.contains(groupKind(p)), servedKinds);
       }
     }
     List<Planned> rest = plan.stream().filter(p -> p.type != null && !first.contains(p) && !results.containsKey(p.key)).toList();
@@ -244,10 +246,27 @@ public final class SyncEngine {
     return true;
   }
 
-  private void resolveAfterCrds(Planned p, ManifestProject project, Map<ObjectKey, ObjectResult> results, boolean crdEstablished) {
+  private static String groupKind(Planned p) {
+    return p.source.group() + "/" + p.source.kind();
+  }
+
+  /**
+   * Finds the type of a custom resource whose CRD this sync applied. An established CRD can still be
+   * missing from discovery, and its resources can answer 404, for a moment: the API server updates
+   * both asynchronously. The first object of each kind waits for both (unless the CRD itself failed);
+   * the kinds in {@code servedKinds} (apiVersion/kind) are known served and need no more calls.
+   */
+  private void resolveAfterCrds(Planned p, ManifestProject project, Map<ObjectKey, ObjectResult> results, boolean crdEstablished,
+      Set<String> servedKinds) {
     ObjectKey guessed = p.key;
-    // An established CRD can still be missing from discovery, and its resources can answer 404, for
-    // a moment: the API server updates both asynchronously. Wait for both, unless the CRD itself failed.
+    String versionKind = p.source.apiVersion() + "/" + p.source.kind();
+    if (servedKinds.contains(versionKind)) {
+      p.type = resources.find(p.source.apiVersion(), p.source.kind()).orElseThrow();
+      if (!setNamespace(p, project, results)) {
+        results.put(guessed, results.remove(p.key));
+      }
+      return;
+    }
     Duration limit = !crdEstablished ? Duration.ZERO
         : project.reconcileTimeout().compareTo(SERVED_WAIT_CAP) < 0 ? project.reconcileTimeout() : SERVED_WAIT_CAP;
     Instant deadline = clock.instant().plus(limit);
@@ -271,9 +290,13 @@ public final class SyncEngine {
       results.put(guessed, results.remove(p.key));
       return;
     }
-    while (!api.serves(p.type, p.namespace().isEmpty() ? null : p.namespace()) && clock.instant().isBefore(deadline)) {
+    while (!api.serves(p.type, p.namespace().isEmpty() ? null : p.namespace())) {
+      if (!clock.instant().isBefore(deadline)) {
+        return; // applying it will say what the API server answers
+      }
       sleep(POLL);
     }
+    servedKinds.add(versionKind);
   }
 
   /** Every object the server can check now, checked with a server-side dry run; the refusals by object. */
