@@ -6,4 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TETHER_K8S_DIR=$(tools/k8s/build.sh --print-dir)
 export TETHER_K8S_DIR
 mvn -B -ntp -q install -DskipTests -pl bench -am
-mvn -B -ntp -q exec:java -pl bench -Dexec.args="$*"
+mvn -B -ntp -q dependency:build-classpath -pl bench -Dmdep.outputFile=target/classpath.txt
+# A JVM of its own, not Maven's: the server and agent measured here run in it, and sharing the
+# build tool's JVM made the proxy's latency more than twice what it is in a JVM of its own.
+cd bench
+exec java -Dtether.bench.workdir=target/bench -cp "target/classes:$(cat target/classpath.txt)" dev.tether.bench.Benchmarks "$@"
