@@ -14,10 +14,15 @@ import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +46,8 @@ final class GitopsSyncBenchmark implements Benchmark {
   private static final int DOCS_PER_FILE = 100;
   private static final int WARM_UP_OBJECTS = 1000;
   private static final Duration JIT_IDLE_CAP = Duration.ofSeconds(60);
+
+  private record Round(int objects, boolean measured) {}
 
   @Override
   public String name() {
@@ -76,11 +83,11 @@ final class GitopsSyncBenchmark implements Benchmark {
           "push to applied", "kubectl re-apply (writes)", "Tether no-op resync (writes)");
       StringBuilder projects = new StringBuilder("gitops:\n  manifest_projects:\n");
       JitCompiler jit = new JitCompiler();
-      List<Integer> rounds = new java.util.ArrayList<>(List.of(-WARM_UP_OBJECTS));
-      rounds.addAll(sizes);
-      for (int round : rounds) {
-        boolean warmUp = round < 0;
-        int n = Math.abs(round);
+      List<Round> rounds = new ArrayList<>(List.of(new Round(WARM_UP_OBJECTS, false)));
+      sizes.forEach(n -> rounds.add(new Round(n, true)));
+      for (Round round : rounds) {
+        boolean warmUp = !round.measured();
+        int n = round.objects();
         String label = warmUp ? "warm-up-" + n : String.valueOf(n);
         Path files = workDir.resolve("manifests-" + label);
         write(files, n);
@@ -160,11 +167,10 @@ final class GitopsSyncBenchmark implements Benchmark {
 
   /** What a Git host does on push: the GitLab-style push webhook, so the server fetches at once. */
   private static void announcePush(TetherServer server, String secret) throws Exception {
-    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create(server.httpUrl() + "/api/v1/projects/bench/config/hooks/push"))
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(server.httpUrl() + "/api/v1/projects/bench/config/hooks/push"))
         .header("X-Gitlab-Event", "Push Hook").header("X-Gitlab-Token", secret)
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}")).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 202) {
       throw new IllegalStateException("the push webhook answered " + response.statusCode() + ": " + response.body());
     }
