@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import dev.tether.cli.admin.AdminClient;
+import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.text.TextTable;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
@@ -13,11 +14,11 @@ import dev.tether.testkit.k8s.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -126,20 +127,14 @@ final class KubeProxyBenchmark implements Benchmark {
           dr[i] = throughput(direct, request[1], levels[i]);
           tr[i] = throughput(proxy, request[1], levels[i]);
         }
-        table.add(request[0], ms(pct(d, 50)) + " / " + ms(pct(d, 99)), ms(pct(t, 50)) + " / " + ms(pct(t, 99)),
-            String.format("%.2f×", (double) pct(t, 50) / pct(d, 50)), String.format("%.2f×", (double) pct(t, 99) / pct(d, 99)),
-            String.format("%.0f / %.0f / %.0f", dr[0], dr[1], dr[2]), String.format("%.0f / %.0f / %.0f", tr[0], tr[1], tr[2]));
-        System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", request[0], ms(pct(t, 50)), ms(pct(d, 50)),
-            ms(pct(t, 99)), ms(pct(d, 99)));
+        addRow(table, request[0], d, t, String.format("%.0f / %.0f / %.0f", dr[0], dr[1], dr[2]),
+            String.format("%.0f / %.0f / %.0f", tr[0], tr[1], tr[2]));
       }
       for (String[] command : new String[][] {{"kubectl get one object", "get", "configmap", "one", "-n", "bench"},
           {"kubectl get 1000 objects", "get", "configmaps", "-n", "list"}}) {
         long[] d = kubectlLatencies(kubectl, direct, workDir, Arrays.copyOfRange(command, 1, command.length));
         long[] t = kubectlLatencies(kubectl, proxy, workDir, Arrays.copyOfRange(command, 1, command.length));
-        table.add(command[0] + " (process)", ms(pct(d, 50)) + " / " + ms(pct(d, 99)), ms(pct(t, 50)) + " / " + ms(pct(t, 99)),
-            String.format("%.2f×", (double) pct(t, 50) / pct(d, 50)), String.format("%.2f×", (double) pct(t, 99) / pct(d, 99)), "", "");
-        System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", command[0], ms(pct(t, 50)), ms(pct(d, 50)),
-            ms(pct(t, 99)), ms(pct(d, 99)));
+        addRow(table, command[0] + " (process)", d, t, "", "");
       }
       System.out.println();
       System.out.print(table.markdown());
@@ -159,6 +154,15 @@ final class KubeProxyBenchmark implements Benchmark {
       plane.close();
       plane.deleteFilesKeepingLogs();
     }
+  }
+
+  /** One row of the table, and the same figures on the console as they come. */
+  private static void addRow(TextTable table, String what, long[] direct, long[] tether, String directRate, String tetherRate) {
+    table.add(what, ms(pct(direct, 50)) + " / " + ms(pct(direct, 99)), ms(pct(tether, 50)) + " / " + ms(pct(tether, 99)),
+        String.format("%.2f×", (double) pct(tether, 50) / pct(direct, 50)),
+        String.format("%.2f×", (double) pct(tether, 99) / pct(direct, 99)), directRate, tetherRate);
+    System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", what, ms(pct(tether, 50)), ms(pct(direct, 50)),
+        ms(pct(tether, 99)), ms(pct(direct, 99)));
   }
 
   private static long[] latencies(Target target, String path) throws Exception {
@@ -219,7 +223,7 @@ final class KubeProxyBenchmark implements Benchmark {
   private static void runKubectl(List<String> command, Target target) throws Exception {
     Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.PIPE).start();
-    String errors = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     if (process.waitFor() != 0) {
       throw new IllegalStateException("kubectl " + target.name() + " failed: " + errors.strip());
     }
