@@ -65,7 +65,7 @@ public final class ConfigurationReceiver implements SessionStreams {
 
           @Override
           public void onNext(ConfigurationUpdate update) {
-            apply(update);
+            apply(session.agentName(), update);
           }
 
           @Override
@@ -81,10 +81,10 @@ public final class ConfigurationReceiver implements SessionStreams {
     return () -> call.get().cancel("session ended", null);
   }
 
-  private synchronized void apply(ConfigurationUpdate update) {
+  private synchronized void apply(String agentName, ConfigurationUpdate update) {
     AgentConfig config;
     try {
-      config = ConfigParser.parse(update.getFile(), update.getContent().toByteArray());
+      config = ConfigParser.parse(agentName, update.getFile(), update.getContent().toByteArray());
     } catch (InvalidConfigException e) {
       // The server validated it with the same parser; a difference means mismatched versions.
       log.error("Configuration at {} was refused by this agent (is the agent older than the server?); keeping the current one:\n{}",

@@ -61,7 +61,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
     });
     for (ManifestProject project : wanted) {
       if (!workers.containsKey(project)) {
-        String inventoryId = project.inventoryId().isEmpty() ? Inventory.derivedId(agentName, project.id()) : project.inventoryId();
+        String inventoryId = project.inventoryIdFor(agentName);
         ProjectWorker worker = new ProjectWorker(project, project.id(), engine,
             new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock, metrics);
         workers.put(project, worker);

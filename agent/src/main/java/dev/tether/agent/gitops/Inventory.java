@@ -1,9 +1,5 @@
 package dev.tether.agent.gitops;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -38,20 +34,6 @@ public final class Inventory {
     this.name = "inventory-" + id;
     this.api = api;
     this.fieldManager = fieldManager;
-  }
-
-  /**
-   * The inventory id for an agent's manifest project: readable when it fits a label value, else
-   * shortened with a hash so two projects never share one.
-   */
-  public static String derivedId(String agentName, String projectId) {
-    String readable = (agentName + "-" + projectId).replaceAll("[^A-Za-z0-9._-]", ".").replaceAll("\\.{2,}", ".");
-    if (readable.length() <= 63 && readable.matches("[A-Za-z0-9].*[A-Za-z0-9]")) {
-      return readable;
-    }
-    String hash = sha256(agentName + "\0" + projectId).substring(0, 10);
-    String prefix = readable.substring(0, Math.min(readable.length(), 52)).replaceAll("[^A-Za-z0-9]+$", "");
-    return prefix + "-" + hash;
   }
 
   public String id() {
@@ -128,14 +110,6 @@ public final class Inventory {
 
   public String namespace() {
     return namespace;
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The owning-inventory annotation of a live object, if any. */

@@ -93,7 +93,7 @@ final class ProjectWorker implements AutoCloseable {
 
   /** Opens this project's stream on a new session and asks for manifests. */
   void open(Session session) {
-    ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id())
+    ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventory.id())
         .setRef(refSpec(project.ref())).addAllGlobs(project.globs());
     Manifests known = latestSeen;
     if (known != null) {
@@ -106,6 +106,8 @@ final class ProjectWorker implements AutoCloseable {
       opened.onNext(GitopsAgentMessage.newBuilder().setRequest(request).build());
     }
     stream = opened;
+    // A server that restarted (or another replica) learns the last sync's state now, not at the next sync.
+    thread.execute(() -> sendReport(outcome, driftCorrected, true));
   }
 
   /** Ends this project's stream (the session ended); syncs and watches go on. */
@@ -406,7 +408,8 @@ final class ProjectWorker implements AutoCloseable {
     }
     try {
       Map<String, Object> stored = KubeApi.join(engine.api().apply(desired.type(), key.namespace(), key.name(), desired.content(),
-          project.fieldManager(), true, false));
+          // force_conflicts: false also holds here: a field someone else set out of band is theirs until they give it back.
+          project.fieldManager(), project.forceConflicts(), false));
       driftCorrected++;
       metrics.driftCorrected();
       Health health = Health.of(stored);
@@ -415,7 +418,7 @@ final class ProjectWorker implements AutoCloseable {
       log.info("gitops {}: corrected drift of {}: {}", project.id(), key, difference.get());
     } catch (RuntimeException e) {
       current.put(key, new ObjectResult(key, desired.type().version(), "failed", r == null ? "" : r.health(),
-          "drift could not be corrected: " + SyncEngine.message(e), desired.file()));
+          "drift could not be corrected: " + SyncEngine.withConflictHint(SyncEngine.message(e), project), desired.file()));
     }
     report();
   }
@@ -428,6 +431,10 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void sendReport(SyncOutcome state, int corrected) {
+    sendReport(state, corrected, false);
+  }
+
+  private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     ClientCallStreamObserver<GitopsAgentMessage> s = stream;
     if (s == null || state == null) {
       return;
@@ -440,7 +447,7 @@ final class ProjectWorker implements AutoCloseable {
         .setPruned((int) objects.stream().filter(o -> o.action().equals("pruned")).count())
         .setFailed((int) objects.stream().filter(ObjectResult::failed).count())
         .setDriftCorrected(corrected)
-        .setInventory(state.inventory());
+        .setInventory(state.inventory()).setResent(resent);
     for (ObjectResult o : objects) {
       report.addObjects(dev.tether.proto.v1.ObjectResult.newBuilder().setGroup(o.key().group()).setVersion(o.version())
           .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name()).setAction(o.action())

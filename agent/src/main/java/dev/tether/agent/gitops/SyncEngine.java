@@ -375,10 +375,7 @@ public final class SyncEngine {
       calls.add(bounded(() -> api.apply(p.type, p.namespace(), p.key.name(), p.content, project.fieldManager(),
           project.forceConflicts(), false)).handle((stored, error) -> {
             if (error != null) {
-              String why = message(error);
-              if (why.contains("conflict") && !project.forceConflicts()) {
-                why += " (set force_conflicts: true to take these fields from the other field manager)";
-              }
+              String why = withConflictHint(message(error), project);
               results.put(p.key, new ObjectResult(p.key, p.version(), "failed", "", why, p.source.file()));
               if (current != null) {
                 live.put(p.key, current);
@@ -493,6 +490,12 @@ public final class SyncEngine {
         .getOrDefault("annotations", Map.of());
     return "keep".equals(annotations.get("cli-utils.sigs.k8s.io/on-remove"))
         || "detach".equals(annotations.get("client.lifecycle.config.k8s.io/deletion"));
+  }
+
+  /** An apply refused for conflicts says how to take the fields over when force_conflicts is off. */
+  static String withConflictHint(String why, ManifestProject project) {
+    return why.contains("conflict") && !project.forceConflicts()
+        ? why + " (set force_conflicts: true to take these fields from the other field manager)" : why;
   }
 
   private CompletableFuture<Map<String, Object>> bounded(java.util.function.Supplier<CompletableFuture<Map<String, Object>>> call) {

@@ -31,14 +31,16 @@ final class AccessTokenCommands implements Runnable {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = {
           "Creates an access token; it is shown once. A CI token (--project) gets in where an agent's ci_access"
-              + " lists that project or a group above it; a person's token (--user) where user_access lists one of "
-              + "their projects."
+              + " lists that project or a group above it (where that entry lists environments, only with --environment"
+              + " naming one of them); a person's token (--user) where user_access lists one of their projects."
       },
       footer = {
           "",
           "Examples:",
           "  tether admin access-token create --project group/app --expires-in 720h \\",
           "      --token-out ci.token",
+          "  tether admin access-token create --project group/app --environment production \\",
+          "      --token-out ci-production.token",
           "  tether admin access-token create --user alice --project group/app \\",
           "      --group developers --token-out alice.token"
       })
@@ -53,6 +55,11 @@ final class AccessTokenCommands implements Runnable {
     @Option(names = "--project", paramLabel = "ID",
         description = "Without --user: the CI project the token stands for. With --user: a project the person is a member of (repeatable).")
     List<String> projects = new ArrayList<>();
+
+    @Option(names = "--environment", paramLabel = "NAME",
+        description = "For a CI token: the environment its jobs deploy to, like production or review/fix-login. An agent's ci_access"
+            + " entry with environments lets in only tokens of one of them.")
+    String environment;
 
     @Option(names = "--group", paramLabel = "GROUP", description = "With --user: a Kubernetes group the person is in (repeatable).")
     List<String> groups = new ArrayList<>();
@@ -72,7 +79,13 @@ final class AccessTokenCommands implements Runnable {
               + "for a person's token give --user");
         }
         body.put("project", projects.get(0));
+        if (environment != null) {
+          body.put("environment", environment);
+        }
       } else {
+        if (environment != null) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--environment is for CI tokens (--project without --user)");
+        }
         body.put("user", user);
         body.put("projects", projects);
         body.put("groups", groups);
@@ -86,7 +99,8 @@ final class AccessTokenCommands implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       JsonNode token = created.get("token");
       out.printf("Access token %s created for %s%s:%n", token.get("id").asText(),
-          user == null ? "CI jobs of project '" + projects.get(0) + "'" : "user '" + user + "'",
+          user == null ? "CI jobs of project '" + projects.get(0) + "'" + (environment == null ? "" : " in environment '" + environment + "'")
+              : "user '" + user + "'",
           token.hasNonNull("expires_at") ? " (expires " + token.get("expires_at").asText() + ")" : "");
       out.println(secret.deliver(created.get("secret").asText(), out));
       out.println("Make a kubeconfig with: tether kubeconfig --agent <agent> --token-file <file> --server https://<server>:8444");
@@ -110,7 +124,9 @@ final class AccessTokenCommands implements Runnable {
       }
       TextTable table = new TextTable("ID", "FOR", "STATE", "EXPIRES", "LAST USED", "DESCRIPTION");
       for (JsonNode t : tokens) {
-        String who = t.get("kind").asText().equals("ci") ? "ci " + t.get("project").asText() : "user " + t.get("user").asText();
+        String who = t.get("kind").asText().equals("ci")
+            ? "ci " + t.get("project").asText() + (t.hasNonNull("environment") ? " (" + t.get("environment").asText() + ")" : "")
+            : "user " + t.get("user").asText();
         table.add(t.get("id").asText(), who, t.get("state").asText(), Output.text(t, "expires_at"), Output.ago(t, "last_used_at"),
             Output.text(t, "description"));
       }

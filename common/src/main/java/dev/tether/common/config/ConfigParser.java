@@ -40,7 +40,11 @@ public final class ConfigParser {
 
   private ConfigParser() {}
 
-  public static AgentConfig parse(String file, byte[] content) throws InvalidConfigException {
+  /**
+   * Parses agent {@code agentName}'s configuration; the name is needed because an entry without
+   * {@code inventory_id} uses one derived from it, which another entry's must not equal.
+   */
+  public static AgentConfig parse(String agentName, String file, byte[] content) throws InvalidConfigException {
     Optional<Node> root;
     try {
       root = SafeYaml.readOne(content, YamlLimits.CONFIG);
@@ -54,7 +58,7 @@ public final class ConfigParser {
     Map<String, Node> top = r.mapping(root.get(), "", Set.of("gitops", "ci_access", "user_access", "observability"));
     AgentConfig defaults = AgentConfig.empty();
     AgentConfig config = new AgentConfig(
-        top.containsKey("gitops") ? gitops(r, top.get("gitops")) : defaults.gitops(),
+        top.containsKey("gitops") ? gitops(r, top.get("gitops"), agentName) : defaults.gitops(),
         top.containsKey("ci_access") ? ciAccess(r, top.get("ci_access")) : defaults.ciAccess(),
         top.containsKey("user_access") ? userAccess(r, top.get("user_access")) : defaults.userAccess(),
         top.containsKey("observability") ? observability(r, top.get("observability")) : defaults.observability());
@@ -64,25 +68,40 @@ public final class ConfigParser {
     return config;
   }
 
-  private static Gitops gitops(ConfigNodeReader r, Node node) {
+  private static Gitops gitops(ConfigNodeReader r, Node node, String agentName) {
     Map<String, Node> m = r.mapping(node, "gitops", Set.of("manifest_projects"));
     List<ManifestProject> projects = new ArrayList<>();
     List<Node> items = r.sequence(m.get("manifest_projects"), "gitops.manifest_projects");
-    Map<String, Integer> inventories = new java.util.HashMap<>();
+    Map<String, Integer> entryByInventory = new java.util.HashMap<>();
+    Map<Integer, ManifestProject> byEntry = new java.util.HashMap<>();
     for (int i = 0; i < items.size(); i++) {
       int index = i;
       manifestProject(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(p -> {
         // Each entry keeps its own inventory, or the two would prune each other's objects.
-        String inventory = p.inventoryId().isEmpty() ? "project " + p.id() : "inventory_id " + p.inventoryId();
-        Integer earlier = inventories.putIfAbsent(inventory, index);
+        Integer earlier = entryByInventory.putIfAbsent(p.inventoryIdFor(agentName), index);
         if (earlier != null) {
           r.error(items.get(index), "gitops.manifest_projects[" + index + "]", "shares its inventory with entry " + earlier
-              + " (same " + inventory + "); give one of them its own inventory_id");
+              + " (" + sharedInventory(agentName, byEntry.get(earlier), earlier, p, index) + "); give one of them its own inventory_id");
         }
+        byEntry.put(index, p);
         projects.add(p);
       });
     }
     return new Gitops(List.copyOf(projects));
+  }
+
+  private static String sharedInventory(String agentName, ManifestProject first, int firstIndex, ManifestProject second,
+      int secondIndex) {
+    if (first.inventoryId().isEmpty() && second.inventoryId().isEmpty()) {
+      return "same project " + second.id();
+    }
+    String id = second.inventoryIdFor(agentName);
+    if (!first.inventoryId().isEmpty() && !second.inventoryId().isEmpty()) {
+      return "same inventory_id " + id;
+    }
+    ManifestProject derived = first.inventoryId().isEmpty() ? first : second;
+    return "inventory id " + id + ", which entry " + (derived == first ? firstIndex : secondIndex)
+        + " derives from agent " + agentName + " and project " + derived.id() + " as it has no inventory_id";
   }
 
   private static Optional<ManifestProject> manifestProject(ConfigNodeReader r, Node node, String path) {

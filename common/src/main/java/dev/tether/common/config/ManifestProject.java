@@ -1,6 +1,10 @@
 package dev.tether.common.config;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -45,4 +49,31 @@ public record ManifestProject(
   public enum PropagationPolicy { ORPHAN, BACKGROUND, FOREGROUND }
 
   public enum InventoryPolicy { MUST_MATCH, ADOPT_IF_NO_INVENTORY, ADOPT_ALL }
+
+  /** The inventory id this entry uses on agent {@code agentName}: its own, or the one derived from agent and project. */
+  public String inventoryIdFor(String agentName) {
+    return inventoryId.isEmpty() ? derivedInventoryId(agentName, id) : inventoryId;
+  }
+
+  /**
+   * The inventory id for an agent's manifest project: readable when it fits a label value, else
+   * shortened with a hash so two projects never share one.
+   */
+  private static String derivedInventoryId(String agentName, String projectId) {
+    String readable = (agentName + "-" + projectId).replaceAll("[^A-Za-z0-9._-]", ".").replaceAll("\\.{2,}", ".");
+    if (readable.length() <= 63 && readable.matches("[A-Za-z0-9].*[A-Za-z0-9]")) {
+      return readable;
+    }
+    String hash = sha256(agentName + "\0" + projectId).substring(0, 10);
+    String prefix = readable.substring(0, Math.min(readable.length(), 52)).replaceAll("[^A-Za-z0-9]+$", "");
+    return prefix + "-" + hash;
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

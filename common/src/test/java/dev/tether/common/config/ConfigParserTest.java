@@ -17,7 +17,7 @@ class ConfigParserTest {
   private static final String FILE = ".gitlab/agents/prod/config.yaml";
 
   private static AgentConfig parse(String yaml) throws InvalidConfigException {
-    return ConfigParser.parse(FILE, yaml.getBytes(StandardCharsets.UTF_8));
+    return ConfigParser.parse("prod", FILE, yaml.getBytes(StandardCharsets.UTF_8));
   }
 
   private static List<ConfigError> errorsOf(String yaml) {
@@ -254,7 +254,7 @@ class ConfigParserTest {
     byte[] big = new byte[10 * 1024 * 1024];
     java.util.Arrays.fill(big, (byte) '#');
 
-    assertThatThrownBy(() -> ConfigParser.parse(FILE, big))
+    assertThatThrownBy(() -> ConfigParser.parse("prod", FILE, big))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining(FILE)
         .hasMessageContaining("file is 10.0 MiB; the limit is 1.0 MiB");
@@ -357,6 +357,23 @@ class ConfigParserTest {
           assertThat(e.path()).isEqualTo("gitops.manifest_projects[1]");
           assertThat(e.message()).contains("shares its inventory with entry 0").contains("inventory_id");
         });
+  }
+
+  @Test
+  void anInventoryIdEqualToAnotherEntrysDerivedIdIsRefused() {
+    // Agent prod, project team/web: the derived id is prod-team.web.
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: team/web }, { id: team/api, inventory_id: prod-team.web } ] }"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.path()).isEqualTo("gitops.manifest_projects[1]");
+          assertThat(e.message()).isEqualTo("shares its inventory with entry 0 (inventory id prod-team.web, which entry 0 derives "
+              + "from agent prod and project team/web as it has no inventory_id); give one of them its own inventory_id");
+        });
+  }
+
+  @Test
+  void twoEntriesWithTheSameInventoryIdAreRefused() {
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: a, inventory_id: shared }, { id: b, inventory_id: shared } ] }"))
+        .singleElement().satisfies(e -> assertThat(e.message()).contains("same inventory_id shared"));
   }
 
   @Test

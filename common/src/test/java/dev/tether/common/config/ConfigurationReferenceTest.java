@@ -357,7 +357,7 @@ class ConfigurationReferenceTest {
   // --- parsing ---
 
   private static AgentConfig parse(String yaml) throws InvalidConfigException {
-    return ConfigParser.parse(FILE, yaml.getBytes(StandardCharsets.UTF_8));
+    return ConfigParser.parse("prod", FILE, yaml.getBytes(StandardCharsets.UTF_8));
   }
 
   private static Optional<AgentConfig> parsed(SoftAssertions soft, String where, String yaml) {

@@ -83,6 +83,29 @@ class GitopsDriftAndRefsTest {
   }
 
   @Test
+  @DisplayName("force_conflicts: false leaves a field another manager changed out of band, and says so")
+  void driftWithoutForceIsAConflict(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("a.yaml", configMap("settings", "blue"));
+      String commit = setup.manifests.commitAndPush("Settings");
+      setup.configure(config(ns, "      force_conflicts: false\n"));
+      setup.startAgent();
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+
+      client.configMaps().withName("settings").edit(cm -> {
+        cm.getData().put("value", "red");
+        return cm;
+      });
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
+          .objects().stream().anyMatch(o -> o.action().equals("failed")));
+      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).singleElement().satisfies(o -> assertThat(o.message())
+          .startsWith("drift could not be corrected").contains("conflict").contains("set force_conflicts: true"));
+      assertThat(client.configMaps().withName("settings").get().getData()).containsEntry("value", "red");
+    }
+  }
+
+  @Test
   @DisplayName("a resync of an unchanged commit makes zero write requests to the API server (counted in its audit log)")
   void noopResyncWritesNothing(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {

@@ -83,6 +83,61 @@ class GitopsSyncTest {
     }
   }
 
+  @Test
+  @DisplayName("one project listed twice, each entry with its own inventory_id and paths: two inventories, two sync reports")
+  void sameProjectTwiceKeepsTwoReports(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      String commit = setup.manifests.write("blue/a.yaml", configMap("blue", "1")).write("green/a.yaml", configMap("green", "1"))
+          .write("green/b.yaml", configMap("green-too", "1")).commitAndPush("Two colours");
+      setup.configure("gitops:\n  manifest_projects:\n"
+          + "    - id: team/app\n      default_namespace: " + ns + "\n      paths: [ { glob: 'blue/*.yaml' } ]\n"
+          + "    - id: team/app\n      default_namespace: " + ns + "\n      inventory_id: app-green\n"
+          + "      paths: [ { glob: 'green/*.yaml' } ]\n");
+      setup.startAgent();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        JsonNode syncs = setup.tether.api().get("/api/v1/agents/prod/gitops");
+        return syncs.size() == 2 && syncs.get(0).get("phase").asText().equals("synced")
+            && syncs.get(1).get("phase").asText().equals("synced");
+      });
+      JsonNode syncs = setup.tether.api().get("/api/v1/agents/prod/gitops");
+      assertThat(syncs).extracting(s -> s.get("project").asText()).containsOnly("team/app");
+      assertThat(syncs).extracting(s -> s.get("commit").asText()).containsOnly(commit);
+      assertThat(syncs).extracting(s -> s.get("inventory_id").asText() + ":" + s.get("objects").size())
+          .containsExactlyInAnyOrder("app-green:2", "prod-team.app:1");
+      assertThat(client.configMaps().withName("inventory-app-green").get().getData()).hasSize(2);
+      assertThat(client.configMaps().withName("inventory-prod-team.app").get().getData()).hasSize(1);
+    }
+  }
+
+  @Test
+  @DisplayName("after a server restart the agent sends its last report again: the status is fresh and the sync is not announced twice")
+  void lastReportResentAfterServerRestart(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      String commit = setup.manifests.write("a.yaml", configMap("settings", "blue")).commitAndPush("Settings");
+      setup.configure(config(ns, ""));
+      setup.startAgent();
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        JsonNode syncs = setup.tether.api().get("/api/v1/agents/prod/gitops");
+        return syncs.size() == 1 && syncs.get(0).get("phase").asText().equals("synced");
+      });
+      java.time.Instant reported = java.time.Instant.parse(
+          setup.tether.api().get("/api/v1/agents/prod/gitops").get(0).get("reported_at").asText());
+      assertThat(setup.tether.api().get("/api/v1/events?agent=prod&kind=sync").get("events")).hasSize(1);
+
+      setup.tether.restartServer();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> java.time.Instant.parse(
+          setup.tether.api().get("/api/v1/agents/prod/gitops").get(0).get("reported_at").asText()).isAfter(reported));
+      JsonNode status = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0);
+      assertThat(status.get("commit").asText()).isEqualTo(commit);
+      assertThat(status.get("phase").asText()).isEqualTo("synced");
+      assertThat(status.get("objects")).hasSize(1);
+      assertThat(setup.tether.api().get("/api/v1/events?agent=prod&kind=sync").get("events")).hasSize(1);
+    }
+  }
+
   private static String config(TestNamespace ns, String extra) {
     return "gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n" + extra;
   }

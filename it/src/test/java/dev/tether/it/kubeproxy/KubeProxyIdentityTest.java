@@ -53,6 +53,10 @@ class KubeProxyIdentityTest {
     config = new ConfigProject(dir.resolve("repos"), "config");
     config.push("prod", """
         ci_access:
+          projects:
+            - id: shop/web
+              environments: [production, review/*]
+              access_as: { ci_job: {} }
           groups:
             - id: platform
               access_as:
@@ -105,6 +109,27 @@ class KubeProxyIdentityTest {
 
     assertThat(me.path("username").asText()).isEqualTo("tether:user:alice");
     assertThat(me.path("groups").toString()).contains("tether:user", "developers", "tether:agent:prod");
+  }
+
+  @Test
+  @DisplayName("ci_access environments: only CI tokens of a listed environment (wildcards too) get in, with the environment in their groups")
+  void environmentsRestrictCiTokens() throws Exception {
+    JsonNode production = whoami(kubeconfig("prod", token(Map.of("project", "shop/web", "environment", "production"), "web-prod"),
+        "web-prod"));
+    assertThat(production.path("username").asText()).isEqualTo("tether:ci:shop/web");
+    assertThat(production.path("groups").toString()).contains("tether:project_env:shop/web:production", "tether:agent:prod");
+    assertThat(whoami(kubeconfig("prod", token(Map.of("project", "shop/web", "environment", "review/fix-login"), "web-review"),
+        "web-review")).path("groups").toString()).contains("tether:project_env:shop/web:review/fix-login");
+
+    for (Map<String, Object> request : List.of(Map.<String, Object>of("project", "shop/web", "environment", "staging"),
+        Map.<String, Object>of("project", "shop/web"))) {
+      Path kubeconfig = kubeconfig("prod", token(request, "web-other"), "web-other");
+      ProcessResult refused = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig.toString(),
+          "get", "namespaces").run();
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr()).contains("Forbidden").contains("only for the environments [production, review/*]")
+          .contains(request.containsKey("environment") ? "is for environment 'staging'" : "names no environment");
+    }
   }
 
   @Test

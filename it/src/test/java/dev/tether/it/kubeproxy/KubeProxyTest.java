@@ -143,6 +143,10 @@ class KubeProxyTest {
     assertThat(notAllowed.exitCode()).isNotZero();
     assertThat(notAllowed.stderr()).contains("agent 'prod' does not let CI jobs of project 'group/other' in")
         .contains("ci_access");
+    // What a CI job runs: kubectl's discovery comes first, and it shows the same message.
+    ProcessResult plain = kubectl(notListed, "get", "pods").run();
+    assertThat(plain.exitCode()).isNotZero();
+    assertThat(plain.stderr()).contains("Error from server (Forbidden): agent 'prod' does not let CI jobs of project 'group/other' in");
 
     Path bogus = dir.resolve("bogus.token");
     Files.writeString(bogus, dev.tether.common.token.SecretToken.generate(dev.tether.common.token.SecretToken.Kind.ACCESS).reveal());
@@ -264,7 +268,7 @@ class KubeProxyTest {
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> !tether.agentStatus("prod").get("connected").asBoolean());
 
-      // --raw skips discovery, for which kubectl prints a generic message of its own.
+      // --raw skips discovery, for which kubectl prints a fixed message of its own for 503.
       ProcessResult down = kubectl(asAgent, "get", "--raw", "/api/v1/namespaces").run();
       assertThat(down.exitCode()).isNotZero();
       assertThat(down.stderr()).contains("ServiceUnavailable").contains("agent 'prod' is not connected");

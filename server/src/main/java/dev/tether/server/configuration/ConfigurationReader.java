@@ -70,7 +70,7 @@ public final class ConfigurationReader implements ProjectSync.Listener {
       String file = AgentConfigFiles.path(agent.name());
       try {
         hub.publish(new ConfigurationUpdate(agent.name(), valid.get().commit(), agent.configProjectId(), file,
-            valid.get().content(), ConfigParser.parse(file, valid.get().content())));
+            valid.get().content(), ConfigParser.parse(agent.name(), file, valid.get().content())));
       } catch (InvalidConfigException e) {
         log.warn("Agent '{}': the stored configuration at {} is not valid for this version; waiting for the next fetch:\n{}",
             agent.name(), shortCommit(valid.get().commit()), e.getMessage());
@@ -101,7 +101,7 @@ public final class ConfigurationReader implements ProjectSync.Listener {
     }
     AgentConfig config;
     try {
-      config = ConfigParser.parse(file, content);
+      config = ConfigParser.parse(agent.name(), file, content);
     } catch (InvalidConfigException e) {
       invalid(agent, commit, e.errors());
       return;

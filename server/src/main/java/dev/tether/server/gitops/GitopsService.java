@@ -70,6 +70,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     private final AgentIdentity identity;
     private final OutboundStream<GitopsServerMessage> toAgent;
     private ManifestStream stream;
+    private String inventoryId;
     // The start of the last finished sync seen on this stream: later reports of it only carry health and drift.
     private long lastSyncStarted;
     private SyncReport lastSync;
@@ -94,6 +95,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
           toAgent.fail(Status.PERMISSION_DENIED.withDescription(refused.get()));
           return;
         }
+        inventoryId = request.getInventoryId();
         stream = new ManifestStream(identity, request.getProjectId(), ref, request.getGlobsList(), toAgent,
             request.getKnownCommit(), request.getKnownDigest());
         distribution.register(stream);
@@ -107,14 +109,19 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
       Optional<ConfigurationUpdate> current = configurations.current(identity.agentName());
       List<ManifestProject> listed = current.map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
       boolean allowed = listed.stream().anyMatch(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
-          && p.globs().equals(request.getGlobsList()));
+          && p.globs().equals(request.getGlobsList()) && p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()));
       return allowed ? Optional.empty() : Optional.of("manifest project '" + request.getProjectId() + "' (" + ref + ", paths "
-          + request.getGlobsList() + ") is not in agent '" + identity.agentName() + "''s current configuration");
+          + request.getGlobsList() + ", inventory " + request.getInventoryId() + ") is not in agent '" + identity.agentName() + "''s current configuration");
     }
 
     private void record(SyncReport report) {
-      states.record(identity.agentName(), stream.projectId, report.toByteArray(), clock.instant());
+      states.record(identity.agentName(), stream.projectId, inventoryId, report.toByteArray(), clock.instant());
       if (report.getPhase().equals("syncing")) {
+        return;
+      }
+      if (report.getResent()) {
+        lastSyncStarted = report.getStartedUnixMillis();
+        lastSync = report;
         return;
       }
       if (report.getStartedUnixMillis() == lastSyncStarted) {

@@ -66,14 +66,17 @@ final class ApiModels {
 
   /** The last sync of one manifest project, as the agent reported it. */
   record GitopsView(String project, String commit, String phase, String message, Instant startedAt, Instant finishedAt,
-      long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventory,
-      Instant reportedAt, List<ObjectView> objects) {}
+      long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventoryId,
+      String inventory, Instant reportedAt, List<ObjectView> objects) {}
 
-  /** CI token: {@code project}. Person: {@code user}, with {@code projects} (memberships) and {@code groups}. */
-  record AccessTokenRequest(String project, String user, List<String> projects, List<String> groups, String expiresIn,
-      String description) {}
+  /**
+   * CI token: {@code project}, optionally the {@code environment} its jobs deploy to. Person: {@code user}, with
+   * {@code projects} (memberships) and {@code groups}.
+   */
+  record AccessTokenRequest(String project, String environment, String user, List<String> projects, List<String> groups,
+      String expiresIn, String description) {}
 
-  record AccessTokenView(String id, String kind, String project, String user, List<String> projects, List<String> groups,
+  record AccessTokenView(String id, String kind, String project, String environment, String user, List<String> projects, List<String> groups,
       String description, String state, Instant createdAt, Instant expiresAt, Instant lastUsedAt, Instant revokedAt) {}
 
   record CreatedAccessToken(AccessTokenView token, String secret) {}

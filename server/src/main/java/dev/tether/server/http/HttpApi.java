@@ -264,8 +264,11 @@ public final class HttpApi {
       if (r.projects() != null || r.groups() != null) {
         throw new ApiException(400, "'projects' and 'groups' belong to user tokens");
       }
-      issued = registry.createCiAccessToken(r.project(), expiresIn, r.description());
+      issued = registry.createCiAccessToken(r.project(), Optional.ofNullable(r.environment()), expiresIn, r.description());
     } else {
+      if (r.environment() != null) {
+        throw new ApiException(400, "'environment' belongs to CI tokens: a person's token is let in by user_access, which has none");
+      }
       List<String> projects = r.projects() == null ? List.of() : r.projects();
       if (projects.isEmpty()) {
         throw new ApiException(400, "a user token needs 'projects': the projects whose members the person is (user_access lists them)");
@@ -279,7 +282,8 @@ public final class HttpApi {
   private ApiModels.AccessTokenView accessTokenView(AccessToken t) {
     String state = t.revokedAt().isPresent() ? "revoked"
         : t.expiresAt().filter(e -> !java.time.Instant.now().isBefore(e)).isPresent() ? "expired" : "active";
-    return new ApiModels.AccessTokenView(t.id(), t.kind(), t.projectId().orElse(null), t.userName().orElse(null), t.projects(),
+    return new ApiModels.AccessTokenView(t.id(), t.kind(), t.projectId().orElse(null), t.environment().orElse(null),
+        t.userName().orElse(null), t.projects(),
         t.groups(), t.description(), state, t.createdAt(), t.expiresAt().orElse(null), t.lastUsedAt().orElse(null),
         t.revokedAt().orElse(null));
   }
@@ -429,7 +433,7 @@ public final class HttpApi {
     Instant finished = r.getFinishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getFinishedUnixMillis());
     return new ApiModels.GitopsView(state.projectId(), r.getCommit(), r.getPhase(), r.getMessage(), started, finished,
         finished == null || started == null ? 0 : r.getFinishedUnixMillis() - r.getStartedUnixMillis(), r.getApplied(),
-        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), r.getInventory(), state.updatedAt(), objects);
+        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), state.inventoryId(), r.getInventory(), state.updatedAt(), objects);
   }
 
   private static TokenView tokenView(AgentToken t) {

@@ -17,10 +17,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Decides, before anything reaches an agent, whether a proxied request may go ahead and as whom.
@@ -32,7 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code impersonate}: the configured username, uid, groups and extra.</li>
  *   <li>{@code ci_job}: user {@code tether:ci:<project>}, groups {@code tether:ci},
  *       {@code tether:project:<project>}, {@code tether:group:<g>} for every group above the project,
- *       and {@code tether:agent:<agent>}.</li>
+ *       {@code tether:project_env:<project>:<environment>} when the token names an environment, and
+ *       {@code tether:agent:<agent>}.</li>
  *   <li>{@code user}: user {@code tether:user:<name>}, groups {@code tether:user}, the token's groups,
  *       and {@code tether:agent:<agent>}.</li>
  * </ul>
@@ -125,13 +129,21 @@ public final class ProxyAuthorizer {
         throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
             + "group above it) under ci_access in " + file);
       }
+      Optional<String> environment = token.environment();
+      List<String> environments = grant.get().environments();
+      if (!environments.isEmpty() && environment.filter(e -> environments.stream().anyMatch(p -> environmentMatches(p, e))).isEmpty()) {
+        throw new ProxyRefusal(403, "agent '" + agent + "' lets CI jobs of project '" + project + "' in only for the environments "
+            + environments + " (ci_access entry '" + grant.get().id() + "' in " + file + "), and access token " + token.id()
+            + environment.map(e -> " is for environment '" + e + "'").orElse(" names no environment: create one with --environment"));
+      }
       AccessAs as = grant.get().accessAs();
       if (as instanceof AccessAs.CiJob) {
         List<String> groups = new ArrayList<>(List.of("tether:ci", "tether:project:" + project));
         String[] parts = project.split("/");
         for (int i = 1; i < parts.length; i++) {
-          groups.add("tether:group:" + String.join("/", java.util.Arrays.copyOf(parts, i)));
+          groups.add("tether:group:" + String.join("/", Arrays.copyOf(parts, i)));
         }
+        environment.ifPresent(e -> groups.add("tether:project_env:" + project + ":" + e));
         groups.add("tether:agent:" + agent);
         return Impersonation.newBuilder().setUser("tether:ci:" + project).addAllGroups(groups).build();
       }
@@ -151,6 +163,11 @@ public final class ProxyAuthorizer {
       return Impersonation.newBuilder().setUser("tether:user:" + token.userName().orElseThrow()).addAllGroups(groups).build();
     }
     return fixed(as);
+  }
+
+  /** An {@code environments} entry matches an environment name exactly, or with {@code *} standing for any text (review/*). */
+  static boolean environmentMatches(String pattern, String environment) {
+    return environment.matches(Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*")));
   }
 
   private static Impersonation fixed(AccessAs as) {

@@ -111,34 +111,34 @@ final class ProxyServlet extends HttpServlet {
       access = authorizer.authorize(req.getHeader("Authorization"));
     } catch (ProxyRefusal e) {
       log.info("Refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), e.getMessage());
-      status(resp, e.status(), e.getMessage());
+      status(req, resp, e.status(), e.getMessage());
       return;
     }
     Map<String, List<String>> headers = headers(req);
     if (ProxyHeaders.isUpgrade(headers)) {
-      status(resp, 501, "exec, attach and port-forward (protocol upgrades) are not supported through Tether yet");
+      status(req, resp, 501, "exec, attach and port-forward (protocol upgrades) are not supported through Tether yet");
       return;
     }
     long length = req.getContentLengthLong();
     if (length > MAX_REQUEST_BYTES) {
-      status(resp, 413, "the request body is " + length + " bytes; the proxy takes at most " + MAX_REQUEST_BYTES);
+      status(req, resp, 413, "the request body is " + length + " bytes; the proxy takes at most " + MAX_REQUEST_BYTES);
       return;
     }
     Tunnel tunnel;
     try {
       if (connections.of(access.agentName()).isEmpty()) {
-        status(resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
+        status(req, resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
         return;
       }
       Optional<Tunnel> taken = pool.take(access.agentName(), TUNNEL_WAIT);
       if (taken.isEmpty()) {
-        status(resp, 503, "agent '" + access.agentName() + "' has no free tunnel: it is disconnected or serving too many requests");
+        status(req, resp, 503, "agent '" + access.agentName() + "' has no free tunnel: it is disconnected or serving too many requests");
         return;
       }
       tunnel = taken.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      status(resp, 503, "the server is stopping");
+      status(req, resp, 503, "the server is stopping");
       return;
     }
     AutoCloseable revocation = calls.register(access.token().id(), tunnel::cancel);
@@ -177,7 +177,7 @@ final class ProxyServlet extends HttpServlet {
         || (!req.getProtocol().startsWith("HTTP/2") && req.getHeader("Transfer-Encoding") == null)));
     request.setNoBody(noBody);
     if (!tunnel.send(TunnelServerMessage.newBuilder().setRequest(request).build())) {
-      status(resp, 503, "agent '" + access.agentName() + "' closed the tunnel: " + tunnel.endReason());
+      status(req, resp, 503, "agent '" + access.agentName() + "' closed the tunnel: " + tunnel.endReason());
       return;
     }
     if (!noBody) {
@@ -197,7 +197,7 @@ final class ProxyServlet extends HttpServlet {
         total += n;
         if (total > MAX_REQUEST_BYTES) {
           tunnel.cancel("request body too large");
-          status(resp, 413, "the request body is larger than " + MAX_REQUEST_BYTES + " bytes");
+          status(req, resp, 413, "the request body is larger than " + MAX_REQUEST_BYTES + " bytes");
           return false;
         }
         tunnel.send(TunnelServerMessage.newBuilder().setBody(BodyChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0, n))).build());
@@ -216,13 +216,13 @@ final class ProxyServlet extends HttpServlet {
     Optional<TunnelAgentMessage> first = tunnel.next(FIRST_BYTE);
     if (first.isEmpty()) {
       tunnel.cancel("no answer");
-      status(resp, tunnel.isEnded() ? 502 : 504, "agent '" + access.agentName() + "' "
+      status(req, resp, tunnel.isEnded() ? 502 : 504, "agent '" + access.agentName() + "' "
           + (tunnel.isEnded() ? "lost the request: " + tunnel.endReason() : "did not answer within " + FIRST_BYTE.toSeconds() + " s"));
       return;
     }
     if (first.get().hasFailure()) {
       tunnel.complete();
-      status(resp, first.get().getFailure().getStatus() == 0 ? 502 : first.get().getFailure().getStatus(),
+      status(req, resp, first.get().getFailure().getStatus() == 0 ? 502 : first.get().getFailure().getStatus(),
           "agent '" + access.agentName() + "': " + first.get().getFailure().getMessage());
       return;
     }
@@ -260,6 +260,17 @@ final class ProxyServlet extends HttpServlet {
     }
   }
 
+  /** Discovery paths: /api, /api/v1, /apis, /apis/group, /apis/group/version, /version and /openapi/…. */
+  static boolean isDiscovery(String path) {
+    String[] segments = path.replaceAll("^/+|/+$", "").split("/+");
+    return switch (segments[0]) {
+      case "api" -> segments.length <= 2;
+      case "apis" -> segments.length <= 3;
+      case "version", "openapi" -> true;
+      default -> false;
+    };
+  }
+
   private static Map<String, List<String>> headers(HttpServletRequest req) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (String name : Collections.list(req.getHeaderNames())) {
@@ -268,16 +279,24 @@ final class ProxyServlet extends HttpServlet {
     return headers;
   }
 
-  private static void status(HttpServletResponse resp, int code, String message) {
+  private static void status(HttpServletRequest req, HttpServletResponse resp, int code, String message) {
     if (code >= 500) {
       log.warn("Answering {}: {}", code, message);
     }
     try {
       resp.setStatus(code);
-      resp.setContentType("application/json");
       if (code == 401) {
         resp.setHeader("WWW-Authenticate", "Bearer realm=\"tether\"");
       }
+      if (code == 403 && isDiscovery(req.getRequestURI())) {
+        // kubectl's discovery (client-go) reads an error body only when it is text, and shows it only for
+        // 403; a Status object there becomes "Forbidden: unknown". Every kubectl command starts with
+        // discovery, so a refused CI job would never learn why. (For 401 and 503 it prints fixed texts.)
+        resp.setContentType("text/plain; charset=utf-8");
+        resp.getOutputStream().write(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      }
+      resp.setContentType("application/json");
       resp.getOutputStream().write(KubeStatus.json(code, KubeStatus.reasonFor(code), message));
     } catch (IOException | IllegalStateException clientGone) {
       // nothing more to tell

@@ -29,6 +29,9 @@ public final class Registry {
   public static final Pattern AGENT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+  /** Environment names as Git hosts' CI writes them once variables are expanded (production, review/fix-login). */
+  private static final java.util.regex.Pattern ENVIRONMENT =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9 ._/-]{0,253}[A-Za-z0-9_])?");
 
   private final Store store;
   private final OpenCalls calls;
@@ -112,11 +115,17 @@ public final class Registry {
   public record IssuedAccessToken(AccessToken token, SecretToken secret) {}
 
   /** A token for CI jobs of one project to use the proxy. */
-  public IssuedAccessToken createCiAccessToken(String projectId, Optional<java.time.Duration> expiresIn, String description) {
+  public IssuedAccessToken createCiAccessToken(String projectId, Optional<String> environment, Optional<java.time.Duration> expiresIn,
+      String description) {
     if (projectId == null || !ConfigParser.PROJECT_ID.matcher(projectId).matches()) {
       throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + projectId + "' is not valid");
     }
-    return issueAccessToken("ci", Optional.of(projectId), Optional.empty(), List.of(projectId), List.of(), expiresIn, description);
+    if (environment.isPresent() && !ENVIRONMENT.matcher(environment.get()).matches()) {
+      throw new RegistryException(RegistryException.Kind.INVALID, "environment '" + environment.get() + "' is not valid: use at "
+          + "most 255 letters, digits, spaces and . _ / -, starting and ending with a letter, digit or _, as Git hosts name them");
+    }
+    return issueAccessToken("ci", Optional.of(projectId), environment, Optional.empty(), List.of(projectId), List.of(), expiresIn,
+        description);
   }
 
   /** A token for a person: their name, the projects whose members they are, and their groups. */
@@ -136,16 +145,18 @@ public final class Registry {
         throw new RegistryException(RegistryException.Kind.INVALID, "group '" + group + "' is not valid");
       }
     }
-    return issueAccessToken("user", Optional.empty(), Optional.of(userName), projects, groups, expiresIn, description);
+    return issueAccessToken("user", Optional.empty(), Optional.empty(), Optional.of(userName), projects, groups, expiresIn,
+        description);
   }
 
-  private IssuedAccessToken issueAccessToken(String kind, Optional<String> project, Optional<String> user, List<String> projects,
+  private IssuedAccessToken issueAccessToken(String kind, Optional<String> project, Optional<String> environment,
+      Optional<String> user, List<String> projects,
       List<String> groups, Optional<java.time.Duration> expiresIn, String description) {
     if (expiresIn.isPresent() && (expiresIn.get().isNegative() || expiresIn.get().isZero())) {
       throw new RegistryException(RegistryException.Kind.INVALID, "expiry must be in the future");
     }
     SecretToken secret = SecretToken.generate(SecretToken.Kind.ACCESS);
-    AccessToken token = new AccessToken("a-" + randomId(10), kind, project, user, List.copyOf(projects), List.copyOf(groups),
+    AccessToken token = new AccessToken("a-" + randomId(10), kind, project, environment, user, List.copyOf(projects), List.copyOf(groups),
         description == null ? "" : description, clock.instant(), expiresIn.map(clock.instant()::plus), Optional.empty(),
         Optional.empty());
     store.accessTokens().add(token, secret.digest());

@@ -3,11 +3,15 @@ package dev.tether.server.store;
 import java.time.Instant;
 import java.util.List;
 
-/** The last sync report of each agent and manifest project, as the agent sent it (protobuf bytes). */
+/**
+ * The last sync report of each agent and manifest project entry, as the agent sent it (protobuf
+ * bytes). An entry is its project and inventory id: one project may be listed twice, each time with
+ * its own inventory_id.
+ */
 public interface GitopsStateStore {
-  record GitopsState(String agentName, String projectId, byte[] report, Instant updatedAt) {}
+  record GitopsState(String agentName, String projectId, String inventoryId, byte[] report, Instant updatedAt) {}
 
-  void record(String agentName, String projectId, byte[] report, Instant at);
+  void record(String agentName, String projectId, String inventoryId, byte[] report, Instant at);
 
   List<GitopsState> of(String agentName);
 }

@@ -16,9 +16,9 @@ final class JdbcAccessTokenStore implements AccessTokenStore {
 
   @Override
   public void add(AccessToken t, String digest) {
-    jdbc.update("insert into access_tokens (id, kind, project_id, user_name, projects, groups_list, digest, description, created_at, "
-            + "expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        t.id(), t.kind(), t.projectId().orElse(null), t.userName().orElse(null), String.join("\n", t.projects()),
+    jdbc.update("insert into access_tokens (id, kind, project_id, environment, user_name, projects, groups_list, digest, description, "
+            + "created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        t.id(), t.kind(), t.projectId().orElse(null), t.environment().orElse(null), t.userName().orElse(null), String.join("\n", t.projects()),
         String.join("\n", t.groups()), digest, t.description(), t.createdAt(), t.expiresAt().orElse(null));
   }
 
@@ -49,7 +49,7 @@ final class JdbcAccessTokenStore implements AccessTokenStore {
 
   private static AccessToken token(ResultSet row) throws SQLException {
     return new AccessToken(row.getString("id"), row.getString("kind"), Optional.ofNullable(row.getString("project_id")),
-        Optional.ofNullable(row.getString("user_name")), lines(row.getString("projects")), lines(row.getString("groups_list")),
+        Optional.ofNullable(row.getString("environment")), Optional.ofNullable(row.getString("user_name")), lines(row.getString("projects")), lines(row.getString("groups_list")),
         row.getString("description"), Jdbc.instant(row, "created_at"), Optional.ofNullable(Jdbc.instant(row, "expires_at")),
         Optional.ofNullable(Jdbc.instant(row, "last_used_at")), Optional.ofNullable(Jdbc.instant(row, "revoked_at")));
   }

@@ -11,23 +11,23 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
   }
 
   @Override
-  public void record(String agentName, String projectId, byte[] report, Instant at) {
-    int updated = jdbc.update("update gitops_states set report = ?, updated_at = ? where agent_name = ? and project_id = ?",
-        report, at, agentName, projectId);
+  public void record(String agentName, String projectId, String inventoryId, byte[] report, Instant at) {
+    int updated = jdbc.update("update gitops_states set report = ?, updated_at = ? where agent_name = ? and project_id = ?"
+        + " and inventory_id = ?", report, at, agentName, projectId, inventoryId);
     if (updated == 0) {
       try {
-        jdbc.update("insert into gitops_states (agent_name, project_id, report, updated_at) values (?, ?, ?, ?)",
-            agentName, projectId, report, at);
+        jdbc.update("insert into gitops_states (agent_name, project_id, inventory_id, report, updated_at) values (?, ?, ?, ?, ?)",
+            agentName, projectId, inventoryId, report, at);
       } catch (Jdbc.DuplicateKeyException raced) {
-        record(agentName, projectId, report, at);
+        record(agentName, projectId, inventoryId, report, at);
       }
     }
   }
 
   @Override
   public List<GitopsState> of(String agentName) {
-    return jdbc.query("select * from gitops_states where agent_name = ? order by project_id", row -> new GitopsState(
-        row.getString("agent_name"), row.getString("project_id"), row.getBytes("report"), Jdbc.instant(row, "updated_at")),
-        agentName);
+    return jdbc.query("select * from gitops_states where agent_name = ? order by project_id, inventory_id", row -> new GitopsState(
+        row.getString("agent_name"), row.getString("project_id"), row.getString("inventory_id"), row.getBytes("report"),
+        Jdbc.instant(row, "updated_at")), agentName);
   }
 }

@@ -190,6 +190,19 @@ public final class KubeControlPlane implements AutoCloseable {
     return logDir;
   }
 
+  /**
+   * CPU time used so far by etcd, the API server and the controller manager together, for
+   * benchmarks that must tell the control plane's own cost from the client's.
+   */
+  public Duration cpuTime() {
+    Duration total = Duration.ZERO;
+    for (RunningProgram program : programs) {
+      total = total.plus(program.process().info().totalCpuDuration().orElseThrow(
+          () -> new IllegalStateException("this platform does not report the CPU time of " + program.name())));
+    }
+    return total;
+  }
+
   /** The API server's audit log: one JSON line per request, to count what a test made it do. */
   public Path auditLog() {
     return logDir.resolve("audit.log");
