@@ -39,8 +39,8 @@ final class AccessTokenCommands implements Runnable {
           "Examples:",
           "  tether admin access-token create --project group/app --expires-in 720h \\",
           "      --token-out ci.token",
-          "  tether admin access-token create --project group/app --environment production \\",
-          "      --token-out ci-production.token",
+          "  tether admin access-token create --project group/app \\",
+          "      --environment production --token-out ci-production.token",
           "  tether admin access-token create --user alice --project group/app \\",
           "      --group developers --token-out alice.token"
       })

@@ -110,6 +110,10 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
       List<ManifestProject> listed = current.map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
       boolean allowed = listed.stream().anyMatch(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
           && p.globs().equals(request.getGlobsList()) && p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()));
+      if (!allowed && request.getInventoryId().isEmpty()) {
+        return Optional.of("agent '" + identity.agentName() + "' named no inventory id for manifest project '" + request.getProjectId()
+            + "': it is older than this server; upgrade the agent");
+      }
       return allowed ? Optional.empty() : Optional.of("manifest project '" + request.getProjectId() + "' (" + ref + ", paths "
           + request.getGlobsList() + ", inventory " + request.getInventoryId() + ") is not in agent '" + identity.agentName() + "''s current configuration");
     }
