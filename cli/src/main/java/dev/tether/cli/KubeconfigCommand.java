@@ -3,7 +3,15 @@ package dev.tether.cli;
 import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.tls.CaTrust;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +26,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {"Writes a kubeconfig for reaching an agent's cluster through the server's Kubernetes API proxy with "
         + "plain kubectl.", "The token in it is '<agent>:<access token>'; the agent's config.yaml decides (ci_access, "
-        + "user_access) who may use it."},
+        + "user_access) who may use it.", "Without --namespace it asks the proxy whether the token gets in and which "
+        + "default_namespace the agent's ci_access entry names, and uses that; a token the proxy refuses fails here, with "
+        + "the proxy's reason. If the proxy cannot be reached, it says so and writes the kubeconfig without a namespace."},
     footer = {
         "",
         "Examples:",
@@ -31,6 +41,8 @@ import picocli.CommandLine.Option;
         "      --server \"$TETHER_PROXY\" --out kubeconfig"
     })
 final class KubeconfigCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +60,8 @@ final class KubeconfigCommand implements Callable<Integer> {
       description = "PEM CA of the proxy's certificate, embedded in the kubeconfig (default: the system's trusted CAs).")
   Path caFile;
 
-  @Option(names = "--namespace", paramLabel = "NAMESPACE", description = "The context's default namespace.")
+  @Option(names = "--namespace", paramLabel = "NAMESPACE",
+      description = "The context's default namespace (default: the ci_access entry's default_namespace, asked of the proxy).")
   String namespace;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Write here (created 0600) instead of standard output.")
@@ -68,7 +81,8 @@ final class KubeconfigCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--server must be an https:// URL (the proxy only speaks TLS)");
     }
     Optional<String> ca = caFile == null ? Optional.empty() : Optional.of(Files.readString(caFile, StandardCharsets.US_ASCII));
-    String yaml = ProxyKubeconfig.yaml(agent, token, server, ca, Optional.ofNullable(namespace));
+    Optional<String> defaultNamespace = namespace != null ? Optional.of(namespace) : askedNamespace(token, ca);
+    String yaml = ProxyKubeconfig.yaml(agent, token, server, ca, defaultNamespace);
     String name = "tether-" + agent;
     if (out == null) {
       spec.commandLine().getOut().print(yaml);
@@ -79,5 +93,34 @@ final class KubeconfigCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("Wrote " + out + " (context " + name + ").");
     }
     return 0;
+  }
+
+  /** The default_namespace of the ci_access entry that lets the token in, as the proxy answers it. */
+  private Optional<String> askedNamespace(String token, Optional<String> ca) throws Exception {
+    URI access = URI.create(server.replaceAll("/+$", "") + "/tether/v1/access");
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (ca.isPresent()) {
+      client.sslContext(CaTrust.sslContext(ca.get()));
+    }
+    HttpResponse<String> response;
+    try {
+      response = client.build().send(HttpRequest.newBuilder(access).timeout(Duration.ofSeconds(20))
+          .header("Authorization", "Bearer " + agent + ":" + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("Could not ask " + access + " for the default namespace (" + e
+          + "); writing the kubeconfig without one.");
+      return Optional.empty();
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(response.body());
+    } catch (IOException notJson) {
+      body = JSON.createObjectNode().put("message", response.body());
+    }
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("the proxy at " + server + " refused this token for agent '" + agent + "' (HTTP "
+          + response.statusCode() + "): " + body.path("message").asText(response.body()));
+    }
+    return Optional.ofNullable(body.path("default_namespace").textValue());
   }
 }

@@ -87,9 +87,18 @@ class KubeProxyIdentityTest {
   }
 
   private static Path kubeconfig(String agent, Path token, String name) {
+    return kubeconfig(agent, token, name, false);
+  }
+
+  /** With {@code refusedToken}, a namespace is given so that `tether kubeconfig` does not ask the proxy, which would refuse it. */
+  private static Path kubeconfig(String agent, Path token, String name, boolean refusedToken) {
     Path out = dir.resolve(name + ".kubeconfig");
-    TetherJar.run("kubeconfig", "--agent", agent, "--token-file", token.toString(), "--server", tether.server().kubeProxyUrl(),
-        "--ca-file", tether.caFile().toString(), "--out", out.toString()).run().orThrow();
+    List<String> args = new java.util.ArrayList<>(List.of("kubeconfig", "--agent", agent, "--token-file", token.toString(), "--server",
+        tether.server().kubeProxyUrl(), "--ca-file", tether.caFile().toString(), "--out", out.toString()));
+    if (refusedToken) {
+      args.addAll(List.of("--namespace", "default"));
+    }
+    TetherJar.run(args.toArray(String[]::new)).run().orThrow();
     return out;
   }
 
@@ -123,7 +132,7 @@ class KubeProxyIdentityTest {
 
     for (Map<String, Object> request : List.of(Map.<String, Object>of("project", "shop/web", "environment", "staging"),
         Map.<String, Object>of("project", "shop/web"))) {
-      Path kubeconfig = kubeconfig("prod", token(request, "web-other"), "web-other");
+      Path kubeconfig = kubeconfig("prod", token(request, "web-other"), "web-other", true);
       ProcessResult refused = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig.toString(),
           "get", "namespaces").run();
       assertThat(refused.exitCode()).isNotZero();
@@ -148,7 +157,7 @@ class KubeProxyIdentityTest {
     Path expiring = token(Map.of("project", "platform/short", "expires_in", "1s"), "short");
     Thread.sleep(1500);
     ProcessResult expired = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig",
-        kubeconfig("prod", expiring, "short").toString(), "get", "--raw", "/api").run();
+        kubeconfig("prod", expiring, "short", true).toString(), "get", "--raw", "/api").run();
     assertThat(expired.stderr()).contains("expired at");
 
     // platform/* acts as deploy-bot here; let it watch namespaces.

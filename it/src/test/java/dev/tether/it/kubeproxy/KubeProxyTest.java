@@ -62,6 +62,8 @@ class KubeProxyTest {
             - id: group/deployer
             - id: group/app
               access_as: { ci_job: {} }
+            - id: group/homed
+              default_namespace: homed
         user_access:
           access_as: { user: {} }
           projects: [ { id: group/app } ]
@@ -73,7 +75,8 @@ class KubeProxyTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> agent.configuration().isPresent());
     asAgent = kubeconfig("deployer", ciToken("group/deployer"));
     asCiJob = kubeconfig("app", ciToken("group/app"));
-    notListed = kubeconfig("other", ciToken("group/other"));
+    // Given a namespace, `tether kubeconfig` does not ask the proxy, which would refuse this token at once.
+    notListed = kubeconfig("other", ciToken("group/other"), "--namespace", "default");
   }
 
   @AfterAll
@@ -89,16 +92,48 @@ class KubeProxyTest {
   }
 
   /** `tether kubeconfig`, run as a user runs it. */
-  private static Path kubeconfig(String name, Path token) {
+  private static Path kubeconfig(String name, Path token, String... more) {
     Path out = dir.resolve(name + ".kubeconfig");
-    TetherJar.run("kubeconfig", "--agent", "prod", "--token-file", token.toString(), "--server", tether.server().kubeProxyUrl(),
-        "--ca-file", tether.caFile().toString(), "--out", out.toString()).run().orThrow();
+    TetherJar.run(kubeconfigArgs(token, out, more)).run().orThrow();
     return out;
+  }
+
+  private static String[] kubeconfigArgs(Path token, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("kubeconfig", "--agent", "prod", "--token-file", token.toString(), "--server",
+        tether.server().kubeProxyUrl(), "--ca-file", tether.caFile().toString(), "--out", out.toString()));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 
   private static ExternalCommand kubectl(Path kubeconfig, String... args) {
     return ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig", kubeconfig.toString()).args(args)
         .timeout(Duration.ofMinutes(2));
+  }
+
+  @Test
+  @DisplayName("tether kubeconfig takes the ci_access entry's default_namespace from the proxy, and fails at once for a refused token")
+  void kubeconfigAsksTheProxy(KubernetesClient client) throws Exception {
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName("homed")
+        .endMetadata().build()).create();
+    try {
+      client.configMaps().inNamespace("homed").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+          .withName("home-marker").endMetadata().build()).create();
+
+      Path homed = kubeconfig("homed", ciToken("group/homed"));
+
+      assertThat(Files.readString(homed)).contains("namespace: homed");
+      assertThat(kubectl(homed, "get", "configmaps", "-o", "name").run().orThrow().stdout()).contains("configmap/home-marker");
+      assertThat(Files.readString(asCiJob)).as("group/app's entry names no default_namespace").doesNotContain("namespace:");
+
+      Path refusedOut = dir.resolve("refused.kubeconfig");
+      ProcessResult refused = TetherJar.run(kubeconfigArgs(ciToken("group/other"), refusedOut)).run();
+      assertThat(refused.exitCode()).isEqualTo(1);
+      assertThat(refused.stderr()).contains("refused this token for agent 'prod' (HTTP 403)")
+          .contains("does not let CI jobs of project 'group/other' in");
+      assertThat(refusedOut).doesNotExist();
+    } finally {
+      client.namespaces().withName("homed").delete();
+    }
   }
 
   @Test
@@ -150,7 +185,7 @@ class KubeProxyTest {
 
     Path bogus = dir.resolve("bogus.token");
     Files.writeString(bogus, dev.tether.common.token.SecretToken.generate(dev.tether.common.token.SecretToken.Kind.ACCESS).reveal());
-    ProcessResult unknown = kubectl(kubeconfig("bogus", bogus), "get", "namespaces").run();
+    ProcessResult unknown = kubectl(kubeconfig("bogus", bogus, "--namespace", "default"), "get", "namespaces").run();
     assertThat(unknown.exitCode()).isNotZero();
     assertThat(unknown.stderr()).contains("You must be logged in to the server").contains("unknown access token");
   }

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** Error answers as Kubernetes {@code Status} objects, so kubectl prints their message as it prints its own. */
 final class KubeStatus {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private KubeStatus() {}
 

@@ -85,7 +85,10 @@ public final class ProxyAuthorizer {
     if (config.isEmpty()) {
       throw new ProxyRefusal(403, "agent '" + agentName + "' has no valid configuration yet, so nobody may use it");
     }
-    return new ProxyAccess(agentName, token, impersonation(agentName, token, config.get().config()));
+    AgentConfig agentConfig = config.get().config();
+    return new ProxyAccess(agentName, token, impersonation(agentName, token, agentConfig),
+        token.isCi() ? ciGrant(token, agentConfig).map(CiAccess.Grant::defaultNamespace).filter(n -> n != null && !n.isEmpty())
+            : Optional.empty());
   }
 
   private AccessToken token(String presented) throws ProxyRefusal {
@@ -123,8 +126,7 @@ public final class ProxyAuthorizer {
     String file = AgentConfigFiles.path(agent);
     if (token.isCi()) {
       String project = token.projectId().orElseThrow();
-      Optional<CiAccess.Grant> grant = config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
-          .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
+      Optional<CiAccess.Grant> grant = ciGrant(token, config);
       if (grant.isEmpty()) {
         throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
             + "group above it) under ci_access in " + file);
@@ -163,6 +165,13 @@ public final class ProxyAuthorizer {
       return Impersonation.newBuilder().setUser("tether:user:" + token.userName().orElseThrow()).addAllGroups(groups).build();
     }
     return fixed(as);
+  }
+
+  /** The ci_access entry for a CI token's project: the project's own, else the first group above it. */
+  private static Optional<CiAccess.Grant> ciGrant(AccessToken token, AgentConfig config) {
+    String project = token.projectId().orElseThrow();
+    return config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
+        .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
   }
 
   /** An {@code environments} entry matches an environment name exactly, or with {@code *} standing for any text (review/*). */

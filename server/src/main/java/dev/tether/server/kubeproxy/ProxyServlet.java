@@ -45,6 +45,11 @@ final class ProxyServlet extends HttpServlet {
   private static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   private static final Duration TUNNEL_WAIT = Duration.ofSeconds(10);
   private static final Duration FIRST_BYTE = Duration.ofSeconds(60);
+  /**
+   * Tether's own answer, not the cluster's: whom a token acts as on an agent, and its default
+   * namespace. No Kubernetes path starts with /tether.
+   */
+  public static final String ACCESS_PATH = "/tether/v1/access";
 
   private final ProxyAuthorizer authorizer;
   private final TunnelPool pool;
@@ -112,6 +117,10 @@ final class ProxyServlet extends HttpServlet {
     } catch (ProxyRefusal e) {
       log.info("Refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), e.getMessage());
       status(req, resp, e.status(), e.getMessage());
+      return;
+    }
+    if (req.getRequestURI().equals(ACCESS_PATH)) {
+      describe(resp, access);
       return;
     }
     Map<String, List<String>> headers = headers(req);
@@ -257,6 +266,24 @@ final class ProxyServlet extends HttpServlet {
       }
     } catch (IOException clientGone) {
       tunnel.cancel("the client went away");
+    }
+  }
+
+  private static void describe(HttpServletResponse resp, ProxyAccess access) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("agent", access.agentName());
+    body.put("caller", access.token().caller());
+    // An empty user: the agent's own service account acts, without impersonation.
+    String user = access.impersonation().getUser();
+    body.put("impersonated_user", user.isEmpty() ? null : user);
+    body.put("impersonated_groups", access.impersonation().getGroupsList());
+    body.put("default_namespace", access.defaultNamespace().orElse(null));
+    try {
+      resp.setStatus(200);
+      resp.setContentType("application/json");
+      resp.getOutputStream().write(KubeStatus.JSON.writeValueAsBytes(body));
+    } catch (IOException | IllegalStateException clientGone) {
+      // nothing more to tell
     }
   }
 
