@@ -84,8 +84,9 @@ class GitopsSyncTest {
   }
 
   @Test
-  @DisplayName("one project listed twice, each entry with its own inventory_id and paths: two inventories, two sync reports")
-  void sameProjectTwiceKeepsTwoReports(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+  @DisplayName("one project listed twice, each entry with its own inventory_id and paths: two inventories, two sync reports; one removed, one report")
+  void sameProjectTwiceKeepsTwoReports(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns)
+      throws Exception {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
       String commit = setup.manifests.write("blue/a.yaml", configMap("blue", "1")).write("green/a.yaml", configMap("green", "1"))
           .write("green/b.yaml", configMap("green-too", "1")).commitAndPush("Two colours");
@@ -107,6 +108,15 @@ class GitopsSyncTest {
           .containsExactlyInAnyOrder("app-green:2", "prod-team.app:1");
       assertThat(client.configMaps().withName("inventory-app-green").get().getData()).hasSize(2);
       assertThat(client.configMaps().withName("inventory-prod-team.app").get().getData()).hasSize(1);
+
+      // The blue entry leaves the configuration: its report goes too, rather than saying "synced" forever.
+      setup.configure("gitops:\n  manifest_projects:\n"
+          + "    - id: team/app\n      default_namespace: " + ns + "\n      inventory_id: app-green\n"
+          + "      paths: [ { glob: 'green/*.yaml' } ]\n");
+      await().atMost(Duration.ofSeconds(30)).until(() -> setup.tether.api().get("/api/v1/agents/prod/gitops").size() == 1);
+      Thread.sleep(1500); // a last report of the removed entry, had it been stored, would have arrived by now
+      assertThat(setup.tether.api().get("/api/v1/agents/prod/gitops")).singleElement()
+          .satisfies(s -> assertThat(s.get("inventory_id").asText()).isEqualTo("app-green"));
     }
   }
 

@@ -11,6 +11,7 @@ import dev.tether.server.git.ProjectSync;
 import dev.tether.server.git.RepositoryFileException;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.ConfigState;
+import dev.tether.server.store.GitopsStateStore;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.Store;
 import io.micrometer.core.instrument.Counter;
@@ -108,6 +109,9 @@ public final class ConfigurationReader implements ProjectSync.Listener {
     }
     store.configStates().recordValid(agent.name(), commit, content, clock.instant());
     hub.publish(new ConfigurationUpdate(agent.name(), commit, project.id(), file, content, config));
+    // A manifest project that left the configuration is no longer synced: its last report would mislead.
+    store.gitops().retainOnly(agent.name(), config.gitops().manifestProjects().stream()
+        .map(p -> new GitopsStateStore.Entry(p.id(), p.inventoryIdFor(agent.name()))).collect(Collectors.toSet()));
     validReads.increment();
     log.info("Agent '{}': configuration {} at {} of project '{}' is valid", agent.name(), file, shortCommit(commit), project.id());
     events.info("config", agent.name(), project.id(), "Configuration " + file + " at " + shortCommit(commit) + " is valid and in use");

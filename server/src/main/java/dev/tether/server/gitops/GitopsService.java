@@ -119,6 +119,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     }
 
     private void record(SyncReport report) {
+      boolean listed = configurations.current(identity.agentName()).map(c -> c.config().gitops().manifestProjects()).orElse(List.of())
+          .stream().anyMatch(p -> p.id().equals(stream.projectId) && p.inventoryIdFor(identity.agentName()).equals(inventoryId));
+      if (!listed) {
+        return; // the entry left the configuration (its stream is ending); its report would come back as a ghost
+      }
       states.record(identity.agentName(), stream.projectId, inventoryId, report.toByteArray(), clock.instant());
       if (report.getPhase().equals("syncing")) {
         return;

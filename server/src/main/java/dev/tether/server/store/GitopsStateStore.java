@@ -11,7 +11,13 @@ import java.util.List;
 public interface GitopsStateStore {
   record GitopsState(String agentName, String projectId, String inventoryId, byte[] report, Instant updatedAt) {}
 
+  /** One entry of an agent's gitops.manifest_projects, as the reports are keyed. */
+  record Entry(String projectId, String inventoryId) {}
+
   void record(String agentName, String projectId, String inventoryId, byte[] report, Instant at);
 
   List<GitopsState> of(String agentName);
+
+  /** Forgets the reports of the agent's entries other than these (they left its configuration). */
+  void retainOnly(String agentName, java.util.Set<Entry> entries);
 }

@@ -25,6 +25,16 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
   }
 
   @Override
+  public void retainOnly(String agentName, java.util.Set<Entry> entries) {
+    for (GitopsState state : of(agentName)) {
+      if (!entries.contains(new Entry(state.projectId(), state.inventoryId()))) {
+        jdbc.update("delete from gitops_states where agent_name = ? and project_id = ? and inventory_id = ?", agentName,
+            state.projectId(), state.inventoryId());
+      }
+    }
+  }
+
+  @Override
   public List<GitopsState> of(String agentName) {
     return jdbc.query("select * from gitops_states where agent_name = ? order by project_id, inventory_id", row -> new GitopsState(
         row.getString("agent_name"), row.getString("project_id"), row.getString("inventory_id"), row.getBytes("report"),
