@@ -52,7 +52,7 @@ public final class TetherAgent implements AutoCloseable {
 
   /** Starts dialing the server. Bad settings (no token file, a malformed token, an unreadable CA) fail here. */
   public TetherAgent start() {
-    String token = readToken(settings.tokenFile());
+    readToken(settings.tokenFile()); // a missing or malformed token fails here, before anything starts
     ChannelCredentials tls = tlsCredentials(settings.caFile());
     Config cluster = kubeConfig(settings.kubeconfig());
     clusterVersion = new ClusterVersion(cluster);
@@ -73,7 +73,7 @@ public final class TetherAgent implements AutoCloseable {
     modules.add(gitops);
     configuration = new ConfigurationReceiver(modules, Clock.systemUTC(), metrics.registry());
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
-    connection = new ServerConnection(settings.server(), tls, trust, token, this::agentInfo, settings.heartbeatInterval(),
+    connection = new ServerConnection(settings.server(), tls, trust, () -> readToken(settings.tokenFile()), this::agentInfo, settings.heartbeatInterval(),
         List.of(gitops, configuration, new KubeProxyModule(proxyClient, metrics.registry())), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
         new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
     Gauge.builder("tether.agent.connected", connection, c -> c.currentSession() == null ? 0 : 1)

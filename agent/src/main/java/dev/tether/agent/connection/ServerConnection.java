@@ -36,7 +36,10 @@ public final class ServerConnection implements AutoCloseable {
   private final String server;
   private final String trustDescription;
   private final ManagedChannel channel;
-  private final BearerToken token;
+  // The token file is read again before each session, so a rotated token is used without a restart.
+  private final Supplier<String> tokenSource;
+  private String tokenText;
+  private BearerToken token;
   private final Supplier<AgentInfo> info;
   private final Duration heartbeatInterval;
   private final List<SessionStreams> features;
@@ -52,11 +55,14 @@ public final class ServerConnection implements AutoCloseable {
   private volatile Session current;
   private volatile String lastProblem;
 
-  public ServerConnection(String server, ChannelCredentials tls, String trustDescription, String token,
+  /** {@code tokenSource} reads the agent's token (its file); a failure to read it again keeps the token read before. */
+  public ServerConnection(String server, ChannelCredentials tls, String trustDescription, Supplier<String> tokenSource,
       Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, Backoff backoff, Backoff tokenBackoff) {
     this.server = server;
     this.trustDescription = trustDescription;
-    this.token = new BearerToken(token);
+    this.tokenSource = tokenSource;
+    this.tokenText = tokenSource.get();
+    this.token = new BearerToken(tokenText);
     this.info = info;
     this.heartbeatInterval = heartbeatInterval;
     this.features = List.copyOf(features);
@@ -101,7 +107,7 @@ public final class ServerConnection implements AutoCloseable {
         return;
       }
       Duration wait;
-      if (outcome.problem().kind() == ConnectionProblem.Kind.TOKEN_REJECTED) {
+      if (outcome.problem().kind() == ConnectionProblem.Kind.TOKEN_REJECTED && !newTokenInFile()) {
         wait = tokenBackoff.next();
       } else {
         if (outcome.established()) {
@@ -122,7 +128,32 @@ public final class ServerConnection implements AutoCloseable {
 
   private record Outcome(boolean established, ConnectionProblem problem) {}
 
+  /** Whether the token file now holds another token than the one last used: worth trying at once. */
+  private boolean newTokenInFile() {
+    try {
+      return !tokenSource.get().equals(tokenText);
+    } catch (RuntimeException unreadable) {
+      return false;
+    }
+  }
+
+  private void useLatestToken() {
+    String latest;
+    try {
+      latest = tokenSource.get();
+    } catch (RuntimeException e) {
+      log.warn("Cannot read the token again ({}); using the one read before", e.getMessage());
+      return;
+    }
+    if (!latest.equals(tokenText)) {
+      log.info("The token file holds a new token; using it from this connection on");
+      tokenText = latest;
+      token = new BearerToken(latest);
+    }
+  }
+
   private Outcome runSession() {
+    useLatestToken();
     // gRPC waits out its own reconnect backoff otherwise; ours has just done the waiting.
     channel.resetConnectBackoff();
     CompletableFuture<ServerMessage> welcome = new CompletableFuture<>();

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "token", mixinStandardHelpOptions = true,
     description = "Agent tokens: an agent may have several, so they can be rotated without downtime.",
     subcommands = {TokenCommands.Create.class, TokenCommands.ListTokens.class, TokenCommands.Revoke.class},
-    footer = {"", "Rotation: create a new token, give it to the agent, restart it, then revoke the old one.", "",
+    footer = {"", "Rotation: create a new token, put it in the agent's token file (its Secret), then revoke the old one;",
+        "the agent reads the file again when it reconnects, so it needs no restart.", "",
         "Examples:", "  tether admin token create --agent prod --token-out prod-2.token", "  tether admin token list --agent prod",
         "  tether admin token revoke t-abcdefgh23"})
 final class TokenCommands implements Runnable {

@@ -143,6 +143,35 @@ class AgentRejectionTest {
   }
 
   @Test
+  @DisplayName("token rotation in place: with the new token in its file, the agent reconnects with it once the old one is revoked")
+  void rotatedTokenIsReadFromItsFile() throws Exception {
+    Path file = newAgent("rotated-in-place");
+    TetherAgent agent = tether.startAgent(file, Optional.empty());
+    await().atMost(Duration.ofSeconds(15)).until(() -> agent.session().isPresent());
+    String oldTokenId = tether.api().get("/api/v1/agents/rotated-in-place/tokens").get(0).get("id").asText();
+    JsonNode fresh = tether.api().post("/api/v1/agents/rotated-in-place/tokens", Map.of("description", "rotation"));
+    secretsUsed.add(fresh.get("secret").asText());
+    String freshId = fresh.get("token").get("id").asText();
+    // What the kubelet does to a mounted Secret that was updated.
+    Files.writeString(file, fresh.get("secret").asText() + "\n");
+
+    tether.api().delete("/api/v1/tokens/" + oldTokenId);
+
+    // Well within the 30 s a refused token would wait: the file holds a new token, worth trying at once.
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.session().isPresent() && tokenLastUsed(freshId));
+    assertThat(tether.agentStatus("rotated-in-place").get("connections")).hasSize(1);
+  }
+
+  private static boolean tokenLastUsed(String id) {
+    for (JsonNode t : tether.api().get("/api/v1/agents/rotated-in-place/tokens")) {
+      if (t.get("id").asText().equals(id)) {
+        return t.hasNonNull("last_used_at");
+      }
+    }
+    return false;
+  }
+
+  @Test
   @DisplayName("a plaintext client on the TLS port fails and the server keeps serving real agents")
   void plaintextClientIsHarmless() throws Exception {
     ManagedChannel plaintext = NettyChannelBuilder.forTarget(tether.agentTarget()).usePlaintext().build();
