@@ -5,14 +5,31 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.common.config.ManifestProject;
 import dev.tether.it.support.GitopsSetup;
+import dev.tether.proto.v1.GitRefSpec;
+import dev.tether.proto.v1.GitopsAgentMessage;
+import dev.tether.proto.v1.GitopsGrpc;
+import dev.tether.proto.v1.GitopsServerMessage;
+import dev.tether.proto.v1.ManifestsHeader;
+import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +162,68 @@ class GitopsSyncTest {
       assertThat(status.get("phase").asText()).isEqualTo("synced");
       assertThat(status.get("objects")).hasSize(1);
       assertThat(setup.tether.api().get("/api/v1/events?agent=prod&kind=sync").get("events")).hasSize(1);
+    }
+  }
+
+  @Test
+  @DisplayName("an agent of the previous version, whose request names no inventory id, still gets its manifests")
+  void previousAgentVersionIsServed(@TempDir Path dir, KubeControlPlane plane, TestNamespace ns) throws Exception {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      String commit = setup.manifests.write("a.yaml", configMap("settings", "blue")).commitAndPush("Settings");
+      Path token = setup.tether.createAgent("prod", "platform/config");
+      setup.configure(config(ns, ""));
+      await().atMost(Duration.ofSeconds(20)).until(() -> setup.tether.agentStatus("prod").get("config").get("state").asText()
+          .equals("valid"));
+      ManagedChannel channel = NettyChannelBuilder.forTarget(setup.tether.agentTarget(),
+          TlsChannelCredentials.newBuilder().trustManager(setup.tether.caFile().toFile()).build()).build();
+      try {
+        CompletableFuture<ManifestsHeader> header = new CompletableFuture<>();
+        StreamObserver<GitopsAgentMessage> requests = GitopsGrpc.newStub(channel)
+            .withCallCredentials(new BearerCredentials(Files.readString(token).strip()))
+            .sync(new StreamObserver<>() {
+              @Override
+              public void onNext(GitopsServerMessage message) {
+                if (message.hasHeader()) {
+                  header.complete(message.getHeader());
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                header.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                header.completeExceptionally(new IllegalStateException("the stream ended"));
+              }
+            });
+        // Exactly what the previous version sent: no inventory_id.
+        requests.onNext(GitopsAgentMessage.newBuilder().setRequest(ManifestsRequest.newBuilder()
+            .setProjectId("team/app").setRef(GitRefSpec.newBuilder().setDefaultBranch(true))
+            .addGlobs(ManifestProject.DEFAULT_GLOB)).build());
+
+        assertThat(header.get(20, TimeUnit.SECONDS).getCommit()).isEqualTo(commit);
+        requests.onCompleted();
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  /** The agent's bearer token on every call, as the agent sends it. */
+  private static final class BearerCredentials extends CallCredentials {
+    private final String token;
+
+    BearerCredentials(String token) {
+      this.token = token;
+    }
+
+    @Override
+    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      applier.apply(headers);
     }
   }
 

@@ -89,13 +89,16 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         }
         ManifestsRequest request = message.getRequest();
         GitRef ref = ref(request.getRef());
-        Optional<String> refused = refusal(request, ref);
-        if (refused.isPresent()) {
-          log.warn("Refused a gitops stream of agent '{}': {}", identity.agentName(), refused.get());
-          toAgent.fail(Status.PERMISSION_DENIED.withDescription(refused.get()));
+        Optional<ManifestProject> entry = entry(request, ref);
+        if (entry.isEmpty()) {
+          String refused = "manifest project '" + request.getProjectId() + "' (" + ref + ", paths " + request.getGlobsList()
+              + (request.getInventoryId().isEmpty() ? "" : ", inventory " + request.getInventoryId()) + ") is not in agent '"
+              + identity.agentName() + "''s current configuration";
+          log.warn("Refused a gitops stream of agent '{}': {}", identity.agentName(), refused);
+          toAgent.fail(Status.PERMISSION_DENIED.withDescription(refused));
           return;
         }
-        inventoryId = request.getInventoryId();
+        inventoryId = entry.get().inventoryIdFor(identity.agentName());
         stream = new ManifestStream(identity, request.getProjectId(), ref, request.getGlobsList(), toAgent,
             request.getKnownCommit(), request.getKnownDigest());
         distribution.register(stream);
@@ -105,17 +108,16 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
       }
     }
 
-    private Optional<String> refusal(ManifestsRequest request, GitRef ref) {
+    /**
+     * The entry of the agent's current configuration that the request names. An agent of the previous
+     * version sends no inventory id; its request names the first entry with that project, ref and paths.
+     */
+    private Optional<ManifestProject> entry(ManifestsRequest request, GitRef ref) {
       Optional<ConfigurationUpdate> current = configurations.current(identity.agentName());
       List<ManifestProject> listed = current.map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
-      boolean allowed = listed.stream().anyMatch(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
-          && p.globs().equals(request.getGlobsList()) && p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()));
-      if (!allowed && request.getInventoryId().isEmpty()) {
-        return Optional.of("agent '" + identity.agentName() + "' named no inventory id for manifest project '" + request.getProjectId()
-            + "': it is older than this server; upgrade the agent");
-      }
-      return allowed ? Optional.empty() : Optional.of("manifest project '" + request.getProjectId() + "' (" + ref + ", paths "
-          + request.getGlobsList() + ", inventory " + request.getInventoryId() + ") is not in agent '" + identity.agentName() + "''s current configuration");
+      return listed.stream().filter(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
+          && p.globs().equals(request.getGlobsList()) && (request.getInventoryId().isEmpty()
+              || p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()))).findFirst();
     }
 
     private void record(SyncReport report) {
