@@ -190,7 +190,7 @@ final class GitopsSyncBenchmark implements Benchmark {
         .append("\n      resync_interval: 24h\n");
     long mark = audit.mark();
     Duration planeBefore = plane.cpuTime();
-    Duration jvmBefore = jvmCpuTime();
+    Duration jvmBefore = ProcessCpu.used();
     long jitBefore = jit.totalMillis();
     Instant pushed = Instant.now();
     config.write(".gitlab/agents/bench/config.yaml", projects.toString()).commitAndPush("sync " + label);
@@ -205,7 +205,7 @@ final class GitopsSyncBenchmark implements Benchmark {
       throw new IllegalStateException("Tether failed to sync " + n + " objects: " + sync.message());
     }
     Duration planeCpu = plane.cpuTime().minus(planeBefore);
-    Duration jvmCpu = jvmCpuTime().minus(jvmBefore);
+    Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
     long jitMs = jit.totalMillis() - jitBefore;
     int writes = audit.writesSince(mark, "tether-agent/").size();
 
@@ -281,11 +281,6 @@ final class GitopsSyncBenchmark implements Benchmark {
         docs.setLength(0);
       }
     }
-  }
-
-  private static Duration jvmCpuTime() {
-    return Duration.ofNanos(((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-        .getOperatingSystemMXBean()).getProcessCpuTime());
   }
 
   private static long timed(Runnable work) {

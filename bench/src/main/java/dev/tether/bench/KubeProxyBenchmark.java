@@ -53,6 +53,7 @@ final class KubeProxyBenchmark implements Benchmark {
    * twice as long while the compiler was still busy with the proxy's hot path).
    */
   private static final Duration WARM_UP = Duration.ofSeconds(8);
+  private static final Duration IDLE_SAMPLE = Duration.ofSeconds(5);
   private static final Duration WARM_UP_CAP = Duration.ofSeconds(120);
 
   @Override
@@ -67,6 +68,21 @@ final class KubeProxyBenchmark implements Benchmark {
   }
 
   private record Target(String name, String base, String token, SSLContext tls, Path kubeconfig) {}
+
+  /**
+   * Sorted latencies of sequential calls, how long they took together, and the CPU the control plane and
+   * this JVM used meanwhile.
+   */
+  private record Calls(long[] nanos, Duration elapsed, Duration planeCpu, Duration jvmCpu) {
+    String perCall(Duration cpu) {
+      return String.format("%.2f ms", cpu.toNanos() / 1e6 / nanos.length);
+    }
+
+    /** The control plane's CPU per call, less what it uses anyway while idle (etcd, controllers) over the same time. */
+    String planePerCall(double idleCoresBusy) {
+      return perCall(planeCpu.minusNanos((long) (elapsed.toNanos() * idleCoresBusy)));
+    }
+  }
 
   @Override
   public void run(Path workDir) throws Exception {
@@ -116,10 +132,18 @@ final class KubeProxyBenchmark implements Benchmark {
           proxyKubeconfig);
       TextTable table = new TextTable("request", "direct p50 / p99", "Tether p50 / p99", "p50 ratio", "p99 ratio",
           "req/s direct (c=1/16/64)", "req/s Tether (c=1/16/64)");
+      TextTable cpu = new TextTable("request", "control plane CPU per call, direct / Tether", "this JVM's CPU per call, direct / Tether");
+      Duration idleBefore = plane.cpuTime();
+      Thread.sleep(IDLE_SAMPLE.toMillis());
+      double idleCoresBusy = (double) plane.cpuTime().minus(idleBefore).toNanos() / IDLE_SAMPLE.toNanos();
       for (String[] request : new String[][] {{"get one object", "/api/v1/namespaces/bench/configmaps/one"},
           {"list 1000 objects", "/api/v1/namespaces/list/configmaps"}}) {
-        long[] d = latencies(direct, request[1]);
-        long[] t = latencies(proxy, request[1]);
+        Calls directCalls = latencies(plane, direct, request[1]);
+        Calls tetherCalls = latencies(plane, proxy, request[1]);
+        long[] d = directCalls.nanos();
+        long[] t = tetherCalls.nanos();
+        cpu.add(request[0], directCalls.planePerCall(idleCoresBusy) + " / " + tetherCalls.planePerCall(idleCoresBusy),
+            directCalls.perCall(directCalls.jvmCpu()) + " / " + tetherCalls.perCall(tetherCalls.jvmCpu()));
         double[] dr = new double[3];
         double[] tr = new double[3];
         int[] levels = {1, 16, 64};
@@ -144,6 +168,13 @@ final class KubeProxyBenchmark implements Benchmark {
           + " binary run " + KUBECTL_CALLS + " times one after another (after " + KUBECTL_WARM_UP_CALLS + " that fill its discovery"
           + " cache), each a new process, as a CI job runs it. Server, agent, API server, etcd and the clients share this"
           + " machine's " + Runtime.getRuntime().availableProcessors() + " cores.");
+      System.out.println();
+      System.out.print(cpu.markdown());
+      System.out.println("\nCPU time per call during the " + CALLS + " sequential calls of the first two rows: etcd, kube-apiserver and"
+          + " kube-controller-manager together, less the " + String.format("%.0f", idleCoresBusy * 1000) + " ms per second they"
+          + " used while idle (measured over " + IDLE_SAMPLE.toSeconds() + " s before the calls); and this JVM, which holds the client"
+          + " in both cases and, through Tether, also the server and the agent. At one call at a time each of them adds its CPU"
+          + " time to the latency.");
     } finally {
       if (agent != null) {
         agent.close();
@@ -165,17 +196,22 @@ final class KubeProxyBenchmark implements Benchmark {
         ms(pct(tether, 99)), ms(pct(direct, 99)));
   }
 
-  private static long[] latencies(Target target, String path) throws Exception {
+  private static Calls latencies(KubeControlPlane plane, Target target, String path) throws Exception {
     HttpClient client = HttpClient.newBuilder().sslContext(target.tls()).build();
     warmUp(client, target, path);
     long[] nanos = new long[CALLS];
+    Duration planeBefore = plane.cpuTime();
+    Duration jvmBefore = ProcessCpu.used();
     for (int i = 0; i < CALLS; i++) {
       long start = System.nanoTime();
       get(client, target, path);
       nanos[i] = System.nanoTime() - start;
     }
+    Duration planeCpu = plane.cpuTime().minus(planeBefore);
+    Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
+    Duration elapsed = Duration.ofNanos(Arrays.stream(nanos).sum());
     Arrays.sort(nanos);
-    return nanos;
+    return new Calls(nanos, elapsed, planeCpu, jvmCpu);
   }
 
   /** Calls for at least {@link #WARM_UP}, then until a second of calls compiles (almost) nothing more. */
