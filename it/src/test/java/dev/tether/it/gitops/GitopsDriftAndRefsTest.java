@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.ObjectResult;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.AuditLog;
@@ -59,25 +60,36 @@ class GitopsDriftAndRefsTest {
     }
   }
 
+  /**
+   * Syncs ConfigMap settings (value blue) with {@code extra} added to the entry, changes its value to red
+   * out of band, and returns the object's result once the agent reports {@code action} for it.
+   */
+  private static ObjectResult changedOutOfBand(GitopsSetup setup, KubernetesClient client, TestNamespace ns, String extra,
+      String action) {
+    setup.manifests.write("a.yaml", configMap("settings", "blue"));
+    String commit = setup.manifests.commitAndPush("Settings");
+    setup.configure(config(ns, extra));
+    setup.startAgent();
+    assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+
+    client.configMaps().withName("settings").edit(cm -> {
+      cm.getData().put("value", "red");
+      return cm;
+    });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
+        .objects().stream().anyMatch(o -> o.action().equals(action)));
+    return setup.agent().gitops().outcome("team/app").get().objects().get(0);
+  }
+
   @Test
   @DisplayName("drift: report only says which field drifted and leaves the object alone")
   void driftReported(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
-      setup.manifests.write("a.yaml", configMap("settings", "blue"));
-      String commit = setup.manifests.commitAndPush("Settings");
-      setup.configure(config(ns, "      drift: report\n"));
-      setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      ObjectResult drifted = changedOutOfBand(setup, client, ns, "      drift: report\n", "drifted");
 
-      client.configMaps().withName("settings").edit(cm -> {
-        cm.getData().put("value", "red");
-        return cm;
-      });
-
-      await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
-          .objects().stream().anyMatch(o -> o.action().equals("drifted")));
-      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).singleElement()
-          .satisfies(o -> assertThat(o.message()).contains("field .data.value differs from Git"));
+      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).hasSize(1);
+      assertThat(drifted.message()).contains("field .data.value differs from Git");
       assertThat(client.configMaps().withName("settings").get().getData()).containsEntry("value", "red");
     }
   }
@@ -86,21 +98,11 @@ class GitopsDriftAndRefsTest {
   @DisplayName("force_conflicts: false leaves a field another manager changed out of band, and says so")
   void driftWithoutForceIsAConflict(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
-      setup.manifests.write("a.yaml", configMap("settings", "blue"));
-      String commit = setup.manifests.commitAndPush("Settings");
-      setup.configure(config(ns, "      force_conflicts: false\n"));
-      setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      ObjectResult refused = changedOutOfBand(setup, client, ns, "      force_conflicts: false\n", "failed");
 
-      client.configMaps().withName("settings").edit(cm -> {
-        cm.getData().put("value", "red");
-        return cm;
-      });
-
-      await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
-          .objects().stream().anyMatch(o -> o.action().equals("failed")));
-      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).singleElement().satisfies(o -> assertThat(o.message())
-          .startsWith("drift could not be corrected").contains("conflict").contains("set force_conflicts: true"));
+      assertThat(setup.agent().gitops().outcome("team/app").get().objects()).hasSize(1);
+      assertThat(refused.message()).startsWith("drift could not be corrected").contains("conflict")
+          .contains("set force_conflicts: true");
       assertThat(client.configMaps().withName("settings").get().getData()).containsEntry("value", "red");
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.connection.BearerToken;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.common.config.ManifestProject;
 import dev.tether.it.support.GitopsSetup;
@@ -18,9 +19,7 @@ import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -28,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -179,7 +177,7 @@ class GitopsSyncTest {
       try {
         CompletableFuture<ManifestsHeader> header = new CompletableFuture<>();
         StreamObserver<GitopsAgentMessage> requests = GitopsGrpc.newStub(channel)
-            .withCallCredentials(new BearerCredentials(Files.readString(token).strip()))
+            .withCallCredentials(new BearerToken(Files.readString(token).strip()))
             .sync(new StreamObserver<>() {
               @Override
               public void onNext(GitopsServerMessage message) {
@@ -208,22 +206,6 @@ class GitopsSyncTest {
       } finally {
         channel.shutdownNow();
       }
-    }
-  }
-
-  /** The agent's bearer token on every call, as the agent sends it. */
-  private static final class BearerCredentials extends CallCredentials {
-    private final String token;
-
-    BearerCredentials(String token) {
-      this.token = token;
-    }
-
-    @Override
-    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-      Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-      applier.apply(headers);
     }
   }
 
