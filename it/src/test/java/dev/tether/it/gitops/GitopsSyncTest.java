@@ -169,9 +169,9 @@ class GitopsSyncTest {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
       String commit = setup.manifests.write("a.yaml", configMap("settings", "blue")).commitAndPush("Settings");
       Path token = setup.tether.createAgent("prod", "platform/config");
-      setup.configure(config(ns, ""));
-      await().atMost(Duration.ofSeconds(20)).until(() -> setup.tether.agentStatus("prod").get("config").get("state").asText()
-          .equals("valid"));
+      String configCommit = setup.configure(config(ns, ""));
+      await().atMost(Duration.ofSeconds(20)).until(() -> configCommit.equals(
+          setup.tether.agentStatus("prod").get("config").path("valid_commit").asText()));
       ManagedChannel channel = NettyChannelBuilder.forTarget(setup.tether.agentTarget(),
           TlsChannelCredentials.newBuilder().trustManager(setup.tether.caFile().toFile()).build()).build();
       try {

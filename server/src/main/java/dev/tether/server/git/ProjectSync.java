@@ -103,6 +103,9 @@ public final class ProjectSync implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
+      if (closed) {
+        return; // stopping: the store may already be gone
+      }
       log.error("Git polling round failed; it will run again: {}", e.toString());
     }
   }
@@ -198,6 +201,8 @@ public final class ProjectSync implements AutoCloseable {
     ticker.shutdownNow();
     fetchers.shutdownNow();
     try {
+      // A round or fetch still running would use the store, which closes after this.
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
       fetchers.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -22,7 +22,10 @@ public final class Database implements AutoCloseable {
    */
   public static Database openEmbedded(Path dataDir) {
     Path file = dataDir.toAbsolutePath().resolve("tether");
-    String url = "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+    // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the database while the server's hook is
+    // still stopping polling and agent calls, which then fail on a closed database. The server closes
+    // it last, with the connection pool.
+    String url = "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
     return open(url, "tether", "", "the embedded database " + file + ".mv.db");
   }
 
