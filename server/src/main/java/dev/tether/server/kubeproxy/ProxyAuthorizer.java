@@ -86,9 +86,12 @@ public final class ProxyAuthorizer {
       throw new ProxyRefusal(403, "agent '" + agentName + "' has no valid configuration yet, so nobody may use it");
     }
     AgentConfig agentConfig = config.get().config();
-    return new ProxyAccess(agentName, token, impersonation(agentName, token, agentConfig),
-        token.isCi() ? ciGrant(token, agentConfig).map(CiAccess.Grant::defaultNamespace).filter(n -> n != null && !n.isEmpty())
-            : Optional.empty());
+    if (token.isCi()) {
+      CiAccess.Grant grant = ciGrant(agentName, token, agentConfig);
+      return new ProxyAccess(agentName, token, ciImpersonation(agentName, token, grant),
+          Optional.ofNullable(grant.defaultNamespace()).filter(n -> !n.isEmpty()));
+    }
+    return new ProxyAccess(agentName, token, userImpersonation(agentName, token, agentConfig), Optional.empty());
   }
 
   private AccessToken token(String presented) throws ProxyRefusal {
@@ -122,35 +125,47 @@ public final class ProxyAuthorizer {
     return token;
   }
 
-  private static Impersonation impersonation(String agent, AccessToken token, AgentConfig config) throws ProxyRefusal {
+  /**
+   * The ci_access entry that lets a CI token in: the project's own, else the first group above it; and,
+   * where it lists environments, only for a token of one of them.
+   */
+  private static CiAccess.Grant ciGrant(String agent, AccessToken token, AgentConfig config) throws ProxyRefusal {
     String file = AgentConfigFiles.path(agent);
-    if (token.isCi()) {
-      String project = token.projectId().orElseThrow();
-      Optional<CiAccess.Grant> grant = ciGrant(token, config);
-      if (grant.isEmpty()) {
-        throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
-            + "group above it) under ci_access in " + file);
-      }
-      Optional<String> environment = token.environment();
-      List<String> environments = grant.get().environments();
-      if (!environments.isEmpty() && environment.filter(e -> environments.stream().anyMatch(p -> environmentMatches(p, e))).isEmpty()) {
-        throw new ProxyRefusal(403, "agent '" + agent + "' lets CI jobs of project '" + project + "' in only for the environments "
-            + environments + " (ci_access entry '" + grant.get().id() + "' in " + file + "), and access token " + token.id()
-            + environment.map(e -> " is for environment '" + e + "'").orElse(" names no environment: create one with --environment"));
-      }
-      AccessAs as = grant.get().accessAs();
-      if (as instanceof AccessAs.CiJob) {
-        List<String> groups = new ArrayList<>(List.of("tether:ci", "tether:project:" + project));
-        String[] parts = project.split("/");
-        for (int i = 1; i < parts.length; i++) {
-          groups.add("tether:group:" + String.join("/", Arrays.copyOf(parts, i)));
-        }
-        environment.ifPresent(e -> groups.add("tether:project_env:" + project + ":" + e));
-        groups.add("tether:agent:" + agent);
-        return Impersonation.newBuilder().setUser("tether:ci:" + project).addAllGroups(groups).build();
-      }
-      return fixed(as);
+    String project = token.projectId().orElseThrow();
+    Optional<CiAccess.Grant> found = config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
+        .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
+    if (found.isEmpty()) {
+      throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
+          + "group above it) under ci_access in " + file);
     }
+    CiAccess.Grant grant = found.get();
+    Optional<String> environment = token.environment();
+    List<String> environments = grant.environments();
+    if (!environments.isEmpty() && environment.filter(e -> environments.stream().anyMatch(p -> environmentMatches(p, e))).isEmpty()) {
+      throw new ProxyRefusal(403, "agent '" + agent + "' lets CI jobs of project '" + project + "' in only for the environments "
+          + environments + " (ci_access entry '" + grant.id() + "' in " + file + "), and access token " + token.id()
+          + environment.map(e -> " is for environment '" + e + "'").orElse(" names no environment: create one with --environment"));
+    }
+    return grant;
+  }
+
+  private static Impersonation ciImpersonation(String agent, AccessToken token, CiAccess.Grant grant) {
+    if (!(grant.accessAs() instanceof AccessAs.CiJob)) {
+      return fixed(grant.accessAs());
+    }
+    String project = token.projectId().orElseThrow();
+    List<String> groups = new ArrayList<>(List.of("tether:ci", "tether:project:" + project));
+    String[] parts = project.split("/");
+    for (int i = 1; i < parts.length; i++) {
+      groups.add("tether:group:" + String.join("/", Arrays.copyOf(parts, i)));
+    }
+    token.environment().ifPresent(e -> groups.add("tether:project_env:" + project + ":" + e));
+    groups.add("tether:agent:" + agent);
+    return Impersonation.newBuilder().setUser("tether:ci:" + project).addAllGroups(groups).build();
+  }
+
+  private static Impersonation userImpersonation(String agent, AccessToken token, AgentConfig config) throws ProxyRefusal {
+    String file = AgentConfigFiles.path(agent);
     boolean member = token.projects().stream().anyMatch(p -> config.userAccess().projects().contains(p)
         || config.userAccess().groups().stream().anyMatch(g -> p.startsWith(g + "/")));
     if (!member) {
@@ -165,13 +180,6 @@ public final class ProxyAuthorizer {
       return Impersonation.newBuilder().setUser("tether:user:" + token.userName().orElseThrow()).addAllGroups(groups).build();
     }
     return fixed(as);
-  }
-
-  /** The ci_access entry for a CI token's project: the project's own, else the first group above it. */
-  private static Optional<CiAccess.Grant> ciGrant(AccessToken token, AgentConfig config) {
-    String project = token.projectId().orElseThrow();
-    return config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
-        .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
   }
 
   /** An {@code environments} entry matches an environment name exactly, or with {@code *} standing for any text (review/*). */
