@@ -1,20 +1,20 @@
 package dev.tether.cli;
 
-import dev.tether.common.kubeproxy.ProxyKubeconfig;
-import dev.tether.common.token.MalformedTokenException;
-import dev.tether.common.token.SecretToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.tls.CaTrust;
+import dev.tether.common.token.MalformedTokenException;
+import dev.tether.common.token.SecretToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -97,7 +97,7 @@ final class KubeconfigCommand implements Callable<Integer> {
 
   /** The default_namespace of the ci_access entry that lets the token in, as the proxy answers it. */
   private Optional<String> askedNamespace(String token, Optional<String> ca) throws Exception {
-    URI access = URI.create(server.replaceAll("/+$", "") + "/tether/v1/access");
+    URI access = URI.create(server.replaceAll("/+$", "") + ProxyKubeconfig.ACCESS_PATH);
     HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (ca.isPresent()) {
       client.sslContext(CaTrust.sslContext(ca.get()));

@@ -10,6 +10,12 @@ import java.util.Optional;
  * authorizes by the token.
  */
 public final class ProxyKubeconfig {
+  /**
+   * Tether's own answer on the proxy, not the cluster's: whom a token acts as on an agent, and the
+   * default namespace its kubeconfig gets. No Kubernetes path starts with /tether.
+   */
+  public static final String ACCESS_PATH = "/tether/v1/access";
+
   private ProxyKubeconfig() {}
 
   /**

@@ -9,7 +9,6 @@ import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.proto.v1.SyncReport;
 import dev.tether.server.configuration.ConfigurationHub;
-import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
@@ -113,17 +112,19 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
      * version sends no inventory id; its request names the first entry with that project, ref and paths.
      */
     private Optional<ManifestProject> entry(ManifestsRequest request, GitRef ref) {
-      Optional<ConfigurationUpdate> current = configurations.current(identity.agentName());
-      List<ManifestProject> listed = current.map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
-      return listed.stream().filter(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
+      return listed().stream().filter(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
           && p.globs().equals(request.getGlobsList()) && (request.getInventoryId().isEmpty()
               || p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()))).findFirst();
     }
 
+    /** The manifest project entries of the agent's current configuration. */
+    private List<ManifestProject> listed() {
+      return configurations.current(identity.agentName()).map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
+    }
+
     private void record(SyncReport report) {
-      boolean listed = configurations.current(identity.agentName()).map(c -> c.config().gitops().manifestProjects()).orElse(List.of())
-          .stream().anyMatch(p -> p.id().equals(stream.projectId) && p.inventoryIdFor(identity.agentName()).equals(inventoryId));
-      if (!listed) {
+      if (listed().stream().noneMatch(p -> p.id().equals(stream.projectId)
+          && p.inventoryIdFor(identity.agentName()).equals(inventoryId))) {
         return; // the entry left the configuration (its stream is ending); its report would come back as a ghost
       }
       states.record(identity.agentName(), stream.projectId, inventoryId, report.toByteArray(), clock.instant());

@@ -2,6 +2,7 @@ package dev.tether.server.kubeproxy;
 
 import com.google.protobuf.ByteString;
 import dev.tether.common.kubeproxy.ProxyHeaders;
+import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.proto.v1.BodyChunk;
 import dev.tether.proto.v1.BodyEnd;
 import dev.tether.proto.v1.Header;
@@ -45,11 +46,6 @@ final class ProxyServlet extends HttpServlet {
   private static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   private static final Duration TUNNEL_WAIT = Duration.ofSeconds(10);
   private static final Duration FIRST_BYTE = Duration.ofSeconds(60);
-  /**
-   * Tether's own answer, not the cluster's: whom a token acts as on an agent, and its default
-   * namespace. No Kubernetes path starts with /tether.
-   */
-  public static final String ACCESS_PATH = "/tether/v1/access";
 
   private final ProxyAuthorizer authorizer;
   private final TunnelPool pool;
@@ -119,7 +115,7 @@ final class ProxyServlet extends HttpServlet {
       status(req, resp, e.status(), e.getMessage());
       return;
     }
-    if (req.getRequestURI().equals(ACCESS_PATH)) {
+    if (req.getRequestURI().equals(ProxyKubeconfig.ACCESS_PATH)) {
       describe(resp, access);
       return;
     }

@@ -26,10 +26,13 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
 
   @Override
   public void retainOnly(String agentName, java.util.Set<Entry> entries) {
-    for (GitopsState state : of(agentName)) {
-      if (!entries.contains(new Entry(state.projectId(), state.inventoryId()))) {
+    // Keys only: the reports themselves can be large.
+    List<Entry> stored = jdbc.query("select project_id, inventory_id from gitops_states where agent_name = ?",
+        row -> new Entry(row.getString("project_id"), row.getString("inventory_id")), agentName);
+    for (Entry entry : stored) {
+      if (!entries.contains(entry)) {
         jdbc.update("delete from gitops_states where agent_name = ? and project_id = ? and inventory_id = ?", agentName,
-            state.projectId(), state.inventoryId());
+            entry.projectId(), entry.inventoryId());
       }
     }
   }
