@@ -73,6 +73,9 @@ public final class ServerConnection implements AutoCloseable {
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)
         .maxInboundMessageSize(64 * 1024 * 1024)
+        // This loop reconnects and reopens streams itself; gRPC's retry layer would only buffer every
+        // message of every stream (each proxied request opens one) for a replay nothing uses.
+        .disableRetry()
         .build();
     this.loop = new Thread(this::run, "agent-connection");
     this.loop.setDaemon(true);
@@ -256,5 +259,11 @@ public final class ServerConnection implements AutoCloseable {
     }
     timers.shutdownNow();
     channel.shutdownNow();
+    try {
+      // The streams' last callbacks (cancelling proxied requests) must run before the Kubernetes clients close.
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -15,11 +15,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent half of the Kubernetes API proxy: on every session it keeps a few idle tunnel streams
- * open for the server to send requests down, opening a new one each time one is taken, up to a cap.
+ * open for the server to send requests down, opening a new one when fewer than {@link #IDLE} are
+ * left, up to a cap. A stream that served a request goes back to idle when the server asks for that,
+ * unless {@link #MAX_IDLE} are idle already (after a burst of concurrent requests).
  */
 public final class KubeProxyModule implements SessionStreams {
   private static final Logger log = LoggerFactory.getLogger(KubeProxyModule.class);
   static final int IDLE = 4;
+  static final int MAX_IDLE = 2 * IDLE;
   static final int MAX_OPEN = 256;
 
   private final KubernetesClient cluster;
@@ -71,16 +74,30 @@ public final class KubeProxyModule implements SessionStreams {
       }
     }
 
+    /** A tunnel's request is done and the server would take the stream back: true if it stays open, idle. */
+    boolean servedKeepIdle(TunnelHandler tunnel) {
+      if (closed || idle.get() >= MAX_IDLE) {
+        return false;
+      }
+      record(tunnel);
+      idle.incrementAndGet();
+      return true;
+    }
+
     void finished(TunnelHandler tunnel, boolean wasIdle) {
       open.remove(tunnel);
+      record(tunnel);
+      if (wasIdle) {
+        idle.decrementAndGet();
+      }
+    }
+
+    private void record(TunnelHandler tunnel) {
       tunnel.request().ifPresent(request -> Timer.builder("tether.agent.proxy.requests")
           .description("Kubernetes API requests served through the tunnel, by method and answer code (0: cancelled first)")
           .tags("method", request.getMethod(), "code", Integer.toString(tunnel.answered()))
           .serviceLevelObjectives(PrometheusMetrics.REQUEST_BUCKETS).register(meters)
           .record(tunnel.elapsedNanos(), TimeUnit.NANOSECONDS));
-      if (wasIdle) {
-        idle.decrementAndGet();
-      }
     }
 
     void close() {

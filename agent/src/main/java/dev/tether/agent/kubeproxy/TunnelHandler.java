@@ -36,10 +36,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tunnel stream and the one request it carries: collects the request, sends it to the
- * agent's API server as the agent plus the impersonation the server decided, and streams the
- * answer back. The next chunk is read from the API server only when the stream can take it, so a
- * slow client slows the API server's response and nothing piles up here.
+ * One tunnel stream and the request it carries: collects the request, sends it to the agent's API
+ * server as the agent plus the impersonation the server decided, and streams the answer back. The
+ * next chunk is read from the API server only when the stream can take it, so a slow client slows
+ * the API server's response and nothing piles up here. When the server asks (keep_open) and the
+ * pool wants another idle stream, the stream announces itself ready again after the response and
+ * carries the next request; otherwise it ends.
  */
 final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, TunnelServerMessage> {
   private static final Logger log = LoggerFactory.getLogger(TunnelHandler.class);
@@ -47,14 +49,15 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   private final KubernetesClient cluster;
   private final KubeProxyModule.Pool pool;
   private ClientCallStreamObserver<TunnelAgentMessage> toServer;
-  private ProxyRequest request;
+  private volatile ProxyRequest request;
   private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
   private volatile AsyncBody upstreamBody;
   private volatile CompletableFuture<HttpResponse<AsyncBody>> upstream;
   private volatile boolean cancelled;
   private boolean finished;
-  private boolean wasIdle = true;
-  private long requestNanos;
+  private boolean serverFinished;
+  private volatile boolean wasIdle = true;
+  private volatile long requestNanos;
   // The answer's status code for metrics: the API server's, 502 when it could not be reached, 0 when cancelled first.
   private volatile int answered;
 
@@ -164,6 +167,29 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
     readyForMore();
   }
 
+  /** The response went out in full: take the next request on this stream, or end it. */
+  private synchronized void complete() {
+    if (finished) {
+      return;
+    }
+    if (request.getKeepOpen() && !cancelled && !serverFinished && pool.servedKeepIdle(this)) {
+      // Everything of this request is reset before the server hears the stream is ready again.
+      request = null;
+      requestBody.reset();
+      upstream = null;
+      upstreamBody = null;
+      answered = 0;
+      wasIdle = true;
+      send(TunnelAgentMessage.newBuilder().setReady(TunnelReady.getDefaultInstance()).build());
+      return;
+    }
+    finished = true;
+    pool.finished(this, wasIdle);
+    if (!cancelled) {
+      toServer.onCompleted();
+    }
+  }
+
   /** Reads the next chunk from the API server when the stream to the server can take it. */
   private synchronized void readyForMore() {
     AsyncBody body = upstreamBody;
@@ -208,16 +234,6 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
     }
   }
 
-  private synchronized void complete() {
-    if (!finished) {
-      finished = true;
-      pool.finished(this, wasIdle);
-      if (!cancelled) {
-        toServer.onCompleted();
-      }
-    }
-  }
-
   private synchronized void abort() {
     if (!finished) {
       finished = true;
@@ -243,13 +259,18 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   /** The server cancelled (the client went away) or the session ended: stop the upstream request too. */
   void cancel(String why) {
     cancelled = true;
-    AsyncBody body = upstreamBody;
-    if (body != null) {
-      body.cancel();
-    }
-    CompletableFuture<HttpResponse<AsyncBody>> call = upstream;
-    if (call != null) {
-      call.cancel(true);
+    try {
+      AsyncBody body = upstreamBody;
+      if (body != null) {
+        body.cancel();
+      }
+      CompletableFuture<HttpResponse<AsyncBody>> call = upstream;
+      if (call != null) {
+        call.cancel(true);
+      }
+    } catch (RuntimeException clientClosed) {
+      // The agent is stopping and its Kubernetes client closed first: nothing is left to cancel.
+      log.debug("cancelling {} upstream: {}", request().map(ProxyRequest::getPath).orElse("a request"), clientClosed.toString());
     }
     synchronized (this) {
       if (!finished) {
@@ -266,8 +287,14 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   }
 
   @Override
-  public void onCompleted() {
-    // The server finished its side; our side ends with the response.
+  public synchronized void onCompleted() {
+    // The server finished its side: our side ends with the response, or now if the stream is idle.
+    serverFinished = true;
+    if (request == null && !finished) {
+      finished = true;
+      pool.finished(this, wasIdle);
+      toServer.onCompleted();
+    }
   }
 
   private static String rootMessage(Throwable t) {

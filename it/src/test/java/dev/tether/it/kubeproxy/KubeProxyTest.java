@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.TetherAgent;
 import dev.tether.it.support.ConfigProject;
+import dev.tether.it.support.PrometheusText;
 import dev.tether.it.support.TetherHarness;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
@@ -169,6 +170,26 @@ class KubeProxyTest {
         .build()).create();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> kubectl(asCiJob, "get", "configmaps", "-n", ns.name()).run().succeeded());
+  }
+
+  @Test
+  @DisplayName("requests one after another travel on the agent's open tunnel streams: no new stream per request, bodies included")
+  void streamsCarryRequestAfterRequest(TestNamespace ns) throws Exception {
+    String metrics = tether.server().httpUrl() + "/metrics";
+    double before = PrometheusText.scrape(metrics).sum("tether_proxy_tunnels_opened_total");
+    Path manifest = dir.resolve("reused.yaml");
+    for (int i = 0; i < 10; i++) {
+      ProcessResult read = kubectl(asAgent, "get", "--raw", "/api/v1/namespaces/" + ns.name() + "/serviceaccounts/default").run();
+      assertThat(read.succeeded()).as(read.describe()).isTrue();
+      assertThat(read.stdout()).contains("\"name\":\"default\"");
+      Files.writeString(manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: reused, namespace: %s }\ndata: { round: \"%d\" }\n"
+          .formatted(ns.name(), i));
+      ProcessResult write = kubectl(asAgent, "apply", "--server-side", "-f", manifest.toString()).run();
+      assertThat(write.succeeded()).as(write.describe()).isTrue();
+    }
+    double opened = PrometheusText.scrape(metrics).sum("tether_proxy_tunnels_opened_total") - before;
+    // 20 kubectl runs make well over 20 requests; a stream per request would open as many.
+    assertThat(opened).as("tunnel streams opened for 20 kubectl runs one after another").isLessThanOrEqualTo(4);
   }
 
   @Test

@@ -46,7 +46,7 @@ public final class KubeProxyListener implements AutoCloseable {
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationHub configurations,
       AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
     TunnelPool pool = new TunnelPool();
-    this.tunnels = new KubeProxyService(pool, calls);
+    this.tunnels = new KubeProxyService(pool, calls, meters);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
       Thread t = new Thread(r, "kube-proxy");
       t.setDaemon(true);

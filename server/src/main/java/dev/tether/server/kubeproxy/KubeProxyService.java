@@ -7,6 +7,8 @@ import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -14,10 +16,14 @@ import io.grpc.stub.StreamObserver;
 public final class KubeProxyService extends KubeProxyGrpc.KubeProxyImplBase {
   private final TunnelPool pool;
   private final OpenCalls calls;
+  private final Counter opened;
 
-  KubeProxyService(TunnelPool pool, OpenCalls calls) {
+  KubeProxyService(TunnelPool pool, OpenCalls calls, MeterRegistry meters) {
     this.pool = pool;
     this.calls = calls;
+    // Streams carry request after request: this grows with bursts of concurrent requests, not with each request.
+    this.opened = Counter.builder("tether.proxy.tunnels.opened")
+        .description("Tunnel streams agents opened for Kubernetes API proxy requests").register(meters);
   }
 
   @Override
@@ -25,24 +31,18 @@ public final class KubeProxyService extends KubeProxyGrpc.KubeProxyImplBase {
     AgentIdentity identity = AgentIdentity.current();
     ServerCallStreamObserver<TunnelServerMessage> call = (ServerCallStreamObserver<TunnelServerMessage>) responses;
     call.disableAutoRequest();
-    Tunnel tunnel = new Tunnel(identity.agentName(), identity.tokenId(), call);
+    opened.increment();
+    Tunnel tunnel = new Tunnel(identity.agentName(), identity.tokenId(), call, pool::offer);
     AutoCloseable registration = calls.register(identity.tokenId(), tunnel::cancel);
     call.setOnCancelHandler(() -> {
       tunnel.ended("the agent closed the tunnel");
       pool.remove(tunnel);
       OutboundStream.closeQuietly(registration);
     });
-    call.request(1);
+    tunnel.request(1);
     return new StreamObserver<>() {
-      private boolean readied;
-
       @Override
       public void onNext(TunnelAgentMessage message) {
-        if (!readied && message.hasReady()) {
-          readied = true;
-          pool.offer(tunnel);
-          return;
-        }
         tunnel.received(message);
       }
 
@@ -55,7 +55,7 @@ public final class KubeProxyService extends KubeProxyGrpc.KubeProxyImplBase {
 
       @Override
       public void onCompleted() {
-        tunnel.ended("the agent ended the tunnel");
+        tunnel.agentFinished();
         pool.remove(tunnel);
         OutboundStream.closeQuietly(registration);
       }

@@ -46,6 +46,8 @@ final class ProxyServlet extends HttpServlet {
   private static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   private static final Duration TUNNEL_WAIT = Duration.ofSeconds(10);
   private static final Duration FIRST_BYTE = Duration.ofSeconds(60);
+  private static final Duration COALESCE = Duration.ofMillis(2);
+  private static final Duration MAX_UNFLUSHED = Duration.ofMillis(20);
 
   private final ProxyAuthorizer authorizer;
   private final TunnelPool pool;
@@ -174,7 +176,7 @@ final class ProxyServlet extends HttpServlet {
     String what = req.getMethod() + " " + req.getRequestURI();
     ProxyRequest.Builder request = ProxyRequest.newBuilder().setMethod(req.getMethod()).setPath(req.getRequestURI())
         .setQuery(req.getQueryString() == null ? "" : req.getQueryString()).setImpersonation(access.impersonation())
-        .setCaller(access.token().caller());
+        .setCaller(access.token().caller()).setKeepOpen(true);
     ProxyHeaders.request(headers).forEach((name, values) -> request.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
     long declared = req.getContentLengthLong();
     boolean safeMethod = req.getMethod().equals("GET") || req.getMethod().equals("HEAD");
@@ -237,13 +239,19 @@ final class ProxyServlet extends HttpServlet {
     ProxyHeaders.response(responseHeaders).forEach((name, values) -> values.forEach(v -> resp.addHeader(name, v)));
     try {
       ServletOutputStream out = resp.getOutputStream();
-      // Flush only when nothing else is here yet: a watch's client sees each event as it comes, and
-      // a small answer goes out as one write with its end instead of three.
-      if (!tunnel.hasWaiting()) {
-        resp.flushBuffer();
-      }
+      long flushed = System.nanoTime();
       while (true) {
-        Optional<TunnelAgentMessage> next = tunnel.next(Duration.ofHours(24));
+        // A small answer's body and end follow its start at once: waiting a moment for them sends the
+        // whole answer in one write instead of three. When nothing comes (a watch between events), or
+        // a stream keeps coming, flush: the client sees each event as it happens.
+        Optional<TunnelAgentMessage> next = tunnel.next(COALESCE);
+        if (next.isEmpty() && !tunnel.isEnded() || System.nanoTime() - flushed > MAX_UNFLUSHED.toNanos()) {
+          out.flush();
+          flushed = System.nanoTime();
+        }
+        if (next.isEmpty()) {
+          next = tunnel.next(Duration.ofHours(24));
+        }
         if (next.isEmpty()) {
           // The tunnel broke mid-response: the client sees a cut-off body, as with a dropped connection.
           log.info("{} for {} through agent '{}' ended early: {}", what, access.token().caller(), access.agentName(),
@@ -252,9 +260,6 @@ final class ProxyServlet extends HttpServlet {
         }
         if (next.get().hasBody()) {
           next.get().getBody().getData().writeTo(out);
-          if (!tunnel.hasWaiting()) {
-            out.flush();
-          }
         } else if (next.get().hasEnd()) {
           tunnel.complete();
           return;

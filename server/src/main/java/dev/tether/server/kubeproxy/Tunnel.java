@@ -8,11 +8,15 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * The server's end of one reverse-tunnel stream, used by one proxied request. Messages from the
- * agent are pulled one at a time (gRPC manual flow control), so a slow client slows the agent and
- * its API server rather than filling the server's memory.
+ * The server's end of one reverse-tunnel stream, carrying one proxied request at a time. Messages
+ * from the agent are pulled one at a time (gRPC manual flow control), so a slow client slows the
+ * agent and its API server rather than filling the server's memory. After a response the stream
+ * goes back to the pool once both sides are done with the request: the proxy has read the response
+ * to its end, and the agent has said it is ready again.
  */
 final class Tunnel {
   /** Marks the end of the stream in the inbound queue. */
@@ -22,16 +26,24 @@ final class Tunnel {
   final String agentName;
   final String tokenId;
   private final ServerCallStreamObserver<TunnelServerMessage> toAgent;
+  private final Consumer<Tunnel> idleAgain;
   private final BlockingQueue<TunnelAgentMessage> inbound = new LinkedBlockingQueue<>();
   private final Object ready = new Object();
+  // Messages asked of the agent and not yet arrived: each request tops this up to WINDOW.
+  private final AtomicInteger outstanding = new AtomicInteger();
   private volatile boolean ended;
   private volatile String endReason = "";
   private boolean done;
+  // Both must be true before the stream carries another request; a new stream has no request to finish.
+  private boolean responseRead = true;
+  private boolean agentReady;
 
-  Tunnel(String agentName, String tokenId, ServerCallStreamObserver<TunnelServerMessage> toAgent) {
+  /** @param idleAgain takes the stream back into the pool when it is ready for another request */
+  Tunnel(String agentName, String tokenId, ServerCallStreamObserver<TunnelServerMessage> toAgent, Consumer<Tunnel> idleAgain) {
     this.agentName = agentName;
     this.tokenId = tokenId;
     this.toAgent = toAgent;
+    this.idleAgain = idleAgain;
     toAgent.setOnReadyHandler(() -> {
       synchronized (ready) {
         ready.notifyAll();
@@ -39,8 +51,19 @@ final class Tunnel {
     });
   }
 
+  /** Asks the agent for {@code n} more messages. */
+  void request(int n) {
+    outstanding.addAndGet(n);
+    toAgent.request(n);
+  }
+
   void received(TunnelAgentMessage message) {
-    inbound.add(message);
+    outstanding.decrementAndGet();
+    if (message.hasReady()) {
+      readyAgain(true);
+    } else {
+      inbound.add(message);
+    }
   }
 
   void ended(String reason) {
@@ -62,25 +85,23 @@ final class Tunnel {
 
   /** Taken for a request: let the agent send a few messages ahead. */
   void start() {
-    toAgent.request(WINDOW);
+    int missing = WINDOW - outstanding.get();
+    if (missing > 0) {
+      request(missing);
+    }
   }
 
   /** The next message from the agent, or empty when the stream ended or nothing came in time. */
   java.util.Optional<TunnelAgentMessage> next(Duration timeout) throws InterruptedException {
-    TunnelAgentMessage message = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    TunnelAgentMessage message = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     if (message == null || message == ENDED) {
       if (message == ENDED) {
         inbound.add(ENDED); // stays ended for any later call
       }
       return java.util.Optional.empty();
     }
-    toAgent.request(1);
+    request(1);
     return java.util.Optional.of(message);
-  }
-
-  /** Whether another message from the agent is already here, so writing to the client can wait for it. */
-  boolean hasWaiting() {
-    return !inbound.isEmpty();
   }
 
   /** Sends to the agent, waiting while the stream is full; false if the stream ended. */
@@ -97,12 +118,38 @@ final class Tunnel {
     return true;
   }
 
-  /** Ends the stream normally: the request is done. */
-  synchronized void complete() {
-    if (!done && !ended && !toAgent.isCancelled()) {
-      done = true;
-      toAgent.onCompleted();
+  /** The proxy read the whole response: the stream may carry the next request once the agent is ready. */
+  void complete() {
+    readyAgain(false);
+  }
+
+  private void readyAgain(boolean fromAgent) {
+    synchronized (this) {
+      if (fromAgent) {
+        agentReady = true;
+      } else {
+        responseRead = true;
+      }
+      if (!responseRead || !agentReady || done || ended) {
+        return;
+      }
+      responseRead = false;
+      agentReady = false;
     }
+    idleAgain.accept(this);
+  }
+
+  /** The agent ended its side (an agent that takes one request per stream does after each response): end ours. */
+  synchronized void agentFinished() {
+    if (!done && !toAgent.isCancelled()) {
+      done = true;
+      try {
+        toAgent.onCompleted();
+      } catch (IllegalStateException alreadyClosed) {
+        // ended meanwhile
+      }
+    }
+    ended("the agent ended the tunnel");
   }
 
   /** Ends the stream because the client went away or the request must stop; the agent cancels upstream. */

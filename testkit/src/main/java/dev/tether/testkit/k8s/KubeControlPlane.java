@@ -76,7 +76,8 @@ public final class KubeControlPlane implements AutoCloseable {
   public static KubeControlPlane start(KubeBinaries binaries, Path workDir) {
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      KubeControlPlane plane = new KubeControlPlane(binaries, workDir);
+      // Absolute: the kubeconfig names its files by path, and the processes started do not share our working directory.
+      KubeControlPlane plane = new KubeControlPlane(binaries, workDir.toAbsolutePath());
       try {
         plane.startOnce();
         return plane;
