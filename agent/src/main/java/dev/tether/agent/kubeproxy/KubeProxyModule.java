@@ -6,6 +6,8 @@ import dev.tether.common.metrics.PrometheusMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,11 +29,19 @@ public final class KubeProxyModule implements SessionStreams {
 
   private final KubernetesClient cluster;
   private final MeterRegistry meters;
+  // Sends what a tunnel gathered of a response (see TunnelHandler); its thread ends when idle.
+  private final ScheduledThreadPoolExecutor flusher = new ScheduledThreadPoolExecutor(1, r -> {
+    Thread t = new Thread(r, "kube-proxy-flush");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** @param cluster a client for the agent's own API server, without retries (requests are not all idempotent) */
   public KubeProxyModule(KubernetesClient cluster, MeterRegistry meters) {
     this.cluster = cluster;
     this.meters = meters;
+    flusher.setKeepAliveTime(10, TimeUnit.SECONDS);
+    flusher.allowCoreThreadTimeOut(true);
   }
 
   @Override
@@ -52,6 +62,10 @@ public final class KubeProxyModule implements SessionStreams {
 
     Pool(Session session) {
       this.session = session;
+    }
+
+    ScheduledExecutorService flusher() {
+      return flusher;
     }
 
     void openTunnel() {

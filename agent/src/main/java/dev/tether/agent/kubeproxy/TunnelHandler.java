@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,11 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   private ClientCallStreamObserver<TunnelAgentMessage> toServer;
   private volatile ProxyRequest request;
   private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
+  private static final int CHUNK_BYTES = 32 * 1024;
+  private static final long GATHER_MICROS = 1000;
+  // Response bytes not yet sent, and whether a send of them is scheduled (both guarded by this).
+  private final ByteString.Output pending = ByteString.newOutput(CHUNK_BYTES);
+  private boolean flushScheduled;
   private volatile AsyncBody upstreamBody;
   private volatile CompletableFuture<HttpResponse<AsyncBody>> upstream;
   private volatile boolean cancelled;
@@ -152,19 +158,54 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
               rootMessage(failure));
           abort();
         } else if (!cancelled) {
-          send(TunnelAgentMessage.newBuilder().setEnd(BodyEnd.getDefaultInstance()).build());
-          complete();
+          synchronized (this) {
+            sendPending();
+            send(TunnelAgentMessage.newBuilder().setEnd(BodyEnd.getDefaultInstance()).build());
+            complete();
+          }
         }
       });
       readyForMore();
     });
   }
 
+  /**
+   * The HTTP client hands the body over in pieces of about a TLS record (a list of 1000 objects came
+   * in 355 of them); a message each cost more than the bytes. They are gathered up to
+   * {@link #CHUNK_BYTES}, and what is gathered goes out at the latest {@link #GATHER_MICROS} after its
+   * first byte, so a watch's event is not held back.
+   */
   private void chunk(List<ByteBuffer> buffers, AsyncBody body) {
-    for (ByteBuffer buffer : buffers) {
-      send(TunnelAgentMessage.newBuilder().setBody(BodyChunk.newBuilder().setData(ByteString.copyFrom(buffer))).build());
+    synchronized (this) {
+      for (ByteBuffer buffer : buffers) {
+        if (buffer.hasArray()) {
+          pending.write(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+        } else {
+          byte[] bytes = new byte[buffer.remaining()];
+          buffer.get(bytes);
+          pending.write(bytes, 0, bytes.length);
+        }
+      }
+      if (pending.size() >= CHUNK_BYTES) {
+        sendPending();
+      } else if (pending.size() > 0 && !flushScheduled) {
+        flushScheduled = true;
+        pool.flusher().schedule(this::flushGathered, GATHER_MICROS, TimeUnit.MICROSECONDS);
+      }
     }
     readyForMore();
+  }
+
+  private synchronized void flushGathered() {
+    flushScheduled = false;
+    sendPending();
+  }
+
+  private synchronized void sendPending() {
+    if (pending.size() > 0) {
+      send(TunnelAgentMessage.newBuilder().setBody(BodyChunk.newBuilder().setData(pending.toByteString())).build());
+      pending.reset();
+    }
   }
 
   /** The response went out in full: take the next request on this stream, or end it. */
@@ -178,6 +219,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
       requestBody.reset();
       upstream = null;
       upstreamBody = null;
+      pending.reset();
       answered = 0;
       wasIdle = true;
       send(TunnelAgentMessage.newBuilder().setReady(TunnelReady.getDefaultInstance()).build());
