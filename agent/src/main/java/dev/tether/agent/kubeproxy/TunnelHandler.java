@@ -57,6 +57,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   // Response bytes not yet sent, and whether a send of them is scheduled (both guarded by this).
   private final ByteString.Output pending = ByteString.newOutput(CHUNK_BYTES);
   private boolean flushScheduled;
+  private boolean sentBody;
   private volatile AsyncBody upstreamBody;
   private volatile CompletableFuture<HttpResponse<AsyncBody>> upstream;
   private volatile boolean cancelled;
@@ -171,7 +172,8 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
 
   /**
    * The HTTP client hands the body over in pieces of about a TLS record (a list of 1000 objects came
-   * in 355 of them); a message each cost more than the bytes. They are gathered up to
+   * in 355 of them); a message each cost more than the bytes. The first piece goes out at once (most
+   * answers are one piece: waiting would only add latency); the rest are gathered up to
    * {@link #CHUNK_BYTES}, and what is gathered goes out at the latest {@link #GATHER_MICROS} after its
    * first byte, so a watch's event is not held back.
    */
@@ -186,8 +188,9 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
           pending.write(bytes, 0, bytes.length);
         }
       }
-      if (pending.size() >= CHUNK_BYTES) {
+      if (pending.size() >= CHUNK_BYTES || !sentBody) {
         sendPending();
+        sentBody = true;
       } else if (pending.size() > 0 && !flushScheduled) {
         flushScheduled = true;
         pool.flusher().schedule(this::flushGathered, GATHER_MICROS, TimeUnit.MICROSECONDS);
@@ -220,6 +223,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
       upstream = null;
       upstreamBody = null;
       pending.reset();
+      sentBody = false;
       answered = 0;
       wasIdle = true;
       send(TunnelAgentMessage.newBuilder().setReady(TunnelReady.getDefaultInstance()).build());
