@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -87,13 +88,37 @@ class TunnelReuseTest {
       toServer.onNext(TunnelAgentMessage.newBuilder().setEnd(BodyEnd.getDefaultInstance()).build());
       return message.getRequest();
     }
+
+    /** Answers the next request while the proxy's side (which blocks) runs in the test, then does {@code after}. */
+    CompletableFuture<ProxyRequest> answerLater(Runnable after) {
+      return CompletableFuture.supplyAsync(() -> {
+        try {
+          ProxyRequest request = answer();
+          after.run();
+          return request;
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+  }
+
+  private ScriptedAgent readyAgent() {
+    ScriptedAgent agent = new ScriptedAgent();
+    agent.ready();
+    return agent;
+  }
+
+  /** A GET as the proxy sends it down a tunnel. */
+  private static TunnelServerMessage get(String path) {
+    return TunnelServerMessage.newBuilder().setRequest(ProxyRequest.newBuilder().setMethod("GET").setPath(path)
+        .setNoBody(true).setKeepOpen(true)).build();
   }
 
   /** What the proxy does with a tunnel for one request, up to reading the answer's end. */
   private static void serve(Tunnel tunnel, String path) throws InterruptedException {
     tunnel.start();
-    assertThat(tunnel.send(TunnelServerMessage.newBuilder().setRequest(ProxyRequest.newBuilder().setMethod("GET").setPath(path)
-        .setNoBody(true).setKeepOpen(true)).build())).isTrue();
+    assertThat(tunnel.send(get(path))).isTrue();
     assertThat(tunnel.next(WAIT).map(TunnelAgentMessage::hasStart)).contains(true);
     assertThat(tunnel.next(WAIT).map(TunnelAgentMessage::hasEnd)).contains(true);
     tunnel.complete();
@@ -106,21 +131,12 @@ class TunnelReuseTest {
   @Test
   @DisplayName("an agent that says it is ready again after a response gets the next requests on the same stream")
   void streamCarriesRequestAfterRequest() throws Exception {
-    ScriptedAgent agent = new ScriptedAgent();
-    agent.ready();
+    ScriptedAgent agent = readyAgent();
     for (int i = 0; i < 3; i++) {
       Tunnel tunnel = pool.take("a", WAIT).orElseThrow();
-      Thread answering = new Thread(() -> {
-        try {
-          assertThat(agent.answer().getKeepOpen()).isTrue();
-          agent.ready();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      answering.start();
+      CompletableFuture<ProxyRequest> answered = agent.answerLater(agent::ready);
       serve(tunnel, "/api/v1/namespaces/n" + i);
-      answering.join();
+      assertThat(answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).getKeepOpen()).isTrue();
     }
     assertThat(pool.take("a", WAIT)).as("the stream is idle again after the third request").isPresent();
     assertThat(opened()).isEqualTo(1);
@@ -130,20 +146,12 @@ class TunnelReuseTest {
   @Test
   @DisplayName("an agent of the previous version ends the stream after one response: the server ends its side and never reuses it")
   void previousAgentEndsTheStream() throws Exception {
-    ScriptedAgent agent = new ScriptedAgent();
-    agent.ready();
+    ScriptedAgent agent = readyAgent();
     Tunnel tunnel = pool.take("a", WAIT).orElseThrow();
-    Thread answering = new Thread(() -> {
-      try {
-        agent.answer();
-        agent.toServer.onCompleted(); // it ignores keep_open, as a field it does not know
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    answering.start();
+    // It ignores keep_open, a field it does not know, and ends its side after the answer.
+    CompletableFuture<ProxyRequest> answered = agent.answerLater(agent.toServer::onCompleted);
     serve(tunnel, "/api");
-    answering.join();
+    answered.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(agent.serverEnded.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the server ended its side").isTrue();
     assertThat(pool.take("a", Duration.ofMillis(200))).isEqualTo(Optional.empty());
   }
@@ -151,12 +159,10 @@ class TunnelReuseTest {
   @Test
   @DisplayName("a stream goes back to the pool only when both the proxy read the answer and the agent said it is ready")
   void backOnlyWhenBothAreDone() throws Exception {
-    ScriptedAgent agent = new ScriptedAgent();
-    agent.ready();
+    ScriptedAgent agent = readyAgent();
     Tunnel tunnel = pool.take("a", WAIT).orElseThrow();
     tunnel.start();
-    tunnel.send(TunnelServerMessage.newBuilder().setRequest(ProxyRequest.newBuilder().setMethod("GET").setPath("/api")
-        .setNoBody(true).setKeepOpen(true)).build());
+    tunnel.send(get("/api"));
     agent.answer();
     agent.ready(); // before the proxy has read the end
     assertThat(pool.idleCount("a")).isZero();
