@@ -151,6 +151,12 @@ public final class TetherAgent implements AutoCloseable {
     } else {
       base = Config.autoConfigure(null);
     }
+    if (base.getTlsServerName() != null && !base.getTlsServerName().isEmpty()) {
+      // fabric8's Vert.x client, which the agent uses, connects by the server address alone.
+      log.warn("The kubeconfig's tls-server-name '{}' is not used: the agent checks the API server's certificate against the "
+          + "address in 'server' ({}). If the certificate does not name that address, set 'server' to a name it covers.",
+          base.getTlsServerName(), base.getMasterUrl());
+    }
     return base;
   }
 
