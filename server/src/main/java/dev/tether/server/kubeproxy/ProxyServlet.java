@@ -245,7 +245,7 @@ final class ProxyServlet extends HttpServlet {
         // whole answer in one write instead of three. When nothing comes (a watch between events), or
         // a stream keeps coming, flush: the client sees each event as it happens.
         Optional<TunnelAgentMessage> next = tunnel.next(COALESCE);
-        if (next.isEmpty() && !tunnel.isEnded() || System.nanoTime() - flushed > MAX_UNFLUSHED.toNanos()) {
+        if ((next.isEmpty() && !tunnel.isEnded()) || System.nanoTime() - flushed > MAX_UNFLUSHED.toNanos()) {
           out.flush();
           flushed = System.nanoTime();
         }

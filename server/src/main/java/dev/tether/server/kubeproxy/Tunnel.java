@@ -140,24 +140,20 @@ final class Tunnel {
   }
 
   /** The agent ended its side (an agent that takes one request per stream does after each response): end ours. */
-  synchronized void agentFinished() {
-    if (!done && !toAgent.isCancelled()) {
-      done = true;
-      try {
-        toAgent.onCompleted();
-      } catch (IllegalStateException alreadyClosed) {
-        // ended meanwhile
-      }
-    }
-    ended("the agent ended the tunnel");
+  void agentFinished() {
+    end(toAgent::onCompleted, "the agent ended the tunnel");
   }
 
   /** Ends the stream because the client went away or the request must stop; the agent cancels upstream. */
-  synchronized void cancel(String why) {
+  void cancel(String why) {
+    end(() -> toAgent.onError(Status.CANCELLED.withDescription(why).asRuntimeException()), why);
+  }
+
+  private synchronized void end(Runnable closeOurSide, String why) {
     if (!done && !toAgent.isCancelled()) {
       done = true;
       try {
-        toAgent.onError(Status.CANCELLED.withDescription(why).asRuntimeException());
+        closeOurSide.run();
       } catch (IllegalStateException alreadyClosed) {
         // ended meanwhile
       }
