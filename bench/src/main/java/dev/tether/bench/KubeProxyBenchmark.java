@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -41,9 +42,13 @@ import javax.net.ssl.TrustManagerFactory;
  * What the Kubernetes API proxy adds, measured the same way through the proxy (server, tunnel,
  * agent) and straight to the API server in the same run: the GET requests `kubectl get` makes, for
  * one object and for a list of 1000, and `kubectl get` itself run as a process, as a CI job runs it.
+ * The same GETs go through {@link TwoHopProxyReference} too, when it is built: what any proxy with
+ * Tether's two extra TLS hops costs on this machine, so that Tether's ratios can be read against it.
  */
 final class KubeProxyBenchmark implements Benchmark {
   private static final int CALLS = 300;
+  /** Calls to one target before the next takes its turn. */
+  private static final int TURN = 10;
   private static final int KUBECTL_CALLS = 200;
   private static final int KUBECTL_WARM_UP_CALLS = 20;
   private static final Duration THROUGHPUT_WINDOW = Duration.ofSeconds(3);
@@ -67,13 +72,14 @@ final class KubeProxyBenchmark implements Benchmark {
         + " calls, throughput at concurrency 1, 16, 64";
   }
 
-  private record Target(String name, String base, String token, SSLContext tls, Path kubeconfig) {}
+  /** Where the calls go; {@code outsideCpu} is the CPU time of whatever serves them outside this JVM besides the control plane. */
+  private record Target(String name, String base, String token, SSLContext tls, Path kubeconfig, Supplier<Duration> outsideCpu) {}
 
   /**
    * Sorted latencies of sequential calls, how long they took together, and the CPU the control plane and
    * this JVM used meanwhile.
    */
-  private record Calls(long[] nanos, Duration elapsed, Duration planeCpu, Duration jvmCpu) {
+  private record Calls(long[] nanos, Duration elapsed, Duration planeCpu, Duration jvmCpu, Duration outsideCpu) {
     String perCall(Duration cpu) {
       return String.format("%.2f ms", cpu.toNanos() / 1e6 / nanos.length);
     }
@@ -91,6 +97,8 @@ final class KubeProxyBenchmark implements Benchmark {
     KubeControlPlane plane = KubeControlPlane.start(binaries, workDir.resolve("control-plane"));
     TetherServer server = null;
     TetherAgent agent = null;
+    TwoHopProxyReference reference = null;
+    Optional<Target> referenceTarget = Optional.empty();
     try (KubernetesClient admin = plane.newAdminClient("bench")) {
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).create();
       admin.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("one").endMetadata().addToData("a", "b").build()).create();
@@ -124,24 +132,45 @@ final class KubeProxyBenchmark implements Benchmark {
         Thread.sleep(50);
       }
 
-      Target direct = new Target("direct", plane.url(), plane.adminToken(), trusting(plane.caFile()), plane.kubeconfig());
+      Supplier<Duration> none = () -> Duration.ZERO;
+      Target direct = new Target("direct", plane.url(), plane.adminToken(), trusting(plane.caFile()), plane.kubeconfig(), none);
       Path proxyKubeconfig = workDir.resolve("proxy.kubeconfig");
       Files.writeString(proxyKubeconfig, ProxyKubeconfig.yaml("bench", access, server.kubeProxyUrl(),
           Optional.of(Files.readString(server.devCaFile().orElseThrow())), Optional.empty()));
       Target proxy = new Target("through Tether", server.kubeProxyUrl(), "bench:" + access, trusting(server.devCaFile().orElseThrow()),
-          proxyKubeconfig);
+          proxyKubeconfig, none);
+      Optional<Path> referenceBinary = TwoHopProxyReference.binary();
+      if (referenceBinary.isPresent()) {
+        reference = TwoHopProxyReference.start(referenceBinary.get(), plane, workDir.resolve("reference"), access);
+        TwoHopProxyReference hops = reference;
+        referenceTarget = Optional.of(new Target("two Go proxy hops", hops.url(), access, trusting(hops.caFile()), null, hops::cpuTime));
+      } else {
+        System.out.printf("[kube-proxy] no reference proxy: %s is not set (tools/bench.sh sets it)%n", TwoHopProxyReference.DIR_VARIABLE);
+      }
       TextTable table = new TextTable("request", "direct p50 / p99", "Tether p50 / p99", "p50 ratio", "p99 ratio",
           "req/s direct (c=1/16/64)", "req/s Tether (c=1/16/64)");
       TextTable cpu = new TextTable("request", "control plane CPU per call, direct / Tether", "this JVM's CPU per call, direct / Tether");
+      TextTable hops = new TextTable("request", "direct p50 / p99", "two Go proxy hops p50 / p99", "p50 ratio", "p99 ratio",
+          "Tether's p50 / p99 ratios", "the hops' CPU per call");
       Duration idleBefore = plane.cpuTime();
       Thread.sleep(IDLE_SAMPLE.toMillis());
       double idleCoresBusy = (double) plane.cpuTime().minus(idleBefore).toNanos() / IDLE_SAMPLE.toNanos();
       for (String[] request : new String[][] {{"get one object", "/api/v1/namespaces/bench/configmaps/one"},
           {"list 1000 objects", "/api/v1/namespaces/list/configmaps"}}) {
-        Calls directCalls = latencies(plane, direct, request[1]);
-        Calls tetherCalls = latencies(plane, proxy, request[1]);
+        List<Target> targets = new ArrayList<>(List.of(direct, proxy));
+        referenceTarget.ifPresent(targets::add);
+        List<Calls> measured = interleaved(plane, targets, request[1]);
+        Calls directCalls = measured.get(0);
+        Calls tetherCalls = measured.get(1);
         long[] d = directCalls.nanos();
         long[] t = tetherCalls.nanos();
+        if (referenceTarget.isPresent()) {
+          Calls referenceCalls = measured.get(2);
+          long[] r = referenceCalls.nanos();
+          hops.add(request[0], ms(pct(d, 50)) + " / " + ms(pct(d, 99)), ms(pct(r, 50)) + " / " + ms(pct(r, 99)),
+              ratio(r, d, 50), ratio(r, d, 99), ratio(t, d, 50) + " / " + ratio(t, d, 99), referenceCalls.perCall(referenceCalls.outsideCpu()));
+          System.out.printf("[kube-proxy] %s through two Go proxy hops: p50 %s, p99 %s%n", request[0], ms(pct(r, 50)), ms(pct(r, 99)));
+        }
         cpu.add(request[0], directCalls.planePerCall(idleCoresBusy) + " / " + tetherCalls.planePerCall(idleCoresBusy),
             directCalls.perCall(directCalls.jvmCpu()) + " / " + tetherCalls.perCall(tetherCalls.jvmCpu()));
         double[] dr = new double[3];
@@ -164,7 +193,7 @@ final class KubeProxyBenchmark implements Benchmark {
       System.out.print(table.markdown());
       System.out.println("\nThe first two rows: GET requests as kubectl makes them, from a client in this JVM, over HTTP/2 and TLS in both"
           + " cases, " + CALLS + " sequential calls after at least " + WARM_UP.toSeconds() + " s of the same calls and until the JIT"
-          + " compiler is idle; throughput over " + THROUGHPUT_WINDOW.toSeconds() + " s per level. The (process) rows: the kubectl"
+          + " compiler is idle, direct and through Tether taking turns of " + TURN + " calls; throughput over " + THROUGHPUT_WINDOW.toSeconds() + " s per level. The (process) rows: the kubectl"
           + " binary run " + KUBECTL_CALLS + " times one after another (after " + KUBECTL_WARM_UP_CALLS + " that fill its discovery"
           + " cache), each a new process, as a CI job runs it. Server, agent, API server, etcd and the clients share this"
           + " machine's " + Runtime.getRuntime().availableProcessors() + " cores.");
@@ -175,7 +204,18 @@ final class KubeProxyBenchmark implements Benchmark {
           + " used while idle (measured over " + IDLE_SAMPLE.toSeconds() + " s before the calls); and this JVM, which holds the client"
           + " in both cases and, through Tether, also the server and the agent. At one call at a time each of them adds its CPU"
           + " time to the latency.");
+      if (referenceTarget.isPresent()) {
+        System.out.println();
+        System.out.print(hops.markdown());
+        System.out.println("\nThe reference (bench/reference/two-hop-proxy): the same calls through two TLS hops of Go's standard"
+            + " reverse proxy, the shape of Tether's proxy (client to a front, one HTTP/2 connection from the front to a back,"
+            + " HTTP/1.1 from the back to the API server) without its tunnel protocol, authorization or impersonation; its calls"
+            + " took turns with the direct ones and Tether's of the same row. Its CPU per call is that process's own.");
+      }
     } finally {
+      if (reference != null) {
+        reference.close();
+      }
       if (agent != null) {
         agent.close();
       }
@@ -190,28 +230,56 @@ final class KubeProxyBenchmark implements Benchmark {
   /** One row of the table, and the same figures on the console as they come. */
   private static void addRow(TextTable table, String what, long[] direct, long[] tether, String directRate, String tetherRate) {
     table.add(what, ms(pct(direct, 50)) + " / " + ms(pct(direct, 99)), ms(pct(tether, 50)) + " / " + ms(pct(tether, 99)),
-        String.format("%.2f×", (double) pct(tether, 50) / pct(direct, 50)),
-        String.format("%.2f×", (double) pct(tether, 99) / pct(direct, 99)), directRate, tetherRate);
+        ratio(tether, direct, 50), ratio(tether, direct, 99), directRate, tetherRate);
     System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", what, ms(pct(tether, 50)), ms(pct(direct, 50)),
         ms(pct(tether, 99)), ms(pct(direct, 99)));
   }
 
-  private static Calls latencies(KubeControlPlane plane, Target target, String path) throws Exception {
-    HttpClient client = HttpClient.newBuilder().sslContext(target.tls()).build();
-    warmUp(client, target, path);
-    long[] nanos = new long[CALLS];
-    Duration planeBefore = plane.cpuTime();
-    Duration jvmBefore = ProcessCpu.used();
-    for (int i = 0; i < CALLS; i++) {
-      long start = System.nanoTime();
-      get(client, target, path);
-      nanos[i] = System.nanoTime() - start;
+  /**
+   * {@link #CALLS} sequential calls to each target, after its warm-up, taken in turns of {@link #TURN}
+   * calls per target (the first target of a turn rotating), so that every target meets the same
+   * moments of this shared, noisy machine and their ratios compare like with like.
+   */
+  private static List<Calls> interleaved(KubeControlPlane plane, List<Target> targets, String path) throws Exception {
+    int n = targets.size();
+    List<HttpClient> clients = new ArrayList<>();
+    for (Target target : targets) {
+      HttpClient client = HttpClient.newBuilder().sslContext(target.tls()).build();
+      warmUp(client, target, path);
+      clients.add(client);
     }
-    Duration planeCpu = plane.cpuTime().minus(planeBefore);
-    Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
-    Duration elapsed = Duration.ofNanos(Arrays.stream(nanos).sum());
-    Arrays.sort(nanos);
-    return new Calls(nanos, elapsed, planeCpu, jvmCpu);
+    long[][] nanos = new long[n][CALLS];
+    Duration[] planeCpu = new Duration[n];
+    Duration[] jvmCpu = new Duration[n];
+    Duration[] outsideCpu = new Duration[n];
+    Arrays.fill(planeCpu, Duration.ZERO);
+    Arrays.fill(jvmCpu, Duration.ZERO);
+    Arrays.fill(outsideCpu, Duration.ZERO);
+    for (int done = 0, turn = 0; done < CALLS; done += TURN, turn++) {
+      int calls = Math.min(TURN, CALLS - done);
+      for (int k = 0; k < n; k++) {
+        int i = (turn + k) % n;
+        Target target = targets.get(i);
+        Duration planeBefore = plane.cpuTime();
+        Duration jvmBefore = ProcessCpu.used();
+        Duration outsideBefore = target.outsideCpu().get();
+        for (int c = done; c < done + calls; c++) {
+          long start = System.nanoTime();
+          get(clients.get(i), target, path);
+          nanos[i][c] = System.nanoTime() - start;
+        }
+        planeCpu[i] = planeCpu[i].plus(plane.cpuTime().minus(planeBefore));
+        jvmCpu[i] = jvmCpu[i].plus(ProcessCpu.used().minus(jvmBefore));
+        outsideCpu[i] = outsideCpu[i].plus(target.outsideCpu().get().minus(outsideBefore));
+      }
+    }
+    List<Calls> result = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Duration elapsed = Duration.ofNanos(Arrays.stream(nanos[i]).sum());
+      Arrays.sort(nanos[i]);
+      result.add(new Calls(nanos[i], elapsed, planeCpu[i], jvmCpu[i], outsideCpu[i]));
+    }
+    return result;
   }
 
   /** Calls for at least {@link #WARM_UP}, then until a second of calls compiles (almost) nothing more. */
@@ -295,6 +363,10 @@ final class KubeProxyBenchmark implements Benchmark {
     if (response.statusCode() != 200) {
       throw new IllegalStateException(target.name() + " " + path + ": HTTP " + response.statusCode() + " " + new String(response.body()));
     }
+  }
+
+  private static String ratio(long[] sorted, long[] base, int p) {
+    return String.format("%.2f×", (double) pct(sorted, p) / pct(base, p));
   }
 
   private static long pct(long[] sorted, int p) {
