@@ -43,6 +43,7 @@ public final class TetherAgent implements AutoCloseable {
   private KubernetesClient kube;
   private GitopsModule gitops;
   private KubernetesClient proxyClient;
+  private KubeHttp kubeHttp;
   private final PrometheusMetrics metrics = new PrometheusMetrics("agent");
   private ObservabilityEndpoint observability;
 
@@ -55,16 +56,17 @@ public final class TetherAgent implements AutoCloseable {
     readToken(settings.tokenFile()); // a missing or malformed token fails here, before anything starts
     ChannelCredentials tls = tlsCredentials(settings.caFile());
     Config cluster = kubeConfig(settings.kubeconfig());
-    clusterVersion = new ClusterVersion(cluster);
+    kubeHttp = new KubeHttp();
+    clusterVersion = new ClusterVersion(cluster, kubeHttp.factory());
     // Its own user agent, so the API server's audit log tells the agent's requests apart.
-    kube = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
+    kube = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
         .withUserAgent("tether-agent/" + TetherVersion.get()).withRequestTimeout(60_000)
         // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
         // only briefly: the next sync tries again anyway.
         .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
     gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry());
     // Proxied requests are not all idempotent: they are sent once, as the client sent them.
-    proxyClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster)
+    proxyClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
         .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build()).build();
     List<AgentModule> modules = new ArrayList<>();
     if (settings.ownsLogging()) {
@@ -184,6 +186,9 @@ public final class TetherAgent implements AutoCloseable {
     }
     if (proxyClient != null) {
       proxyClient.close();
+    }
+    if (kubeHttp != null) {
+      kubeHttp.close();
     }
     metrics.close();
   }
