@@ -149,7 +149,7 @@ final class KubeProxyBenchmark implements Benchmark {
         System.out.printf("[kube-proxy] no reference proxy: %s is not set (tools/bench.sh sets it)%n", TwoHopProxyReference.DIR_VARIABLE);
       }
       TextTable table = new TextTable("request", "direct p50 / p99", "Tether p50 / p99", "p50 ratio", "p99 ratio",
-          "req/s direct (c=1/16/64)", "req/s Tether (c=1/16/64)");
+          "req/s direct (c=1/16/64)", "req/s Tether (c=1/16/64)", "throughput ratio (c=1/16/64)");
       TextTable cpu = new TextTable("request", "control plane CPU per call, direct / Tether", "this JVM's CPU per call, direct / Tether",
           "JIT compiler during the calls, direct / Tether");
       TextTable hops = new TextTable("request", "direct p50 / p99", "two Go proxy hops p50 / p99", "p50 ratio", "p99 ratio",
@@ -184,13 +184,14 @@ final class KubeProxyBenchmark implements Benchmark {
           tr[i] = throughput(proxy, request[1], levels[i]);
         }
         addRow(table, request[0], d, t, String.format("%.0f / %.0f / %.0f", dr[0], dr[1], dr[2]),
-            String.format("%.0f / %.0f / %.0f", tr[0], tr[1], tr[2]));
+            String.format("%.0f / %.0f / %.0f", tr[0], tr[1], tr[2]),
+            String.format("%.2f× / %.2f× / %.2f×", tr[0] / dr[0], tr[1] / dr[1], tr[2] / dr[2]));
       }
       for (String[] command : new String[][] {{"kubectl get one object", "get", "configmap", "one", "-n", "bench"},
           {"kubectl get 1000 objects", "get", "configmaps", "-n", "list"}}) {
         long[] d = kubectlLatencies(kubectl, direct, workDir, Arrays.copyOfRange(command, 1, command.length));
         long[] t = kubectlLatencies(kubectl, proxy, workDir, Arrays.copyOfRange(command, 1, command.length));
-        addRow(table, command[0] + " (process)", d, t, "", "");
+        addRow(table, command[0] + " (process)", d, t, "", "", "");
       }
       System.out.println();
       System.out.print(table.markdown());
@@ -232,9 +233,10 @@ final class KubeProxyBenchmark implements Benchmark {
   }
 
   /** One row of the table, and the same figures on the console as they come. */
-  private static void addRow(TextTable table, String what, long[] direct, long[] tether, String directRate, String tetherRate) {
+  private static void addRow(TextTable table, String what, long[] direct, long[] tether, String directRate, String tetherRate,
+      String rateRatio) {
     table.add(what, ms(pct(direct, 50)) + " / " + ms(pct(direct, 99)), ms(pct(tether, 50)) + " / " + ms(pct(tether, 99)),
-        ratio(tether, direct, 50), ratio(tether, direct, 99), directRate, tetherRate);
+        ratio(tether, direct, 50), ratio(tether, direct, 99), directRate, tetherRate, rateRatio);
     System.out.printf("[kube-proxy] %s: p50 %s vs %s, p99 %s vs %s%n", what, ms(pct(tether, 50)), ms(pct(direct, 50)),
         ms(pct(tether, 99)), ms(pct(direct, 99)));
   }
