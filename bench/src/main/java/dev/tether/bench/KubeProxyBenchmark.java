@@ -77,8 +77,8 @@ final class KubeProxyBenchmark implements Benchmark {
   private record Target(String name, String base, String token, SSLContext tls, Path kubeconfig, Supplier<Duration> outsideCpu) {}
 
   /**
-   * Sorted latencies of sequential calls, how long they took together, and the CPU the control plane and
-   * this JVM used meanwhile.
+   * Sorted latencies of sequential calls, how long they took together, and the CPU used meanwhile by
+   * the control plane, this JVM, whatever serves the calls outside it, and this JVM's JIT compiler.
    */
   private record Calls(long[] nanos, Duration elapsed, Duration planeCpu, Duration jvmCpu, Duration outsideCpu, long jitMillis) {
     String perCall(Duration cpu) {
@@ -143,8 +143,8 @@ final class KubeProxyBenchmark implements Benchmark {
       Optional<Path> referenceBinary = TwoHopProxyReference.binary();
       if (referenceBinary.isPresent()) {
         reference = TwoHopProxyReference.start(referenceBinary.get(), plane, workDir.resolve("reference"), access);
-        TwoHopProxyReference hops = reference;
-        referenceTarget = Optional.of(new Target("two Go proxy hops", hops.url(), access, trusting(hops.caFile()), null, hops::cpuTime));
+        referenceTarget = Optional.of(new Target("two Go proxy hops", reference.url(), access, trusting(reference.caFile()), null,
+            reference::cpuTime));
       } else {
         System.out.printf("[kube-proxy] no reference proxy: %s is not set (tools/bench.sh sets it)%n", TwoHopProxyReference.DIR_VARIABLE);
       }
