@@ -14,9 +14,30 @@ import java.util.Optional;
  * @param metricsAddress where to serve /metrics, /healthz and /readyz; empty for nowhere
  * @param ownsLogging whether {@code observability.logging} may set this JVM's log levels: true for the
  *     agent program, false when agents are embedded (tests run many in one JVM)
+ * @param maxManifestBytes the most manifest bytes one manifest project may send this agent; a larger
+ *     selection is refused up front, naming this limit
  */
 public record AgentSettings(String server, Path tokenFile, Optional<Path> caFile, Optional<Path> kubeconfig,
-    Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging) {
+    Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging, long maxManifestBytes) {
 
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+
+  /**
+   * Manifest bytes per project that this JVM's heap can carry: an eighth of the heap. A manifest is held
+   * as received, as parsed objects, as the copy that is applied and as the answer the API server sends
+   * back, and it stays in memory for drift correction; measured with ConfigMaps of large values, one
+   * byte of YAML took about six bytes of heap through a sync.
+   */
+  public static long defaultMaxManifestBytes() {
+    return Runtime.getRuntime().maxMemory() / 8;
+  }
+
+  public AgentSettings(String server, Path tokenFile, Optional<Path> caFile, Optional<Path> kubeconfig,
+      Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging) {
+    this(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, defaultMaxManifestBytes());
+  }
+
+  public AgentSettings withMaxManifestBytes(long bytes) {
+    return new AgentSettings(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, bytes);
+  }
 }

@@ -3,6 +3,7 @@ package dev.tether.agent;
 import dev.tether.agent.configuration.ConfigurationReceiver;
 import dev.tether.agent.configuration.ReceivedConfiguration;
 import dev.tether.agent.connection.Backoff;
+import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.connection.ServerConnection;
 import dev.tether.agent.connection.Session;
 import dev.tether.agent.observability.LoggingModule;
@@ -64,7 +65,8 @@ public final class TetherAgent implements AutoCloseable {
         // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
         // only briefly: the next sync tries again anyway.
         .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
-    gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry());
+    GitopsPermission permission = new GitopsPermission();
+    gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry(), permission, settings.maxManifestBytes());
     // Proxied requests are not all idempotent: they are sent once, as the client sent them.
     proxyClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
         .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build()).build();
@@ -77,7 +79,7 @@ public final class TetherAgent implements AutoCloseable {
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
     connection = new ServerConnection(settings.server(), tls, trust, () -> readToken(settings.tokenFile()), this::agentInfo, settings.heartbeatInterval(),
         List.of(gitops, configuration, new KubeProxyModule(proxyClient, metrics.registry())), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
-        new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5))).start();
+        new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5)), permission).start();
     Gauge.builder("tether.agent.connected", connection, c -> c.currentSession() == null ? 0 : 1)
         .description("1 while the agent is connected to the server").register(metrics.registry());
     if (settings.metricsAddress().isPresent()) {
@@ -102,6 +104,11 @@ public final class TetherAgent implements AutoCloseable {
   /** The GitOps half of the agent: its last syncs, for tests and status. */
   public GitopsModule gitops() {
     return gitops;
+  }
+
+  /** Whether this process applies GitOps now, and why not. */
+  public GitopsPermission.Status gitopsPermission() {
+    return connection.gitopsPermission().current();
   }
 
   /** The current session with the server, if connected. */

@@ -65,6 +65,11 @@ final class AgentCommand implements Callable<Integer> {
       description = "Serve /metrics (Prometheus), /healthz and /readyz here, e.g. 0.0.0.0:8080 (default: not served).")
   java.net.InetSocketAddress metricsAddress;
 
+  @Option(names = "--max-manifest-bytes", paramLabel = "BYTES",
+      description = "The most manifest bytes one manifest project may send this agent; a larger selection is refused up "
+          + "front and the status names this limit (default: an eighth of the JVM's heap, which -Xmx sets).")
+  Long maxManifestBytes;
+
   @Override
   public Integer call() throws Exception {
     List<String> missing = new ArrayList<>();
@@ -78,7 +83,14 @@ final class AgentCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "Missing required option" + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
     }
-    return UntilStopped.run(new TetherAgent(new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
-        Optional.ofNullable(kubeconfig), heartbeatInterval, Optional.ofNullable(metricsAddress), true)).start(), "tether-agent");
+    if (maxManifestBytes != null && maxManifestBytes <= 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-manifest-bytes must be a positive number of bytes");
+    }
+    AgentSettings settings = new AgentSettings(server, tokenFile, Optional.ofNullable(caFile),
+        Optional.ofNullable(kubeconfig), heartbeatInterval, Optional.ofNullable(metricsAddress), true);
+    if (maxManifestBytes != null) {
+      settings = settings.withMaxManifestBytes(maxManifestBytes);
+    }
+    return UntilStopped.run(new TetherAgent(settings).start(), "tether-agent");
   }
 }

@@ -125,7 +125,7 @@ public final class TetherServer implements AutoCloseable {
         kubeProxy.tunnels(),
         new ConnectionService(connections, calls, store.agents(), clock, events, metrics.registry()),
         new ConfigurationService(hub, calls),
-        new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry()));
+        new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry(), connections));
     http = new HttpApi(store, registry, connections, sync, adminToken, metrics,
         () -> new HttpApi.Endpoints(agentAddress().getHostString() + ":" + agentAddress().getPort(), kubeProxyUrl(), tls.devCaFile()))
         .create();

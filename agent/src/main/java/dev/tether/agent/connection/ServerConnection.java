@@ -54,11 +54,13 @@ public final class ServerConnection implements AutoCloseable {
   private volatile boolean closed;
   private volatile Session current;
   private volatile String lastProblem;
+  private final GitopsPermission permission;
 
   /** {@code tokenSource} reads the agent's token (its file); a failure to read it again keeps the token read before. */
   public ServerConnection(String server, ChannelCredentials tls, String trustDescription, Supplier<String> tokenSource,
-      Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, Backoff backoff, Backoff tokenBackoff) {
+      Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, Backoff backoff, Backoff tokenBackoff, GitopsPermission permission) {
     this.server = server;
+    this.permission = permission;
     this.trustDescription = trustDescription;
     this.tokenSource = tokenSource;
     this.tokenText = tokenSource.get();
@@ -89,6 +91,11 @@ public final class ServerConnection implements AutoCloseable {
   /** Why the last session failed or ended, in words for the person running the agent; null before any failure. */
   public String lastProblem() {
     return lastProblem;
+  }
+
+  /** Whether this process may apply GitOps now; it follows every session and the server's word. */
+  public GitopsPermission gitopsPermission() {
+    return permission;
   }
 
   /** The session now established, or null between sessions. */
@@ -172,11 +179,14 @@ public final class ServerConnection implements AutoCloseable {
       public void onNext(ServerMessage message) {
         if (message.getKindCase() == ServerMessage.KindCase.WELCOME) {
           welcome.complete(message);
+        } else if (message.getKindCase() == ServerMessage.KindCase.GITOPS_ROLE && welcome.isDone()) {
+          applyRole(message.getGitopsRole());
         }
       }
 
       @Override
       public void onError(Throwable t) {
+        stopGitops(t);
         welcome.completeExceptionally(t);
         ended.complete(t);
       }
@@ -184,6 +194,7 @@ public final class ServerConnection implements AutoCloseable {
       @Override
       public void onCompleted() {
         Throwable t = Status.UNAVAILABLE.withDescription("the server ended the connection").asRuntimeException();
+        stopGitops(t);
         welcome.completeExceptionally(t);
         ended.complete(t);
       }
@@ -212,7 +223,13 @@ public final class ServerConnection implements AutoCloseable {
     String connectionId = welcomed.getWelcome().getConnectionId();
     log.info("Connected to {} as agent '{}' (connection {}, server {})", server, agentName, connectionId,
         welcomed.getWelcome().getServerVersion());
-    Session session = new Session(channel, token, agentName, connectionId, ended::complete);
+    Session session = new Session(channel, token, agentName, connectionId, cause -> {
+      stopGitops(cause);
+      ended.complete(cause);
+    });
+    // A server that predates the role has one applier in mind: this connection.
+    applyRole(welcomed.getWelcome().hasGitopsRole() ? welcomed.getWelcome().getGitopsRole()
+        : dev.tether.proto.v1.GitopsRole.newBuilder().setApplies(true).build());
     List<AutoCloseable> opened = new ArrayList<>();
     ScheduledFuture<?> heartbeats = timers.scheduleAtFixedRate(() -> {
       synchronized (sending) {
@@ -229,6 +246,7 @@ public final class ServerConnection implements AutoCloseable {
       return new Outcome(true, ConnectionProblem.of(cause, server, trustDescription));
     } finally {
       current = null;
+      stopGitops(ended.getNow(null));
       heartbeats.cancel(false);
       for (AutoCloseable streams : opened) {
         try {
@@ -240,6 +258,24 @@ public final class ServerConnection implements AutoCloseable {
       synchronized (sending) {
         toServer.cancel("session ended", null);
       }
+    }
+  }
+
+  private void applyRole(dev.tether.proto.v1.GitopsRole role) {
+    if (role.getApplies()) {
+      permission.set(GitopsPermission.State.APPLYING, "");
+    } else {
+      permission.set(GitopsPermission.State.ANOTHER_CONNECTION_APPLIES, role.getReason());
+    }
+  }
+
+  /** The session is over: GitOps stops before anything else happens, so no write follows a lost or refused session. */
+  private void stopGitops(Throwable cause) {
+    ConnectionProblem problem = cause == null ? null : ConnectionProblem.of(cause, server, trustDescription);
+    if (problem != null && problem.kind() == ConnectionProblem.Kind.TOKEN_REJECTED) {
+      permission.set(GitopsPermission.State.TOKEN_REFUSED, problem.message());
+    } else if (permission.current().state() != GitopsPermission.State.TOKEN_REFUSED || problem != null) {
+      permission.set(GitopsPermission.State.DISCONNECTED, problem == null ? "the session ended" : problem.message());
     }
   }
 

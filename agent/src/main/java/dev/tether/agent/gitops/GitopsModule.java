@@ -1,6 +1,7 @@
 package dev.tether.agent.gitops;
 
 import dev.tether.agent.AgentModule;
+import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.connection.Session;
 import dev.tether.agent.connection.SessionStreams;
 import dev.tether.common.config.AgentConfig;
@@ -31,12 +32,41 @@ public final class GitopsModule implements AgentModule, SessionStreams {
   private AgentConfig waiting;
 
   private final SyncMetrics metrics;
+  private final GitopsPermission permission;
+  private final long maxManifestBytes;
+  // Whether the workers' streams are open on the current session: only while this connection applies.
+  private boolean streamsOpen;
 
-  public GitopsModule(KubernetesClient client, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+  public GitopsModule(KubernetesClient client, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+      GitopsPermission permission, long maxManifestBytes) {
     this.client = client;
     this.clock = clock;
     this.metrics = new SyncMetrics(meters);
+    this.permission = permission;
+    this.maxManifestBytes = maxManifestBytes;
     this.engine = new SyncEngine(new KubeApi(client), new ApiResources(client), new ObjectClaims(), clock);
+    permission.onChange(this::permissionChanged);
+  }
+
+  private synchronized void permissionChanged(GitopsPermission.Status status) {
+    workers.values().forEach(w -> w.permissionChanged(status));
+    if (status.applies()) {
+      openStreams();
+    } else if (status.state() != GitopsPermission.State.DISCONNECTED) {
+      closeStreams(); // connected, but this connection may not apply: it must not ask for manifests either
+    }
+  }
+
+  private void openStreams() {
+    if (session != null && !streamsOpen && permission.applies()) {
+      streamsOpen = true;
+      workers.values().forEach(w -> w.open(session));
+    }
+  }
+
+  private void closeStreams() {
+    streamsOpen = false;
+    workers.values().forEach(ProjectWorker::closeStream);
   }
 
   @Override
@@ -63,10 +93,11 @@ public final class GitopsModule implements AgentModule, SessionStreams {
       if (!workers.containsKey(project)) {
         String inventoryId = project.inventoryIdFor(agentName);
         ProjectWorker worker = new ProjectWorker(project, project.id(), engine,
-            new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock, metrics);
+            new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock, metrics,
+            permission, maxManifestBytes);
         workers.put(project, worker);
         log.info("gitops {}: worker started ({}, inventory {})", project.id(), project.ref(), inventoryId);
-        if (session != null) {
+        if (streamsOpen) {
           worker.open(session);
         }
       }
@@ -77,7 +108,8 @@ public final class GitopsModule implements AgentModule, SessionStreams {
   public synchronized AutoCloseable open(Session newSession) {
     session = newSession;
     agentName = newSession.agentName();
-    workers.values().forEach(w -> w.open(newSession));
+    streamsOpen = false;
+    openStreams();
     if (waiting != null) {
       AgentConfig config = waiting;
       waiting = null;
@@ -86,7 +118,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
     return () -> {
       synchronized (GitopsModule.this) {
         session = null;
-        workers.values().forEach(ProjectWorker::closeStream);
+        closeStreams();
       }
     };
   }

@@ -1,5 +1,6 @@
 package dev.tether.agent.gitops;
 
+import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.connection.Session;
 import dev.tether.agent.gitops.ManifestParser.ManifestFile;
 import dev.tether.common.config.GitRef;
@@ -19,6 +20,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,12 +40,17 @@ import org.slf4j.LoggerFactory;
  * Keeps one manifest project applied: receives its manifests over a gitops stream, syncs each new
  * set on its own thread, syncs again every resync_interval, watches what it applied for drift and
  * health, and reports every sync to the server. It outlives sessions: after a reconnect it tells the
- * server what it has, so nothing is sent or applied again for nothing.
+ * server what it has, so nothing is sent or applied again for nothing. It writes to the cluster
+ * only while {@link GitopsPermission} allows: a sync stops before its next write when the session
+ * ends or a newer commit arrives, and a failed sync is tried again with a backoff.
  */
 final class ProjectWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProjectWorker.class);
   private static final long DRIFT_DELAY_MILLIS = 300;
   private static final long REPORT_DELAY_MILLIS = 1000;
+  private static final long RESUME_DELAY_MILLIS = 1000;
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+  private static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
 
   private final ManifestProject project;
   private final String name;
@@ -63,6 +70,11 @@ final class ProjectWorker implements AutoCloseable {
   private int driftCorrected;
   private ScheduledFuture<?> pendingReport;
   private ScheduledFuture<?> healthDeadline;
+  // Why the server could not send the newest commit; shown until a commit succeeds (worker thread).
+  private String refusal;
+  private ScheduledFuture<?> retry;
+  private Duration nextRetry = FIRST_RETRY;
+  private ScheduledFuture<?> resume;
 
   // The stream of the current session, if any.
   private volatile ClientCallStreamObserver<GitopsAgentMessage> stream;
@@ -72,10 +84,14 @@ final class ProjectWorker implements AutoCloseable {
   private record Manifests(String commit, String digest, List<ManifestFile> files) {}
 
   private final SyncMetrics metrics;
+  private final GitopsPermission permission;
+  private final long maxManifestBytes;
 
   ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock,
-      SyncMetrics metrics) {
+      SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
     this.metrics = metrics;
+    this.permission = permission;
+    this.maxManifestBytes = maxManifestBytes;
     this.project = project;
     this.name = name;
     this.engine = engine;
@@ -94,7 +110,8 @@ final class ProjectWorker implements AutoCloseable {
   /** Opens this project's stream on a new session and asks for manifests. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventory.id())
-        .setRef(refSpec(project.ref())).addAllGlobs(project.globs());
+        .setRef(refSpec(project.ref())).addAllGlobs(project.globs()).setConnectionId(session.connectionId())
+        .setMaxTotalBytes(maxManifestBytes);
     Manifests known = latestSeen;
     if (known != null) {
       request.setKnownCommit(known.commit()).setKnownDigest(known.digest());
@@ -108,6 +125,32 @@ final class ProjectWorker implements AutoCloseable {
     stream = opened;
     // A server that restarted (or another replica) learns the last sync's state now, not at the next sync.
     thread.execute(() -> sendReport(outcome, driftCorrected, true));
+  }
+
+  /**
+   * This process may apply again, or no longer. A sync in progress notices before its next write; on
+   * regaining the role the last manifests are synced again soon, to put back what changed meanwhile,
+   * unless the server sends newer ones first.
+   */
+  void permissionChanged(GitopsPermission.Status status) {
+    if (!status.applies() || closed) {
+      return;
+    }
+    try {
+      thread.execute(() -> {
+        if (resume != null) {
+          resume.cancel(false);
+        }
+        resume = thread.schedule(() -> {
+          resume = null;
+          if (latest != null && !closed) {
+            sync("this connection applies again");
+          }
+        }, RESUME_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the worker stopped meanwhile
+    }
   }
 
   /** Ends this project's stream (the session ended); syncs and watches go on. */
@@ -129,6 +172,7 @@ final class ProjectWorker implements AutoCloseable {
     private String commit;
     private String digest;
     private List<ManifestFile> files;
+    private long oversized;
 
     Receiver(Session session) {
       this.session = session;
@@ -150,7 +194,12 @@ final class ProjectWorker implements AutoCloseable {
             String sameDigest = digest;
             thread.execute(() -> commitMoved(moved, sameDigest));
             files = null;
+          } else if (maxManifestBytes > 0 && message.getHeader().getTotalBytes() > maxManifestBytes) {
+            // A server of the previous version does not know the limit: refuse here, before holding any of it.
+            oversized = message.getHeader().getTotalBytes();
+            files = null;
           } else {
+            oversized = 0;
             files = new ArrayList<>(message.getHeader().getFileCount());
           }
         }
@@ -160,7 +209,12 @@ final class ProjectWorker implements AutoCloseable {
           }
         }
         case END -> {
-          if (files != null) {
+          if (oversized > 0) {
+            String at = commit;
+            String problem = tooLarge(oversized);
+            oversized = 0;
+            thread.execute(() -> unavailable(at, problem));
+          } else if (files != null) {
             Manifests set = new Manifests(commit, digest, List.copyOf(files));
             latestSeen = set;
             files = null;
@@ -194,16 +248,25 @@ final class ProjectWorker implements AutoCloseable {
     }
   }
 
+  private String tooLarge(long bytes) {
+    return "the selected files are " + bytes + " bytes together; this agent takes at most " + maxManifestBytes
+        + " bytes per manifest project (--max-manifest-bytes, by default an eighth of its heap): give the agent more memory, "
+        + "raise the limit, or select fewer files";
+  }
+
   private void received(Manifests set) {
     if (closed || set != latestSeen) {
       return; // a newer set arrived meanwhile; sync that one
     }
     latest = set;
+    refusal = null;
+    nextRetry = FIRST_RETRY;
     sync("new commit");
   }
 
   private void commitMoved(String commit, String digest) {
     if (latest != null && latest.digest().equals(digest)) {
+      refusal = null;
       latest = new Manifests(commit, digest, latest.files());
       latestSeen = latest;
       if (outcome != null) {
@@ -217,6 +280,7 @@ final class ProjectWorker implements AutoCloseable {
   private void unavailable(String commit, String problem) {
     log.warn("gitops {}: manifests unavailable, nothing applied or pruned: {}", project.id(), problem);
     String at = commit == null || commit.isEmpty() ? (latest == null ? "" : latest.commit()) : commit;
+    refusal = (at.isEmpty() ? "" : "commit " + shortCommit(at) + ": ") + problem;
     outcome = new SyncOutcome(at, "failed", "manifests unavailable, nothing applied or pruned: " + problem,
         outcome == null ? List.of() : outcome.objects(), clock.instant(), clock.instant(), inventory.describe(),
         outcome == null ? Map.of() : outcome.desired());
@@ -230,15 +294,53 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void sync(String why) {
-    sendReport(new SyncOutcome(latest.commit(), "syncing", why, List.of(), clock.instant(), clock.instant(), inventory.describe(),
+    if (retry != null) {
+      retry.cancel(false);
+      retry = null;
+    }
+    if (resume != null) {
+      resume.cancel(false);
+      resume = null;
+    }
+    if (!permission.applies()) {
+      log.debug("gitops {}: {} not run: {}", project.id(), why, permission.refusal());
+      return; // resumed when this process may apply again
+    }
+    Manifests syncing = latest;
+    StopSignal stop = () -> {
+      if (closed) {
+        return "the manifest project's worker stopped";
+      }
+      String refused = permission.refusal();
+      if (refused != null) {
+        return refused;
+      }
+      Manifests newer = latestSeen;
+      return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
+    };
+    sendReport(new SyncOutcome(syncing.commit(), "syncing", why, List.of(), clock.instant(), clock.instant(), inventory.describe(),
         Map.of()), 0);
     SyncOutcome result;
     try {
-      result = engine.sync(latest.commit(), latest.files(), project, inventory, name);
+      result = engine.sync(syncing.commit(), syncing.files(), project, inventory, name, stop);
     } catch (RuntimeException e) {
-      log.error("gitops {}: sync of {} failed unexpectedly", project.id(), shortCommit(latest.commit()), e);
-      result = new SyncOutcome(latest.commit(), "failed", "internal error: " + e, List.of(), clock.instant(), clock.instant(),
+      // One line with the reason; the stack trace is for debugging only.
+      log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
+      log.debug("gitops {}: sync failure", project.id(), e);
+      result = new SyncOutcome(syncing.commit(), "failed", "internal error: " + e, List.of(), clock.instant(), clock.instant(),
           inventory.describe(), Map.of());
+    }
+    String stoppedBy = stop.reason();
+    if (stoppedBy != null && !result.phase().equals("synced")) {
+      log.info("gitops {}@{} ({}): stopped: {}", project.id(), shortCommit(syncing.commit()), why, stoppedBy);
+      // Whatever stopped it brings the next sync: a newer commit, or this process applying again.
+      return;
+    }
+    if (refusal != null && result.phase().equals("synced")) {
+      // The cluster holds the last commit the server could send, but not the newest: that is not "synced".
+      result = new SyncOutcome(result.commit(), "failed", "the newest commit cannot be synced: " + refusal + ". The cluster "
+          + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.objects(), result.started(),
+          result.finished(), result.inventory(), result.desired());
     }
     synchronized (current) {
       current.clear();
@@ -269,6 +371,31 @@ final class ProjectWorker implements AutoCloseable {
       pendingReport.cancel(false);
     }
     sendReport(outcome, driftCorrected);
+    scheduleRetry(result);
+  }
+
+  /**
+   * A failed sync (the API server down, a webhook refusing) is tried again soon rather than at the next
+   * resync_interval, with a doubling delay; a commit the server refused waits for the server instead.
+   */
+  private void scheduleRetry(SyncOutcome result) {
+    if (result.phase().equals("synced")) {
+      nextRetry = FIRST_RETRY;
+      return;
+    }
+    if (refusal != null || closed) {
+      return;
+    }
+    Duration delay = nextRetry;
+    Duration cap = project.resyncInterval().compareTo(LONGEST_RETRY) < 0 ? project.resyncInterval() : LONGEST_RETRY;
+    nextRetry = delay.multipliedBy(2).compareTo(cap) > 0 ? cap : delay.multipliedBy(2);
+    log.info("gitops {}: trying again in {} s", project.id(), delay.toSeconds());
+    retry = thread.schedule(() -> {
+      retry = null;
+      if (latest != null && !closed) {
+        sync("retry after a failed sync");
+      }
+    }, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
@@ -297,6 +424,10 @@ final class ProjectWorker implements AutoCloseable {
     thread.execute(() -> {
       if (latest == null) {
         done.completeExceptionally(new IllegalStateException("no manifests received yet for " + project.id()));
+        return;
+      }
+      if (!permission.applies()) {
+        done.completeExceptionally(new IllegalStateException("this agent process does not apply now: " + permission.refusal()));
         return;
       }
       sync("requested");
@@ -389,8 +520,8 @@ final class ProjectWorker implements AutoCloseable {
     driftPending.remove(key);
     SyncOutcome last = outcome;
     SyncOutcome.Desired desired = last == null ? null : last.desired().get(key);
-    if (desired == null || closed) {
-      return;
+    if (desired == null || closed || !permission.applies()) {
+      return; // found again by the sync that follows when this process may apply again
     }
     Optional<Map<String, Object>> live = KubeApi.join(engine.api().get(desired.type(), key.namespace(), key.name()));
     Optional<String> difference = live.isEmpty() ? Optional.of("the object was deleted")

@@ -87,6 +87,16 @@ public final class SyncEngine {
    * @param owner the manifest project's name for claims and messages
    */
   public SyncOutcome sync(String commit, List<ManifestFile> files, ManifestProject project, Inventory inventory, String owner) {
+    return sync(commit, files, project, inventory, owner, StopSignal.NEVER);
+  }
+
+  /**
+   * Syncs one commit, stopping before the next write once {@code stop} says so. A stopped sync leaves
+   * the inventory as it recorded it before applying (a superset of what exists), so the next sync
+   * converges, and prunes nothing more.
+   */
+  public SyncOutcome sync(String commit, List<ManifestFile> files, ManifestProject project, Inventory inventory, String owner,
+      StopSignal stop) {
     Instant started = clock.instant();
     // Written from the HTTP client's threads as applies complete.
     Map<ObjectKey, ObjectResult> results = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -121,6 +131,9 @@ public final class SyncEngine {
       }
     }
 
+    if (stop.reason() != null) {
+      return stopped(commit, started, inventory, stop.reason(), results);
+    }
     Set<ObjectKey> planned = plan.stream().map(p -> p.key).collect(Collectors.toCollection(TreeSet::new));
     Set<ObjectKey> tracked = new TreeSet<>(before);
     tracked.addAll(planned);
@@ -130,18 +143,21 @@ public final class SyncEngine {
     }
     Map<ObjectKey, Map<String, Object>> live = new ConcurrentHashMap<>();
     List<Planned> first = plan.stream().filter(p -> p.type != null && (p.key.isNamespace() || p.key.isCrd())).toList();
-    apply(first, project, inventory, results, live);
-    awaitCrds(first, project, results);
+    apply(first, project, inventory, results, live, stop);
+    awaitCrds(first, project, results, stop);
     Set<String> establishedKinds = first.stream().filter(p -> p.key.isCrd() && results.containsKey(p.key) && !results.get(p.key).failed())
         .flatMap(p -> crdServes(p.content).stream()).collect(Collectors.toSet());
     Set<String> servedKinds = new HashSet<>();
     for (Planned p : plan) {
       if (p.type == null) {
-        resolveAfterCrds(p, project, results, establishedKinds.contains(groupKind(p)), servedKinds);
+        resolveAfterCrds(p, project, results, establishedKinds.contains(groupKind(p)), servedKinds, stop);
       }
     }
     List<Planned> rest = plan.stream().filter(p -> p.type != null && !first.contains(p) && !results.containsKey(p.key)).toList();
-    apply(rest, project, inventory, results, live);
+    apply(rest, project, inventory, results, live, stop);
+    if (stop.reason() != null) {
+      return stopped(commit, started, inventory, stop.reason(), results);
+    }
 
     long failures = results.values().stream().filter(ObjectResult::failed).count();
     Set<ObjectKey> candidates = new TreeSet<>(before);
@@ -154,8 +170,11 @@ public final class SyncEngine {
       } else if (failures > 0) {
         message = "prune skipped: " + failures + " objects failed, so " + candidates.size() + " objects that left Git were kept";
       } else {
-        gone.addAll(prune(candidates, project, inventory, results));
+        gone.addAll(prune(candidates, project, inventory, results, stop));
       }
+    }
+    if (stop.reason() != null) {
+      return stopped(commit, started, inventory, stop.reason(), results);
     }
     // What failed to be created does not exist; everything else that may exist stays listed.
     Set<ObjectKey> after = new TreeSet<>(tracked);
@@ -257,7 +276,7 @@ public final class SyncEngine {
    * the kinds in {@code servedKinds} (apiVersion/kind) are known served and need no more calls.
    */
   private void resolveAfterCrds(Planned p, ManifestProject project, Map<ObjectKey, ObjectResult> results, boolean crdEstablished,
-      Set<String> servedKinds) {
+      Set<String> servedKinds, StopSignal stop) {
     ObjectKey guessed = p.key;
     String versionKind = p.source.apiVersion() + "/" + p.source.kind();
     if (servedKinds.contains(versionKind)) {
@@ -274,7 +293,7 @@ public final class SyncEngine {
     while (true) {
       resources.refresh(p.source.apiVersion());
       type = resources.find(p.source.apiVersion(), p.source.kind());
-      if (type.isPresent() || !clock.instant().isBefore(deadline)) {
+      if (type.isPresent() || !clock.instant().isBefore(deadline) || stop.reason() != null) {
         break;
       }
       sleep(POLL);
@@ -291,7 +310,7 @@ public final class SyncEngine {
       return;
     }
     while (!api.serves(p.type, p.namespace().isEmpty() ? null : p.namespace())) {
-      if (!clock.instant().isBefore(deadline)) {
+      if (!clock.instant().isBefore(deadline) || stop.reason() != null) {
         return; // applying it will say what the API server answers
       }
       sleep(POLL);
@@ -309,7 +328,7 @@ public final class SyncEngine {
       if (p.type == null || (!p.namespace().isEmpty() && namespacesInCommit.contains(p.namespace()))) {
         continue;
       }
-      calls.add(bounded(() -> api.apply(p.type, p.namespace(), p.key.name(), p.content, project.fieldManager(),
+      calls.add(bounded(StopSignal.NEVER, () -> api.apply(p.type, p.namespace(), p.key.name(), p.content, project.fieldManager(),
           project.forceConflicts(), true)).handle((ok, error) -> {
             if (error != null) {
               refused.put(p.key, failure(p.source, "server dry run refused it: " + message(error)));
@@ -331,7 +350,7 @@ public final class SyncEngine {
           return Optional.of("namespace '" + inventory.namespace() + "' does not exist, and the inventory lives there "
               + "(default_namespace); create it, add it to the manifests, or set default_namespace");
         }
-        apply(List.of(namespace.get()), project, inventory, results, new HashMap<>());
+        apply(List.of(namespace.get()), project, inventory, results, new HashMap<>(), StopSignal.NEVER);
       }
       inventory.write(tracked);
       return Optional.empty();
@@ -342,7 +361,7 @@ public final class SyncEngine {
 
   /** Applies objects concurrently; an object whose live state already matches is not written. */
   private void apply(List<Planned> objects, ManifestProject project, Inventory inventory, Map<ObjectKey, ObjectResult> results,
-      Map<ObjectKey, Map<String, Object>> live) {
+      Map<ObjectKey, Map<String, Object>> live, StopSignal stop) {
     Map<String, Map<String, Map<String, Object>>> snapshots = new HashMap<>();
     List<CompletableFuture<?>> calls = new ArrayList<>();
     for (Planned p : objects) {
@@ -372,7 +391,7 @@ public final class SyncEngine {
         continue;
       }
       String action = current == null ? "created" : "configured";
-      calls.add(bounded(() -> api.apply(p.type, p.namespace(), p.key.name(), p.content, project.fieldManager(),
+      calls.add(bounded(stop, () -> api.apply(p.type, p.namespace(), p.key.name(), p.content, project.fieldManager(),
           project.forceConflicts(), false)).handle((stored, error) -> {
             if (error != null) {
               String why = withConflictHint(message(error), project);
@@ -391,7 +410,7 @@ public final class SyncEngine {
   }
 
   /** Waits for the CRDs just applied to be served, so their custom resources can follow. */
-  private void awaitCrds(List<Planned> applied, ManifestProject project, Map<ObjectKey, ObjectResult> results) {
+  private void awaitCrds(List<Planned> applied, ManifestProject project, Map<ObjectKey, ObjectResult> results, StopSignal stop) {
     Duration limit = project.reconcileTimeout().compareTo(CRD_WAIT_CAP) < 0 ? project.reconcileTimeout() : CRD_WAIT_CAP;
     for (Planned p : applied) {
       ObjectResult r = results.get(p.key);
@@ -400,7 +419,7 @@ public final class SyncEngine {
       }
       Instant deadline = clock.instant().plus(limit);
       Health health = Health.notFound();
-      while (clock.instant().isBefore(deadline)) {
+      while (clock.instant().isBefore(deadline) && stop.reason() == null) {
         Optional<Map<String, Object>> crd = KubeApi.join(api.get(p.type, null, p.key.name()));
         health = crd.map(Health::of).orElse(Health.notFound());
         if (health.status() != Health.Status.IN_PROGRESS && health.status() != Health.Status.NOT_FOUND) {
@@ -418,7 +437,7 @@ public final class SyncEngine {
 
   /** Deletes what left Git, custom resources first and namespaces last; returns what is gone. */
   private Set<ObjectKey> prune(Set<ObjectKey> candidates, ManifestProject project, Inventory inventory,
-      Map<ObjectKey, ObjectResult> results) {
+      Map<ObjectKey, ObjectResult> results, StopSignal stop) {
     Map<Integer, List<ObjectKey>> byStage = candidates.stream().collect(Collectors.groupingBy(this::pruneStage));
     Set<ObjectKey> gone = new TreeSet<>();
     String propagation = project.prunePropagationPolicy().name().charAt(0)
@@ -426,6 +445,9 @@ public final class SyncEngine {
     for (int stage = 0; stage <= 4; stage++) {
       Map<ObjectKey, ResourceType> deleting = new LinkedHashMap<>();
       for (ObjectKey key : byStage.getOrDefault(stage, List.of())) {
+        if (stop.reason() != null) {
+          return gone; // what is left stays listed, and the next sync that may prune does
+        }
         Optional<ResourceType> type = resources.findByGroupKind(key.group(), key.kind());
         if (type.isEmpty()) {
           gone.add(key); // its kind is no longer served, so neither is the object
@@ -451,7 +473,7 @@ public final class SyncEngine {
         }
       }
       Instant deadline = clock.instant().plus(project.pruneTimeout());
-      while (!deleting.isEmpty() && clock.instant().isBefore(deadline)) {
+      while (!deleting.isEmpty() && clock.instant().isBefore(deadline) && stop.reason() == null) {
         deleting.entrySet().removeIf(e -> {
           if (KubeApi.join(api.get(e.getValue(), e.getKey().namespace(), e.getKey().name())).isEmpty()) {
             gone.add(e.getKey());
@@ -463,6 +485,9 @@ public final class SyncEngine {
         if (!deleting.isEmpty()) {
           sleep(POLL);
         }
+      }
+      if (stop.reason() != null) {
+        return gone; // still being deleted: listed until a later sync sees them gone
       }
       deleting.forEach((key, type) -> results.put(key, new ObjectResult(key, type.version(), "failed", "InProgress",
           "still being deleted after prune_timeout (" + project.pruneTimeout().toSeconds() + " s)", "")));
@@ -498,9 +523,15 @@ public final class SyncEngine {
         ? why + " (set force_conflicts: true to take these fields from the other field manager)" : why;
   }
 
-  private CompletableFuture<Map<String, Object>> bounded(java.util.function.Supplier<CompletableFuture<Map<String, Object>>> call) {
+  private CompletableFuture<Map<String, Object>> bounded(StopSignal stop,
+      java.util.function.Supplier<CompletableFuture<Map<String, Object>>> call) {
     try {
       inFlight.acquire();
+      String why = stop.reason();
+      if (why != null) {
+        inFlight.release();
+        return CompletableFuture.failedFuture(new IllegalStateException("not applied: the sync stopped (" + why + ")"));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return CompletableFuture.failedFuture(new IllegalStateException("sync interrupted"));
@@ -569,6 +600,11 @@ public final class SyncEngine {
   private SyncOutcome failed(String commit, Instant started, Inventory inventory, String message, Map<ObjectKey, ObjectResult> results) {
     return new SyncOutcome(commit, "failed", message, List.copyOf(results.values()), started, clock.instant(),
         inventory.describe(), Map.of());
+  }
+
+  private SyncOutcome stopped(String commit, Instant started, Inventory inventory, String why, Map<ObjectKey, ObjectResult> results) {
+    return failed(commit, started, inventory, "stopped before it finished: " + why + ". What was applied stays, the inventory "
+        + "still lists it, and nothing more was pruned", results);
   }
 
   static String message(Throwable error) {

@@ -22,6 +22,7 @@ public final class GitopsSetup implements AutoCloseable {
   public final String projectId;
   private final KubeControlPlane plane;
   private TetherAgent agent;
+  private Path tokenFile;
 
   public GitopsSetup(Path dir, KubeControlPlane plane, String agentName, String projectId) {
     this.plane = plane;
@@ -47,9 +48,26 @@ public final class GitopsSetup implements AutoCloseable {
 
   /** With {@code metrics}, the agent serves /metrics on a free loopback port. */
   public TetherAgent startAgent(boolean metrics) {
-    agent = tether.startAgent(tether.createAgent(agentName, "platform/config"), tether.caFile(), Optional.of(plane.kubeconfig()),
-        metrics);
+    tokenFile = tether.createAgent(agentName, "platform/config");
+    agent = tether.startAgent(tokenFile, tether.caFile(), Optional.of(plane.kubeconfig()), metrics);
     return agent;
+  }
+
+  /** Creates the agent and starts it with its limit on manifest bytes per project set to {@code maxManifestBytes}. */
+  public TetherAgent startAgent(long maxManifestBytes) {
+    tokenFile = tether.createAgent(agentName, "platform/config");
+    agent = tether.startAgent(tokenFile, tether.caFile(), Optional.of(plane.kubeconfig()), false, maxManifestBytes);
+    return agent;
+  }
+
+  /** Starts a second agent process with the first one's token, as a forgotten copy or a second replica would run. */
+  public TetherAgent startAnotherProcess() {
+    return tether.startAgent(tokenFile, tether.caFile(), Optional.of(plane.kubeconfig()), false);
+  }
+
+  /** The agent's token file. */
+  public Path tokenFile() {
+    return tokenFile;
   }
 
   public TetherAgent agent() {

@@ -27,6 +27,8 @@ public final class TetherHarness implements AutoCloseable {
   private TetherServer server;
   private ApiClient api;
   private final List<TetherAgent> agents = new ArrayList<>();
+  private boolean stopped;
+  private InetSocketAddress[] stoppedAt;
 
   public TetherHarness(Path dir, Duration pollInterval) {
     this.dir = dir;
@@ -45,17 +47,32 @@ public final class TetherHarness implements AutoCloseable {
 
   /** Stops the server and starts it again on the same ports with the same data dir. */
   public void restartServer() {
-    InetSocketAddress agentsAt = server.agentAddress();
-    int httpPort = Integer.parseInt(server.httpUrl().substring(server.httpUrl().lastIndexOf(':') + 1));
-    int proxyPort = Integer.parseInt(server.kubeProxyUrl().substring(server.kubeProxyUrl().lastIndexOf(':') + 1));
-    server.close();
-    settings = settings.withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentsAt.getPort()),
-        new InetSocketAddress("127.0.0.1", proxyPort));
+    InetSocketAddress[] at = stopped ? stoppedAt : addresses();
+    if (!stopped) {
+      server.close();
+    }
+    stopped = false;
+    settings = settings.withAddresses(at[0], at[1], at[2]);
     startServer();
   }
 
   public void stopServer() {
+    stoppedAt = addresses();
     server.close();
+    stopped = true;
+  }
+
+  /** The server's HTTP, agent and proxy addresses. */
+  private InetSocketAddress[] addresses() {
+    int httpPort = Integer.parseInt(server.httpUrl().substring(server.httpUrl().lastIndexOf(':') + 1));
+    int proxyPort = Integer.parseInt(server.kubeProxyUrl().substring(server.kubeProxyUrl().lastIndexOf(':') + 1));
+    return new InetSocketAddress[] {new InetSocketAddress("127.0.0.1", httpPort),
+        new InetSocketAddress("127.0.0.1", server.agentAddress().getPort()), new InetSocketAddress("127.0.0.1", proxyPort)};
+  }
+
+  /** Starts the server stopped by {@link #stopServer()} again, on the same ports with the same data dir. */
+  public void startServerAgain() {
+    restartServer();
   }
 
   public TetherServer server() {
@@ -119,9 +136,14 @@ public final class TetherHarness implements AutoCloseable {
 
   /** With {@code metrics}, the agent serves /metrics on a free loopback port ({@link TetherAgent#metricsPort()}). */
   public TetherAgent startAgent(Path tokenFile, Path caFile, Optional<Path> kubeconfig, boolean metrics) {
+    return startAgent(tokenFile, caFile, kubeconfig, metrics, AgentSettings.defaultMaxManifestBytes());
+  }
+
+  /** With the agent's limit on manifest bytes per project set to {@code maxManifestBytes}. */
+  public TetherAgent startAgent(Path tokenFile, Path caFile, Optional<Path> kubeconfig, boolean metrics, long maxManifestBytes) {
     TetherAgent agent = new TetherAgent(new AgentSettings(agentTarget(), tokenFile, Optional.of(caFile), kubeconfig,
         Duration.ofMillis(500), metrics ? Optional.of(new java.net.InetSocketAddress("127.0.0.1", 0)) : Optional.empty(),
-        false)).start();
+        false, maxManifestBytes)).start();
     agents.add(agent);
     return agent;
   }
@@ -133,6 +155,8 @@ public final class TetherHarness implements AutoCloseable {
   @Override
   public void close() {
     agents.forEach(TetherAgent::close);
-    server.close();
+    if (!stopped) {
+      server.close();
+    }
   }
 }

@@ -4,6 +4,7 @@ import dev.tether.common.TetherVersion;
 import dev.tether.proto.v1.AgentConnectionGrpc;
 import dev.tether.proto.v1.AgentInfo;
 import dev.tether.proto.v1.AgentMessage;
+import dev.tether.proto.v1.GitopsRole;
 import dev.tether.proto.v1.ServerMessage;
 import dev.tether.proto.v1.Welcome;
 import dev.tether.server.events.EventLog;
@@ -83,21 +84,38 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
         identified = true;
         accepted.increment();
         AgentInfo info = message.getInfo();
-        connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(), clock.instant(),
-            info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(), identity.remoteAddress(),
-            clock.instant()));
+        GitopsRole role = connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(),
+            clock.instant(), info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(),
+            identity.remoteAddress(), clock.instant()), this::roleChanged);
         registration = calls.register(identity.tokenId(), reason -> toAgent.fail(Status.UNAUTHENTICATED.withDescription(reason)));
         agents.markSeen(identity.agentName(), clock.instant());
         toAgent.send(ServerMessage.newBuilder().setWelcome(Welcome.newBuilder().setConnectionId(connectionId)
-            .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get())).build());
+            .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get()).setGitopsRole(role)).build());
         log.info("Agent '{}' connected ({} from {}, version {}, pod {}/{}, cluster {})", identity.agentName(), connectionId,
             identity.remoteAddress(), info.getVersion(), info.getPodNamespace(), info.getPodName(), info.getClusterVersion());
         events.info("connection", identity.agentName(), null, "Connected from " + identity.remoteAddress() + " (agent "
             + info.getVersion() + (info.getPodName().isEmpty() ? "" : ", pod " + info.getPodNamespace() + "/" + info.getPodName())
             + (info.getClusterVersion().isEmpty() ? "" : ", Kubernetes " + info.getClusterVersion()) + ")");
+        if (!role.getApplies()) {
+          log.warn("Agent '{}' has a second connection ({} from {}); it does not apply GitOps: {}", identity.agentName(),
+              connectionId, identity.remoteAddress(), role.getReason());
+          events.warning("connection", identity.agentName(), null, "Second connection " + connectionId + " from "
+              + identity.remoteAddress() + " does not apply GitOps: " + role.getReason());
+        }
       } else if (message.getKindCase() == AgentMessage.KindCase.HEARTBEAT) {
         connections.heartbeat(connectionId, clock.instant());
       }
+    }
+
+    /** This connection now applies GitOps: the one that did has gone. */
+    synchronized void roleChanged(GitopsRole role) {
+      if (ended) {
+        return;
+      }
+      toAgent.send(ServerMessage.newBuilder().setGitopsRole(role).build());
+      log.info("Agent '{}': connection {} from {} applies GitOps now", identity.agentName(), connectionId, identity.remoteAddress());
+      events.info("connection", identity.agentName(), null, "Connection " + connectionId + " from " + identity.remoteAddress()
+          + " applies GitOps now; the one that did has gone");
     }
 
     @Override

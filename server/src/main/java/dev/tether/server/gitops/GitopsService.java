@@ -9,6 +9,7 @@ import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.proto.v1.SyncReport;
 import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
@@ -40,9 +41,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private final Clock clock;
   private final EventLog events;
   private final MeterRegistry meters;
+  private final AgentConnections connections;
 
   public GitopsService(ManifestDistribution distribution, ConfigurationHub configurations, GitopsStateStore states,
-      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters) {
+      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentConnections connections) {
+    this.connections = connections;
     this.distribution = distribution;
     this.configurations = configurations;
     this.states = states;
@@ -97,9 +100,18 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
           toAgent.fail(Status.PERMISSION_DENIED.withDescription(refused));
           return;
         }
+        // Agents of the previous version send no connection id; they predate the role and are served as before.
+        if (!request.getConnectionId().isEmpty() && !connections.applies(identity.agentName(), request.getConnectionId())) {
+          String refused = "connection " + request.getConnectionId() + " of agent '" + identity.agentName()
+              + "' does not apply GitOps: " + connections.applier(identity.agentName())
+                  .map(AgentConnections::standbyReason).orElse("it is not connected to this server");
+          log.warn("Refused a gitops stream: {}", refused);
+          toAgent.fail(Status.FAILED_PRECONDITION.withDescription(refused));
+          return;
+        }
         inventoryId = entry.get().inventoryIdFor(identity.agentName());
         stream = new ManifestStream(identity, request.getProjectId(), ref, request.getGlobsList(), toAgent,
-            request.getKnownCommit(), request.getKnownDigest());
+            request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes());
         distribution.register(stream);
         distribution.offer(stream);
       } else if (message.hasReport() && stream != null) {

@@ -28,9 +28,12 @@ final class ManifestStream {
   private String sentCommit;
   private String sentDigest;
   private String sentError;
+  // The most bytes the agent can take (sized from its heap); 0 when it did not say.
+  private final long agentMaxBytes;
 
   ManifestStream(AgentIdentity agent, String projectId, GitRef ref, List<String> globs,
-      OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest) {
+      OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest, long agentMaxBytes) {
+    this.agentMaxBytes = agentMaxBytes;
     this.agent = agent;
     this.projectId = projectId;
     this.ref = ref;
@@ -43,6 +46,13 @@ final class ManifestStream {
   /** Sends the selection unless the agent has it; a new commit with the same content sends only a header. */
   synchronized void offer(ManifestSelection selection) {
     if (selection.commit().equals(sentCommit) && selection.digest().equals(sentDigest) && sentError == null) {
+      return;
+    }
+    if (agentMaxBytes > 0 && selection.totalBytes() > agentMaxBytes) {
+      // Refused before a byte is sent: an agent that cannot hold the set would only spend its heap on it.
+      offerError(selection.commit(), "the selected files are " + selection.totalBytes() + " bytes together; agent '"
+          + agent.agentName() + "' takes at most " + agentMaxBytes + " bytes per manifest project (its --max-manifest-bytes, "
+          + "by default an eighth of its heap): give the agent more memory, raise the limit, or select fewer files");
       return;
     }
     boolean unchanged = selection.digest().equals(sentDigest) && sentError == null;
