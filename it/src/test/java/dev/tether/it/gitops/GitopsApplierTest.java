@@ -67,6 +67,9 @@ class GitopsApplierTest {
       assertThat(first.gitopsPermission().applies()).isTrue();
       JsonNode events = setup.tether.api().get("/api/v1/events?agent=prod&kind=connection").get("events");
       assertThat(events.toString()).contains("Second connection").contains("does not apply GitOps");
+      JsonNode connections = setup.tether.agentStatus("prod").get("connections");
+      assertThat(connections).hasSize(2);
+      assertThat(connections.findValuesAsText("applies_gitops")).containsExactlyInAnyOrder("true", "false");
 
       AuditLog audit = new AuditLog(plane);
       long mark = audit.mark();

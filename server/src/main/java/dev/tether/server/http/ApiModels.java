@@ -32,8 +32,9 @@ final class ApiModels {
 
   record CreatedProject(ProjectView project, String webhookSecret) {}
 
+  /** @param appliesGitops whether this connection applies the agent's GitOps; only one connection of an agent does */
   record ConnectionView(String id, String agent, Instant since, String version, String podName, String podNamespace,
-      String clusterVersion, String remoteAddress, Instant lastHeartbeat) {}
+      String clusterVersion, String remoteAddress, Instant lastHeartbeat, boolean appliesGitops) {}
 
   /**
    * @param state {@code pending} (not read yet), {@code valid}, or {@code invalid} (the agent keeps {@code valid_commit})

@@ -156,7 +156,7 @@ public final class HttpApi {
         Registry.IssuedToken issued = registry.createToken(ctx.pathParam("name"), request.description());
         ctx.status(201).json(new ApiModels.CreatedToken(tokenView(issued.token()), issued.secret().reveal()));
       });
-      api.get("/api/v1/connections", ctx -> ctx.json(connections.all().stream().map(HttpApi::connectionView).toList()));
+      api.get("/api/v1/connections", ctx -> ctx.json(connections.all().stream().map(this::connectionView).toList()));
       api.get("/api/v1/events", this::events);
       api.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
       api.post("/api/v1/access-tokens", this::createAccessToken);
@@ -339,9 +339,9 @@ public final class HttpApi {
     return new ApiModels.ServerView(TetherVersion.get(), e.agentAddress(), e.kubeProxyUrl(), ca);
   }
 
-  private static ConnectionView connectionView(AgentConnections.Connection c) {
+  private ConnectionView connectionView(AgentConnections.Connection c) {
     return new ConnectionView(c.id(), c.agentName(), c.since(), c.version(), c.podName(), c.podNamespace(), c.clusterVersion(),
-        c.remoteAddress(), c.lastHeartbeat());
+        c.remoteAddress(), c.lastHeartbeat(), connections.applies(c.agentName(), c.id()));
   }
 
   private void events(Context ctx) {
@@ -395,7 +395,7 @@ public final class HttpApi {
   }
 
   private AgentView agentView(Agent a) {
-    List<ConnectionView> live = connections.of(a.name()).stream().map(HttpApi::connectionView).toList();
+    List<ConnectionView> live = connections.of(a.name()).stream().map(this::connectionView).toList();
     List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(HttpApi::gitopsView)
         .map(g -> new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), g.objects().size(),
             (int) g.objects().stream().filter(o -> o.health().equals("Current")).count(), g.failed(),

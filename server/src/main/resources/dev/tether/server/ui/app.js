@@ -277,9 +277,12 @@ function agentPage(name) {
         api(path + '/gitops'), api(`/api/v1/events?agent=${encodeURIComponent(name)}&kind=sync&limit=40`),
         api(`/api/v1/events?agent=${encodeURIComponent(name)}&limit=15`), api(path + '/tokens')]);
       fill('agent-status', connectedBadge(agent));
-      const c = agent.connections[0];
+      const c = agent.connections.find(x => x.applies_gitops) || agent.connections[0];
+      const others = agent.connections.filter(x => x !== c);
       fill('connection', facts([
         ['Connection', c ? `${c.id} from ${c.remote_address}, since ${ago(c.since)}` : 'not connected, last seen ' + ago(agent.last_seen_at)],
+        others.length > 0 && ['Other connections', `${others.map(x => `${x.id} from ${x.remote_address}`).join(', ')}: `
+          + 'the same agent token runs in more than one process; only the connection above applies GitOps'],
         c && ['Agent version', c.version],
         c && ['Pod', c.pod_name ? `${c.pod_namespace}/${c.pod_name}` : '(not in a pod)'],
         c && ['Kubernetes', c.cluster_version || '-'],
