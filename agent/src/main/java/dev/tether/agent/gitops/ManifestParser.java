@@ -42,7 +42,7 @@ public final class ManifestParser {
       try {
         documents = SafeYaml.readAll(file.content(), LIMITS);
       } catch (YamlProblem e) {
-        errors.add(file.path() + (e.line() > 0 ? " (line " + e.line() + ")" : "") + ": " + e.getMessage());
+        errors.add(file.path() + place(e) + ": " + e.getMessage());
         continue;
       }
       for (int d = 0; d < documents.size(); d++) {
@@ -52,6 +52,13 @@ public final class ManifestParser {
       }
     }
     return new Parsed(objects, errors);
+  }
+
+  private static String place(YamlProblem e) {
+    if (e.line() <= 0) {
+      return "";
+    }
+    return " (line " + e.line() + (e.column() > 0 ? ", column " + e.column() : "") + ")";
   }
 
   @SuppressWarnings("unchecked")

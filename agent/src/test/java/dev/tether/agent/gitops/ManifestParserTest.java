@@ -67,4 +67,28 @@ class ManifestParserTest {
         "gen.yaml, document 1 (line 1): 'metadata.name' is missing (generateName is not supported: a generated name cannot be tracked from Git)");
     assertThat(parsed.errors().get(1)).startsWith("syntax.yaml (line ");
   }
+
+  @Test
+  void aTagOnAMappingIsRefusedWithFileLineAndColumn() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"),
+        file("tagged.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: fine}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: !!javax.script.ScriptEngineManager
+              name: evil
+            """),
+        file("flow.yaml", "{apiVersion: v1, kind: ConfigMap, metadata: {name: f}, data: !custom [x]}\n")));
+
+    assertThat(parsed.ok()).isFalse();
+    assertThat(parsed.errors()).containsExactly(
+        "tagged.yaml (line 7, column 11): the tag !!javax.script.ScriptEngineManager is not allowed: only the YAML core tags "
+            + "!!map, !!seq, !!str, !!int, !!float, !!bool and !!null may be used; remove the tag",
+        "flow.yaml (line 1, column 62): the tag !custom is not allowed: only the YAML core tags "
+            + "!!map, !!seq, !!str, !!int, !!float, !!bool and !!null may be used; remove the tag");
+  }
 }

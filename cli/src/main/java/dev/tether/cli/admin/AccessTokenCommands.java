@@ -32,7 +32,11 @@ final class AccessTokenCommands implements Runnable {
       description = {
           "Creates an access token; it is shown once. A CI token (--project) gets in where an agent's ci_access"
               + " lists that project or a group above it (where that entry lists environments, only with --environment"
-              + " naming one of them); a person's token (--user) where user_access lists one of their projects."
+              + " naming one of them); a person's token (--user) where user_access lists one of their projects.",
+          "Where user_access says access_as: user, the proxy acts as user tether:user:NAME in the groups tether:user,"
+              + " tether:agent:AGENT and those given with --group. A token may not carry the cluster's own identities"
+              + " (system:masters, system:nodes or any other name starting with system:) nor Tether's (tether:...):"
+              + " the server refuses them, so that the cluster's RBAC decides what the person may do."
       },
       footer = {
           "",
@@ -49,7 +53,8 @@ final class AccessTokenCommands implements Runnable {
     @Mixin SecretOutput secret;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--user", paramLabel = "NAME", description = "A person's token, for this user name.")
+    @Option(names = "--user", paramLabel = "NAME",
+        description = "A person's token, for this user name, like alice or alice@example.com (letters, digits and . _ @ -).")
     String user;
 
     @Option(names = "--project", paramLabel = "ID",
@@ -61,7 +66,8 @@ final class AccessTokenCommands implements Runnable {
             + " entry with environments lets in only tokens of one of them.")
     String environment;
 
-    @Option(names = "--group", paramLabel = "GROUP", description = "With --user: a Kubernetes group the person is in (repeatable).")
+    @Option(names = "--group", paramLabel = "GROUP", description = "With --user: a Kubernetes group the person is in (repeatable);"
+        + " not empty and not starting with system: or tether:.")
     List<String> groups = new ArrayList<>();
 
     @Option(names = "--expires-in", paramLabel = "DURATION", description = "Lifetime, like 24h or 720h (default: until revoked).")

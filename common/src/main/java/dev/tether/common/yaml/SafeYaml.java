@@ -25,13 +25,10 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Reads YAML into position-carrying node trees, never into Java objects: no tags outside the YAML
- * core schema, bounded size, depth, aliases and expansion. Duplicate keys are left for the reader
- * of the tree to report with both positions.
+ * core schema, wherever they stand ({@link CoreTags}), bounded size, depth, aliases and expansion.
+ * Duplicate keys are left for the reader of the tree to report with both positions.
  */
 public final class SafeYaml {
-  private static final Set<Tag> CORE_TAGS =
-      Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.SEQ, Tag.MAP);
-
   private SafeYaml() {}
 
   /** Every document in {@code bytes}, in order; an empty document is a null entry, so indices match the file. */
@@ -50,12 +47,14 @@ public final class SafeYaml {
     List<Node> documents = new ArrayList<>();
     try {
       for (Node node : new Compose(settings).composeAllFromString(text)) {
-        if (node != null && !isNull(node)) {
-          checkExpansion(node, limits.maxNodes());
-          documents.add(node);
-        } else {
+        if (node == null) {
           documents.add(null);
+          continue;
         }
+        checkExpansion(node, limits.maxNodes());
+        // Before the null test: "--- !!null {kind: Secret}" is a tagged mapping, not an empty document.
+        CoreTags.check(node, settings.getSchema().getScalarResolver());
+        documents.add(isNull(node) ? null : node);
       }
     } catch (MarkedYamlEngineException e) {
       throw located(e);
@@ -89,7 +88,7 @@ public final class SafeYaml {
 
   /** Whether a node carries only tags of the YAML core schema (no {@code !!java/...}, no custom tags). */
   public static boolean hasCoreTag(Node node) {
-    return CORE_TAGS.contains(node.getTag());
+    return CoreTags.isCore(node.getTag());
   }
 
   private static String decodeUtf8(byte[] bytes) throws YamlProblem {

@@ -262,9 +262,30 @@ class ConfigParserTest {
 
   @Test
   void javaAndCustomTagsAreNeverConstructed() {
-    assertThat(errorsOf("observability: !!javax.script.ScriptEngineManager [x]")).isNotEmpty();
+    assertThat(errorsOf("observability: !!javax.script.ScriptEngineManager [x]")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("the tag !!javax.script.ScriptEngineManager is not allowed"));
     assertThat(errorsOf("gitops: { manifest_projects: [ { id: !secret app } ] }")).singleElement()
-        .satisfies(e -> assertThat(e.message()).contains("a value tagged !secret"));
+        .satisfies(e -> assertThat(e.message()).contains("the tag !secret is not allowed"));
+  }
+
+  @Test
+  void aTagOnAMappingOrListIsRefusedWithItsPlace() {
+    assertThat(errorsOf("""
+        user_access:
+          access_as: { user: {} }
+          projects: !!java.util.ArrayList
+            - id: group/app
+        """)).singleElement().hasToString(FILE + ":3:13: the tag !!java.util.ArrayList is not allowed: only the YAML core tags "
+            + "!!map, !!seq, !!str, !!int, !!float, !!bool and !!null may be used; remove the tag");
+    assertThat(errorsOf("observability:\n  logging: !logger { level: info }\n")).singleElement()
+        .satisfies(e -> assertThat(List.of(e.line(), e.column())).containsExactly(2, 12))
+        .satisfies(e -> assertThat(e.message()).contains("the tag !logger is not allowed"));
+  }
+
+  @Test
+  void anExplicitBooleanMustReadAsOne() {
+    assertThat(errorsOf("gitops: { manifest_projects: [ { id: app, prune: !!bool yes } ] }")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("'yes' is not a !!bool value; write true or false"));
   }
 
   @Test

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.tether.agent.TetherAgent;
+import dev.tether.common.token.SecretToken;
 import dev.tether.it.support.ApiClient;
 import dev.tether.it.support.ConfigProject;
 import dev.tether.it.support.TetherHarness;
+import dev.tether.server.store.AccessToken;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.WithKubernetes;
 import dev.tether.testkit.process.ExternalCommand;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,6 +121,53 @@ class KubeProxyIdentityTest {
 
     assertThat(me.path("username").asText()).isEqualTo("tether:user:alice");
     assertThat(me.path("groups").toString()).contains("tether:user", "developers", "tether:agent:prod");
+  }
+
+  @Test
+  @DisplayName("a token may not carry the cluster's identities (system:masters): refused with 400 by the API and the CLI, "
+      + "and one stored before the rule is refused when used")
+  void clusterIdentitiesAreRefused() throws Exception {
+    Map<Map<String, Object>, String> requests = Map.of(
+        Map.of("user", "mallory", "projects", List.of("group/app"), "groups", List.of("developers", "system:masters")),
+        "group 'system:masters' is not allowed: groups starting with system: belong to the cluster itself",
+        Map.of("user", "mallory", "projects", List.of("group/app"), "groups", List.of("system:serviceaccounts:kube-system")),
+        "group 'system:serviceaccounts:kube-system' is not allowed",
+        Map.of("user", "mallory", "projects", List.of("group/app"), "groups", List.of("tether:agent:prod")),
+        "group 'tether:agent:prod' is not allowed: groups starting with tether: are the ones Tether gives",
+        Map.of("user", "mallory", "projects", List.of("group/app"), "groups", List.of("")),
+        "a group is empty",
+        Map.of("user", "system:admin", "projects", List.of("group/app")),
+        "user name 'system:admin' is not allowed: names starting with system: belong to the cluster's own components");
+    for (Map.Entry<Map<String, Object>, String> request : requests.entrySet()) {
+      ApiClient.Response refused = tether.api().send("POST", "/api/v1/access-tokens", ApiClient.json(request.getKey()),
+          Map.of("Authorization", "Bearer " + tether.adminToken(), "Content-Type", "application/json"));
+
+      assertThat(refused.status()).as(request.getKey().toString()).isEqualTo(400);
+      assertThat(refused.body().path("error").asText()).startsWith(request.getValue());
+    }
+
+    Path tokenOut = dir.resolve("mallory.token");
+    ProcessResult cli = TetherJar.run("admin", "access-token", "create", "--user", "mallory", "--project", "group/app",
+        "--group", "system:masters", "--token-out", tokenOut.toString(), "--server-url", tether.server().httpUrl(),
+        "--admin-token-file", tether.server().adminTokenFile().toString()).run();
+    assertThat(cli.exitCode()).isNotZero();
+    assertThat(cli.stderr()).contains("group 'system:masters' is not allowed");
+    assertThat(tokenOut).doesNotExist();
+    assertThat(tether.api().get("/api/v1/access-tokens").findValuesAsText("user")).doesNotContain("mallory", "system:admin");
+
+    // As a token created before the rule was stored: the proxy refuses it, so it never reaches the API server as system:masters.
+    SecretToken secret = SecretToken.generate(SecretToken.Kind.ACCESS);
+    tether.server().store().accessTokens().add(new AccessToken("a-storedbefore", "user", Optional.empty(), Optional.empty(),
+        Optional.of("mallory"), List.of("group/app"), List.of("system:masters"), "stored before the rule", Instant.now(),
+        Optional.empty(), Optional.empty(), Optional.empty()), secret.digest());
+    Path legacy = dir.resolve("legacy.token");
+    Files.writeString(legacy, secret.reveal());
+    ProcessResult used = ExternalCommand.of(cluster.binaries().kubectl().toString(), "--kubeconfig",
+        kubeconfig("prod", legacy, "legacy", true).toString(), "get", "namespaces").run();
+    assertThat(used.exitCode()).isNotZero();
+    assertThat(used.stderr()).contains("Forbidden")
+        .contains("access token a-storedbefore of user mallory may not be used: group 'system:masters' is not allowed")
+        .contains("tether admin access-token revoke a-storedbefore");
   }
 
   @Test

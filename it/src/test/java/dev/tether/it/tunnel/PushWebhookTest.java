@@ -8,10 +8,15 @@ import dev.tether.agent.TetherAgent;
 import dev.tether.it.support.ApiClient;
 import dev.tether.it.support.ConfigProject;
 import dev.tether.it.support.TetherHarness;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Mac;
@@ -99,7 +104,7 @@ class PushWebhookTest {
   }
 
   @Test
-  @DisplayName("a bad or missing signature gets 401 and fetches nothing; an oversized body gets 413")
+  @DisplayName("a bad or missing signature, or an unknown project, gets 401 and fetches nothing; an oversized body gets 413")
   void badSignaturesFetchNothing() throws Exception {
     String running = agent.configuration().orElseThrow().commit();
     JsonNode fetchBefore = tether.api().get("/api/v1/projects/team/config").get("last_fetch");
@@ -121,12 +126,51 @@ class PushWebhookTest {
     assertThat(unsigned.body().get("error").asText()).contains("not signed");
     assertThat(garbled.status()).isEqualTo(401);
     assertThat(oversized.status()).isEqualTo(413);
-    assertThat(unknownProject.status()).isEqualTo(404);
+    assertThat(unknownProject.status()).isEqualTo(401);
+    assertThat(unknownProject.body().get("error").asText()).isEqualTo("X-Gitlab-Token is not this project's webhook secret");
     for (ApiClient.Response r : new ApiClient.Response[] {forged, wrongToken, unsigned, garbled, unknownProject}) {
       assertThat(r.body().toString()).doesNotContain(secret);
     }
     Thread.sleep(1500);
     assertThat(tether.api().get("/api/v1/projects/team/config").get("last_fetch")).isEqualTo(fetchBefore);
     assertThat(agent.configuration().orElseThrow().commit()).isEqualTo(running);
+  }
+
+  @Test
+  @DisplayName("a project that does not exist is answered byte for byte as a known one with a bad signature, so names cannot be tried")
+  void unknownProjectsCannotBeToldFromBadSignatures() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String forged = hmacHex("a guess", PAYLOAD);
+    List<Map<String, String>> attempts = List.of(Map.of("X-Hub-Signature-256", "sha256=" + forged), Map.of("X-Hub-Signature-256", forged),
+        Map.of("X-Gitea-Signature", forged), Map.of("X-Forgejo-Signature", "zz-not-hex"), Map.of("X-Gitlab-Token", "a guess"),
+        Map.of());
+    for (Map<String, String> headers : attempts) {
+      HttpResponse<byte[]> known = post(http, HOOK, headers);
+      HttpResponse<byte[]> unknown = post(http, "/api/v1/projects/team/nope/hooks/push", headers);
+      HttpResponse<byte[]> unknownTopLevel = post(http, "/api/v1/projects/nothing-here/hooks/push", headers);
+
+      assertThat(known.statusCode()).as(headers.toString()).isEqualTo(401);
+      for (HttpResponse<byte[]> other : List.of(unknown, unknownTopLevel)) {
+        assertThat(other.statusCode()).as(headers.toString()).isEqualTo(known.statusCode());
+        assertThat(new String(other.body(), StandardCharsets.UTF_8)).as(headers.toString())
+            .isEqualTo(new String(known.body(), StandardCharsets.UTF_8));
+        assertThat(other.body()).isEqualTo(known.body());
+        assertThat(withoutDate(other.headers().map())).as(headers.toString()).isEqualTo(withoutDate(known.headers().map()));
+      }
+    }
+  }
+
+  private static HttpResponse<byte[]> post(HttpClient http, String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tether.server().httpUrl() + path))
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(PAYLOAD));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static Map<String, List<String>> withoutDate(Map<String, List<String>> headers) {
+    Map<String, List<String>> rest = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    rest.putAll(headers);
+    rest.remove("date");
+    return rest;
   }
 }

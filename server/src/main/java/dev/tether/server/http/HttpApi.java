@@ -71,6 +71,7 @@ public final class HttpApi {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+  private final String secretOfUnknownProjects = WebhookSignatures.secretNobodyKnows();
   private final PrometheusMetrics metrics;
   private final java.util.function.Supplier<Endpoints> endpoints;
   private final List<ApiRoutes.Route> routes = new java.util.ArrayList<>();
@@ -231,11 +232,21 @@ public final class HttpApi {
     return new GitCredentials.None();
   }
 
+  /**
+   * A project that does not exist is answered exactly as a bad signature (same status, same body), and
+   * after the same work: its request is checked against a secret that nobody knows. Otherwise anyone
+   * could list the server's projects by trying names.
+   */
   private void pushWebhook(Context ctx) {
     String id = ctx.pathParam("id");
-    Project project = store.projects().find(id).orElseThrow(() -> new ApiException(404, "project '" + id + "' does not exist"));
+    Optional<Project> project = store.projects().find(id);
     byte[] body = ctx.bodyAsBytes();
-    Optional<String> problem = WebhookSignatures.problem(ctx::header, body, project.webhookSecret());
+    Optional<String> problem = WebhookSignatures.problem(ctx::header, body,
+        project.map(Project::webhookSecret).orElse(secretOfUnknownProjects));
+    if (project.isEmpty()) {
+      log.warn("Refused a push webhook for project '{}' from {}: there is no such project", id, ctx.ip());
+      throw new ApiException(401, problem.orElse(WebhookSignatures.NOT_MATCHING));
+    }
     if (problem.isPresent()) {
       log.warn("Refused a push webhook for project '{}' from {}: {}", id, ctx.ip(), problem.get());
       throw new ApiException(401, problem.get());

@@ -3,6 +3,7 @@ package dev.tether.server.http;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,7 +22,18 @@ import javax.crypto.spec.SecretKeySpec;
  * </ul>
  */
 final class WebhookSignatures {
+  /** Why a request that no check could accept was refused; it says nothing about the project. */
+  static final String NOT_MATCHING = "the request's signature does not match this project's webhook secret";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private WebhookSignatures() {}
+
+  /** A secret as long as a generated project secret, which no Git host can sign with. */
+  static String secretNobodyKnows() {
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    return HexFormat.of().formatHex(secret);
+  }
 
   /** Empty when the request is authentic, else why not (without revealing anything about the secret). */
   static Optional<String> problem(Function<String, String> header, byte[] body, String secret) {

@@ -11,6 +11,7 @@ import dev.tether.server.configuration.AgentConfigFiles;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.store.AccessToken;
+import dev.tether.server.store.AccessTokenIdentity;
 import dev.tether.server.store.AccessTokenStore;
 import dev.tether.server.store.AgentStore;
 import java.time.Clock;
@@ -38,7 +39,8 @@ import java.util.stream.Collectors;
  *       {@code tether:project_env:<project>:<environment>} when the token names an environment, and
  *       {@code tether:agent:<agent>}.</li>
  *   <li>{@code user}: user {@code tether:user:<name>}, groups {@code tether:user}, the token's groups,
- *       and {@code tether:agent:<agent>}.</li>
+ *       and {@code tether:agent:<agent>}. A token whose name or groups {@link AccessTokenIdentity}
+ *       refuses (such as {@code system:masters}) is refused here too, whatever the access_as.</li>
  * </ul>
  */
 public final class ProxyAuthorizer {
@@ -116,6 +118,12 @@ public final class ProxyAuthorizer {
     }
     if (token.expiresAt().isPresent() && !clock.instant().isBefore(token.expiresAt().get())) {
       throw new ProxyRefusal(401, "access token " + token.id() + " expired at " + token.expiresAt().get());
+    }
+    // Tokens stored before the rule existed, or written to the database by hand, are held to it too.
+    Optional<String> identityProblem = AccessTokenIdentity.problem(token);
+    if (identityProblem.isPresent()) {
+      throw new ProxyRefusal(403, "access token " + token.id() + " of " + token.caller() + " may not be used: "
+          + identityProblem.get() + ". Revoke it (tether admin access-token revoke " + token.id() + ") and create a new one");
     }
     Instant previous = lastUsedWritten.get(token.id());
     if (previous == null || now.isAfter(previous.plus(LAST_USED_RESOLUTION))) {

@@ -9,6 +9,7 @@ import dev.tether.server.git.GitUrls;
 import dev.tether.server.git.ProjectSync;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.AccessToken;
+import dev.tether.server.store.AccessTokenIdentity;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.AlreadyExistsException;
 import dev.tether.server.store.Project;
@@ -128,21 +129,25 @@ public final class Registry {
         description);
   }
 
-  /** A token for a person: their name, the projects whose members they are, and their groups. */
+  /**
+   * A token for a person: their name, the projects whose members they are, and their groups; the
+   * name and groups must be ones {@link AccessTokenIdentity} lets a token carry.
+   */
   public IssuedAccessToken createUserAccessToken(String userName, List<String> projects, List<String> groups,
       Optional<java.time.Duration> expiresIn, String description) {
-    if (userName == null || !userName.matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")) {
-      throw new RegistryException(RegistryException.Kind.INVALID, "user name '" + userName + "' is not valid: use letters, digits "
-          + "and . _ @ -");
+    Optional<String> userProblem = AccessTokenIdentity.userNameProblem(userName);
+    if (userProblem.isPresent()) {
+      throw new RegistryException(RegistryException.Kind.INVALID, userProblem.get());
     }
     for (String project : projects) {
-      if (!ConfigParser.PROJECT_ID.matcher(project).matches()) {
+      if (project == null || !ConfigParser.PROJECT_ID.matcher(project).matches()) {
         throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + project + "' is not valid");
       }
     }
     for (String group : groups) {
-      if (group.isBlank() || group.contains(",")) {
-        throw new RegistryException(RegistryException.Kind.INVALID, "group '" + group + "' is not valid");
+      Optional<String> groupProblem = AccessTokenIdentity.groupProblem(group);
+      if (groupProblem.isPresent()) {
+        throw new RegistryException(RegistryException.Kind.INVALID, groupProblem.get());
       }
     }
     return issueAccessToken("user", Optional.empty(), Optional.empty(), Optional.of(userName), projects, groups, expiresIn,

@@ -37,4 +37,17 @@ class WebhookSignaturesTest {
     assertThat(check(Map.of("X-Gitea-Signature", "not hex"))).isPresent();
     assertThat(check(Map.of())).hasValueSatisfying(p -> assertThat(p).contains("not signed"));
   }
+
+  @Test
+  void theReasonForARefusalDoesNotDependOnTheSecret() {
+    String nobodys = WebhookSignatures.secretNobodyKnows();
+    assertThat(nobodys).matches("[0-9a-f]{64}").isNotEqualTo(WebhookSignatures.secretNobodyKnows());
+    String forged = HexFormat.of().formatHex(WebhookSignatures.hmac("a guess", BODY));
+    for (Map<String, String> headers : java.util.List.of(Map.of("X-Hub-Signature-256", "sha256=" + forged),
+        Map.of("X-Hub-Signature-256", forged), Map.of("X-Gitea-Signature", forged), Map.of("X-Gitea-Signature", "not hex"),
+        Map.of("X-Gitlab-Token", "a guess"), Map.<String, String>of())) {
+      assertThat(WebhookSignatures.problem(headers::get, BODY, nobodys)).as(headers.toString())
+          .isPresent().isEqualTo(check(headers));
+    }
+  }
 }
