@@ -67,4 +67,17 @@ class ManifestParserTest {
         "gen.yaml, document 1 (line 1): 'metadata.name' is missing (generateName is not supported: a generated name cannot be tracked from Git)");
     assertThat(parsed.errors().get(1)).startsWith("syntax.yaml (line ");
   }
+
+  @Test
+  void aYamlProblemInAFileWithASecretQuotesNoValue() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("tagged.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: !!int hunter2-is-secret\n"),
+        file("unclosed.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: u}\nstringData:\n  password: \"hunter2-is-secret\n"),
+        file("dup.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: d}\ndata: {a: YQ==, a: Yg==}\n")));
+
+    assertThat(parsed.errors()).hasSize(3).allSatisfy(error -> assertThat(error).doesNotContain("hunter2"));
+    assertThat(parsed.errors().get(0)).isEqualTo("tagged.yaml, document 1 (line 5): *** is not a number");
+    assertThat(parsed.errors().get(1)).startsWith("unclosed.yaml (line ");
+    assertThat(parsed.errors().get(2)).as("a key is not secret").endsWith("duplicate key 'a'");
+  }
 }
