@@ -1,6 +1,9 @@
 package dev.tether.agent.gitops;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +14,10 @@ import java.util.regex.Pattern;
  * Whether a live object already holds every field a manifest sets: the test that lets a resync of
  * an unchanged commit skip the write. Extra fields in the live object (defaults, status, other
  * managers' fields) do not matter; values the API server rewrites in canonical form (quantities
- * such as {@code 1000m} for {@code 1}, numbers written as text) compare by meaning.
+ * such as {@code 1000m} for {@code 1}, numbers written as text) compare by meaning, and so do the
+ * empty maps and lists it leaves out. A Secret is compared as the API server stores it: it folds
+ * {@code stringData} into {@code data} and never returns {@code stringData}, so a Secret written
+ * with {@code stringData} would otherwise look changed on every resync.
  */
 public final class FieldComparison {
   private static final Pattern QUANTITY = Pattern.compile("([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?");
@@ -20,11 +26,65 @@ public final class FieldComparison {
 
   /** The first field where {@code live} differs from {@code desired}, as a path; empty if it holds all of them. */
   public static Optional<String> firstDifference(Map<String, Object> desired, Map<String, Object> live) {
-    return difference("", desired, live);
+    return difference("", asStored(desired), live);
+  }
+
+  /**
+   * A Secret manifest as the API server stores it: each {@code stringData} entry base64-encoded into
+   * {@code data} (over a {@code data} entry of the same key, as the API server does), {@code
+   * stringData} gone, and {@code data} in canonical base64 (the API server ignores line breaks in
+   * it). Only for comparing: the manifest is applied as written. Anything else, and a Secret with a
+   * value that is not text (the API server refuses it), is returned as it is.
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> asStored(Map<String, Object> desired) {
+    if (!SecretRedaction.isSecret(desired)) {
+      return desired;
+    }
+    Object data = desired.get("data");
+    Object stringData = desired.get("stringData");
+    if ((data != null && !(data instanceof Map<?, ?>)) || (stringData != null && !(stringData instanceof Map<?, ?>))) {
+      return desired;
+    }
+    Map<String, Object> storedData = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : ((Map<String, Object>) (data == null ? Map.of() : data)).entrySet()) {
+      if (e.getValue() != null) {
+        if (!(e.getValue() instanceof String value)) {
+          return desired;
+        }
+        storedData.put(e.getKey(), canonicalBase64(value));
+      }
+    }
+    for (Map.Entry<String, Object> e : ((Map<String, Object>) (stringData == null ? Map.of() : stringData)).entrySet()) {
+      if (e.getValue() != null) {
+        if (!(e.getValue() instanceof String value)) {
+          return desired;
+        }
+        storedData.put(e.getKey(), Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    Map<String, Object> stored = new LinkedHashMap<>(desired);
+    stored.remove("stringData");
+    if (data != null || stringData != null) {
+      stored.put("data", storedData);
+    }
+    return stored;
+  }
+
+  /** Base64 as the API server writes it back: without line breaks; unchanged when it is not base64 (the apply says why). */
+  private static String canonicalBase64(String value) {
+    try {
+      return Base64.getEncoder().encodeToString(Base64.getDecoder().decode(value.replaceAll("[\\r\\n]", "")));
+    } catch (IllegalArgumentException notBase64) {
+      return value;
+    }
   }
 
   @SuppressWarnings("unchecked")
   private static Optional<String> difference(String path, Object desired, Object live) {
+    if (live == null && (desired instanceof Map<?, ?> m && m.isEmpty() || desired instanceof List<?> l && l.isEmpty())) {
+      return Optional.empty(); // the API server leaves empty maps and lists out (data: {}, args: [])
+    }
     if (desired instanceof Map<?, ?> want) {
       if (!(live instanceof Map<?, ?> have)) {
         return Optional.of(path.isEmpty() ? "." : path);

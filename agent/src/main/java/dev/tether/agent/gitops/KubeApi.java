@@ -46,7 +46,8 @@ public final class KubeApi {
     HttpRequest request = http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + query)
         .method("PATCH", "application/apply-patch+yaml", new String(body, StandardCharsets.UTF_8))
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
-    return send(request).thenApply(r -> r.orElseThrow(() -> new KubeApiException(404, "NotFound", "not found")));
+    return send(request, SecretRedaction.of(object))
+        .thenApply(r -> r.orElseThrow(() -> new KubeApiException(404, "NotFound", "not found")));
   }
 
   /** The object, or empty when it does not exist. */
@@ -87,7 +88,7 @@ public final class KubeApi {
     byte[] body = toJson(object);
     return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, null) + "?fieldManager=" + encode(fieldManager))
         .method("POST", "application/json", new String(body, StandardCharsets.UTF_8))
-        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow();
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build(), SecretRedaction.of(object))).orElseThrow();
   }
 
   /** Replaces an object (PUT); fails with 409 when its resourceVersion is no longer current. */
@@ -95,7 +96,7 @@ public final class KubeApi {
     byte[] body = toJson(object);
     return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name) + "?fieldManager=" + encode(fieldManager))
         .method("PUT", "application/json", new String(body, StandardCharsets.UTF_8))
-        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).orElseThrow(() -> new KubeApiException(404, "NotFound", name + " is gone"));
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build(), SecretRedaction.of(object))).orElseThrow(() -> new KubeApiException(404, "NotFound", name + " is gone"));
   }
 
   /** Deletes an object; completes true if it was there. */
@@ -120,27 +121,32 @@ public final class KubeApi {
   }
 
   private CompletableFuture<Optional<Map<String, Object>>> send(HttpRequest request) {
+    return send(request, SecretRedaction.none());
+  }
+
+  /** With a request that carries a Secret, {@code secrets} takes its values out of the API server's answer. */
+  private CompletableFuture<Optional<Map<String, Object>>> send(HttpRequest request, SecretRedaction secrets) {
     return http.sendAsync(request, byte[].class).thenApply(response -> {
       if (response.code() == 404) {
         return Optional.empty();
       }
       if (!response.isSuccessful()) {
-        throw failure(response);
+        throw failure(response, secrets);
       }
       return Optional.of(parse(response.body()));
     });
   }
 
-  private static KubeApiException failure(HttpResponse<byte[]> response) {
+  private static KubeApiException failure(HttpResponse<byte[]> response, SecretRedaction secrets) {
     Map<String, Object> status;
     try {
       status = parse(response.body());
     } catch (RuntimeException notJson) {
-      return new KubeApiException(response.code(), "", "HTTP " + response.code() + ": "
-          + new String(response.body() == null ? new byte[0] : response.body(), StandardCharsets.UTF_8));
+      return new KubeApiException(response.code(), "", secrets.redact("HTTP " + response.code() + ": "
+          + new String(response.body() == null ? new byte[0] : response.body(), StandardCharsets.UTF_8)));
     }
     return new KubeApiException(response.code(), String.valueOf(status.getOrDefault("reason", "")),
-        String.valueOf(status.getOrDefault("message", "HTTP " + response.code())));
+        secrets.redact(String.valueOf(status.getOrDefault("message", "HTTP " + response.code()))));
   }
 
   static Map<String, Object> parse(byte[] json) {

@@ -1,6 +1,6 @@
 package dev.tether.agent.gitops;
 
-/** The API server refused a request; the message is its own Status message. */
+/** The API server refused a request; the message is its own Status message, without the values of a Secret it was about. */
 public final class KubeApiException extends RuntimeException {
   private final int code;
   private final String reason;

@@ -4,6 +4,7 @@ import dev.tether.common.yaml.SafeYaml;
 import dev.tether.common.yaml.YamlLimits;
 import dev.tether.common.yaml.YamlProblem;
 import dev.tether.common.yaml.YamlValues;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,16 +39,17 @@ public final class ManifestParser {
     List<DesiredObject> objects = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     for (ManifestFile file : files) {
+      boolean mayHoldSecrets = new String(file.content(), StandardCharsets.UTF_8).contains("Secret");
       List<Node> documents;
       try {
         documents = SafeYaml.readAll(file.content(), LIMITS);
       } catch (YamlProblem e) {
-        errors.add(file.path() + place(e) + ": " + e.getMessage());
+        errors.add(file.path() + place(e) + ": " + problem(e, mayHoldSecrets));
         continue;
       }
       for (int d = 0; d < documents.size(); d++) {
         if (documents.get(d) != null) {
-          read(file.path(), d, documents.get(d), objects, errors);
+          read(file.path(), d, documents.get(d), objects, errors, mayHoldSecrets);
         }
       }
     }
@@ -62,7 +64,8 @@ public final class ManifestParser {
   }
 
   @SuppressWarnings("unchecked")
-  private static void read(String path, int document, Node node, List<DesiredObject> objects, List<String> errors) {
+  private static void read(String path, int document, Node node, List<DesiredObject> objects, List<String> errors,
+      boolean mayHoldSecrets) {
     String where = path + ", document " + (document + 1) + " (line " + SafeYaml.line(node) + ")";
     if (!(node instanceof MappingNode)) {
       errors.add(where + ": a manifest must be a mapping with apiVersion, kind and metadata");
@@ -72,7 +75,7 @@ public final class ManifestParser {
     try {
       value = YamlValues.toValue(node);
     } catch (YamlProblem e) {
-      errors.add(path + ", document " + (document + 1) + " (line " + e.line() + "): " + e.getMessage());
+      errors.add(path + ", document " + (document + 1) + " (line " + e.line() + "): " + problem(e, mayHoldSecrets));
       return;
     }
     Map<String, Object> content = (Map<String, Object>) value;
@@ -119,6 +122,14 @@ public final class ManifestParser {
       return;
     }
     objects.add(new DesiredObject((String) apiVersion, (String) kind, content, path, document, line));
+  }
+
+  /**
+   * A YAML problem can quote the value it could not read ('…' is not a number); in a file that may
+   * hold a Secret, that value may be secret, and the line number already says where to look.
+   */
+  private static String problem(YamlProblem e, boolean mayHoldSecrets) {
+    return mayHoldSecrets ? SecretRedaction.withoutQuotedValues(e.getMessage()) : e.getMessage();
   }
 
   private static List<Node> itemNodes(MappingNode list) {

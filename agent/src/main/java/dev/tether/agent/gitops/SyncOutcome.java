@@ -14,7 +14,13 @@ public record SyncOutcome(String commit, String phase, String message, List<Obje
     Instant finished, String inventory, Map<ObjectKey, Desired> desired) {
 
   /** An applied object and where it is served. */
-  public record Desired(ResourceType type, Map<String, Object> content, String file) {}
+  public record Desired(ResourceType type, Map<String, Object> content, String file) {
+    /** Without the content: it may be a Secret's, and an outcome may be printed. */
+    @Override
+    public String toString() {
+      return "Desired[" + type + ", " + file + "]";
+    }
+  }
 
   public long count(String action) {
     return objects.stream().filter(o -> o.action().equals(action)).count();

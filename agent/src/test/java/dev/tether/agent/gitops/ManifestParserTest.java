@@ -91,4 +91,18 @@ class ManifestParserTest {
         "flow.yaml (line 1, column 62): the tag !custom is not allowed: only the YAML core tags "
             + "!!map, !!seq, !!str, !!int, !!float, !!bool and !!null may be used; remove the tag");
   }
+
+  @Test
+  void aYamlProblemInAFileWithASecretQuotesNoValue() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("tagged.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: !!int hunter2-is-secret\n"),
+        file("unclosed.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: u}\nstringData:\n  password: \"hunter2-is-secret\n"),
+        file("dup.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: d}\ndata: {a: YQ==, a: Yg==}\n")));
+
+    assertThat(parsed.errors()).hasSize(3).allSatisfy(error -> assertThat(error).doesNotContain("hunter2"));
+    assertThat(parsed.errors().get(0)).isEqualTo(
+        "tagged.yaml (line 5, column 13): *** is not a !!int value; write a whole number like 42, or remove the tag");
+    assertThat(parsed.errors().get(1)).startsWith("unclosed.yaml (line ");
+    assertThat(parsed.errors().get(2)).as("a key is not secret").endsWith("duplicate key 'a'");
+  }
 }
