@@ -1,28 +1,12 @@
 package dev.tether.agent.gitops;
 
+import dev.tether.agent.connection.Backoff;
 import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.connection.Session;
-import dev.tether.agent.gitops.ManifestParser.ManifestFile;
-import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestProject;
-import dev.tether.proto.v1.GitRefSpec;
-import dev.tether.proto.v1.GitopsAgentMessage;
-import dev.tether.proto.v1.GitopsGrpc;
-import dev.tether.proto.v1.GitopsServerMessage;
-import dev.tether.proto.v1.ManifestsRequest;
-import dev.tether.proto.v1.SyncReport;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +43,12 @@ final class ProjectWorker implements AutoCloseable {
   private final KubernetesClient client;
   private final Clock clock;
   private final ScheduledExecutorService thread;
-  private final Map<String, SharedIndexInformer<GenericKubernetesResource>> watches = new ConcurrentHashMap<>();
+  private final ManifestStreamClient stream;
+  private final ClusterWatch watch;
   private final Set<ObjectKey> driftPending = ConcurrentHashMap.newKeySet();
 
   // Touched only on the worker's thread.
-  private Manifests latest;
+  private ManifestSet latest;
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
   private final Map<ObjectKey, ObjectResult> current = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -73,25 +58,20 @@ final class ProjectWorker implements AutoCloseable {
   // Why the server could not send the newest commit; shown until a commit succeeds (worker thread).
   private String refusal;
   private ScheduledFuture<?> retry;
-  private Duration nextRetry = FIRST_RETRY;
+  private final Backoff retries;
   private ScheduledFuture<?> resume;
 
-  // The stream of the current session, if any.
-  private volatile ClientCallStreamObserver<GitopsAgentMessage> stream;
   private volatile boolean closed;
-
-  /** A complete set of manifests at a commit. */
-  private record Manifests(String commit, String digest, List<ManifestFile> files) {}
 
   private final SyncMetrics metrics;
   private final GitopsPermission permission;
-  private final long maxManifestBytes;
 
   ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock,
       SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
     this.metrics = metrics;
     this.permission = permission;
-    this.maxManifestBytes = maxManifestBytes;
+    this.retries = new Backoff(FIRST_RETRY, project.resyncInterval().compareTo(LONGEST_RETRY) < 0
+        ? project.resyncInterval() : LONGEST_RETRY);
     this.project = project;
     this.name = name;
     this.engine = engine;
@@ -103,26 +83,33 @@ final class ProjectWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.stream = new ManifestStreamClient(project, inventory.id(), maxManifestBytes, thread, new ManifestStreamClient.Listener() {
+      @Override
+      public void received(ManifestSet set) {
+        ProjectWorker.this.received(set);
+      }
+
+      @Override
+      public void commitMoved(String commit, String digest) {
+        ProjectWorker.this.commitMoved(commit, digest);
+      }
+
+      @Override
+      public void unavailable(String commit, String problem) {
+        ProjectWorker.this.unavailable(commit, problem);
+      }
+    });
+    this.watch = new ClusterWatch(client, () -> {
+      SyncOutcome last = outcome;
+      return last == null || closed ? Map.of() : last.desired();
+    }, this::observed);
     long every = project.resyncInterval().toMillis();
     thread.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** Opens this project's stream on a new session and asks for manifests. */
   void open(Session session) {
-    ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventory.id())
-        .setRef(refSpec(project.ref())).addAllGlobs(project.globs()).setConnectionId(session.connectionId())
-        .setMaxTotalBytes(maxManifestBytes);
-    Manifests known = latestSeen;
-    if (known != null) {
-      request.setKnownCommit(known.commit()).setKnownDigest(known.digest());
-    }
-    Receiver receiver = new Receiver(session);
-    session.stub(GitopsGrpc::newStub).sync(receiver);
-    ClientCallStreamObserver<GitopsAgentMessage> opened = receiver.requests;
-    synchronized (opened) {
-      opened.onNext(GitopsAgentMessage.newBuilder().setRequest(request).build());
-    }
-    stream = opened;
+    stream.open(session);
     // A server that restarted (or another replica) learns the last sync's state now, not at the next sync.
     thread.execute(() -> sendReport(outcome, driftCorrected, true));
   }
@@ -155,120 +142,24 @@ final class ProjectWorker implements AutoCloseable {
 
   /** Ends this project's stream (the session ended); syncs and watches go on. */
   void closeStream() {
-    ClientCallStreamObserver<GitopsAgentMessage> s = stream;
-    stream = null;
-    if (s != null) {
-      s.cancel("session ended", null);
-    }
+    stream.close();
   }
 
-  // The last manifests received, readable from gRPC threads for the next request.
-  private volatile Manifests latestSeen;
-
-  /** Receives one stream's messages and assembles manifest sets. */
-  private final class Receiver implements ClientResponseObserver<GitopsAgentMessage, GitopsServerMessage> {
-    private final Session session;
-    ClientCallStreamObserver<GitopsAgentMessage> requests;
-    private String commit;
-    private String digest;
-    private List<ManifestFile> files;
-    private long oversized;
-
-    Receiver(Session session) {
-      this.session = session;
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<GitopsAgentMessage> requestStream) {
-      requests = requestStream;
-    }
-
-    @Override
-    public void onNext(GitopsServerMessage message) {
-      switch (message.getKindCase()) {
-        case HEADER -> {
-          commit = message.getHeader().getCommit();
-          digest = message.getHeader().getDigest();
-          if (message.getHeader().getUnchanged()) {
-            String moved = commit;
-            String sameDigest = digest;
-            thread.execute(() -> commitMoved(moved, sameDigest));
-            files = null;
-          } else if (maxManifestBytes > 0 && message.getHeader().getTotalBytes() > maxManifestBytes) {
-            // A server of the previous version does not know the limit: refuse here, before holding any of it.
-            oversized = message.getHeader().getTotalBytes();
-            files = null;
-          } else {
-            oversized = 0;
-            files = new ArrayList<>(message.getHeader().getFileCount());
-          }
-        }
-        case FILES -> {
-          if (files != null) {
-            message.getFiles().getFilesList().forEach(f -> files.add(new ManifestFile(f.getPath(), f.getContent().toByteArray())));
-          }
-        }
-        case END -> {
-          if (oversized > 0) {
-            String at = commit;
-            String problem = tooLarge(oversized);
-            oversized = 0;
-            thread.execute(() -> unavailable(at, problem));
-          } else if (files != null) {
-            Manifests set = new Manifests(commit, digest, List.copyOf(files));
-            latestSeen = set;
-            files = null;
-            thread.execute(() -> received(set));
-          }
-        }
-        case ERROR -> {
-          String problem = message.getError().getMessage();
-          String at = message.getError().getCommit();
-          thread.execute(() -> unavailable(at, problem));
-        }
-        default -> { }
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      Status status = Status.fromThrowable(t);
-      if (status.getCode() == Status.Code.PERMISSION_DENIED) {
-        // The server has not caught up with a configuration change yet; the next session asks again.
-        log.warn("gitops {}: {}", project.id(), status.getDescription());
-      }
-      if (status.getCode() != Status.Code.CANCELLED) {
-        session.fail(t);
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      session.fail(Status.UNAVAILABLE.withDescription("the server ended the gitops stream of " + project.id()).asRuntimeException());
-    }
-  }
-
-  private String tooLarge(long bytes) {
-    return "the selected files are " + bytes + " bytes together; this agent takes at most " + maxManifestBytes
-        + " bytes per manifest project (--max-manifest-bytes, by default an eighth of its heap): give the agent more memory, "
-        + "raise the limit, or select fewer files";
-  }
-
-  private void received(Manifests set) {
-    if (closed || set != latestSeen) {
+  private void received(ManifestSet set) {
+    if (closed || set != stream.latestReceived()) {
       return; // a newer set arrived meanwhile; sync that one
     }
     latest = set;
     refusal = null;
-    nextRetry = FIRST_RETRY;
+    retries.reset();
     sync("new commit");
   }
 
   private void commitMoved(String commit, String digest) {
     if (latest != null && latest.digest().equals(digest)) {
       refusal = null;
-      latest = new Manifests(commit, digest, latest.files());
-      latestSeen = latest;
+      latest = latest.atCommit(commit);
+      stream.remember(latest);
       if (outcome != null) {
         outcome = new SyncOutcome(commit, outcome.phase(), outcome.message(), outcome.objects(), outcome.started(),
             outcome.finished(), outcome.inventory(), outcome.desired());
@@ -306,7 +197,7 @@ final class ProjectWorker implements AutoCloseable {
       log.debug("gitops {}: {} not run: {}", project.id(), why, permission.refusal());
       return; // resumed when this process may apply again
     }
-    Manifests syncing = latest;
+    ManifestSet syncing = latest;
     StopSignal stop = () -> {
       if (closed) {
         return "the manifest project's worker stopped";
@@ -315,7 +206,7 @@ final class ProjectWorker implements AutoCloseable {
       if (refused != null) {
         return refused;
       }
-      Manifests newer = latestSeen;
+      ManifestSet newer = stream.latestReceived();
       return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
     };
     sendReport(new SyncOutcome(syncing.commit(), "syncing", why, List.of(), clock.instant(), clock.instant(), inventory.describe(),
@@ -359,7 +250,7 @@ final class ProjectWorker implements AutoCloseable {
       log.warn(line);
     }
     if (!result.desired().isEmpty() || result.phase().equals("synced")) {
-      watch(result.desired());
+      watch.watch(result.desired());
     }
     if (healthDeadline != null) {
       healthDeadline.cancel(false);
@@ -380,16 +271,14 @@ final class ProjectWorker implements AutoCloseable {
    */
   private void scheduleRetry(SyncOutcome result) {
     if (result.phase().equals("synced")) {
-      nextRetry = FIRST_RETRY;
+      retries.reset();
       return;
     }
     if (refusal != null || closed) {
       return;
     }
-    Duration delay = nextRetry;
-    Duration cap = project.resyncInterval().compareTo(LONGEST_RETRY) < 0 ? project.resyncInterval() : LONGEST_RETRY;
-    nextRetry = delay.multipliedBy(2).compareTo(cap) > 0 ? cap : delay.multipliedBy(2);
-    log.info("gitops {}: trying again in {} s", project.id(), delay.toSeconds());
+    Duration delay = retries.next();
+    log.info("gitops {}: trying again in {} s", project.id(), Math.round(delay.toMillis() / 100.0) / 10.0);
     retry = thread.schedule(() -> {
       retry = null;
       if (latest != null && !closed) {
@@ -436,67 +325,14 @@ final class ProjectWorker implements AutoCloseable {
     return done;
   }
 
-  /** Watches every type and namespace of what was applied, for drift and health. */
-  private void watch(Map<ObjectKey, SyncOutcome.Desired> desired) {
-    Map<String, ResourceType> wanted = new HashMap<>();
-    Map<String, String> namespaceOf = new HashMap<>();
-    desired.forEach((key, d) -> {
-      String id = d.type().apiVersion() + "/" + d.type().plural() + "@" + key.namespace();
-      wanted.put(id, d.type());
-      namespaceOf.put(id, key.namespace());
-    });
-    watches.keySet().removeIf(id -> {
-      if (!wanted.containsKey(id)) {
-        watches.get(id).stop();
-        return true;
-      }
-      return false;
-    });
-    wanted.forEach((id, type) -> watches.computeIfAbsent(id, k -> inform(type, namespaceOf.get(id))));
-  }
-
-  private SharedIndexInformer<GenericKubernetesResource> inform(ResourceType type, String namespace) {
-    ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup(type.group())
-        .withVersion(type.version()).withKind(type.kind()).withPlural(type.plural()).withNamespaced(type.namespaced()).build();
-    var resources = client.genericKubernetesResources(context);
-    var scoped = namespace.isEmpty() ? resources : resources.inNamespace(namespace);
-    return scoped.inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(GenericKubernetesResource object) {
-        observed(object, false);
-      }
-
-      @Override
-      public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource object) {
-        observed(object, false);
-      }
-
-      @Override
-      public void onDelete(GenericKubernetesResource object, boolean finalStateUnknown) {
-        observed(object, true);
-      }
-    });
-  }
-
-  /** An event about a watched object: compare it with Git (cheaply, on the event thread) and act on the worker thread. */
-  @SuppressWarnings("unchecked")
-  private void observed(GenericKubernetesResource object, boolean deleted) {
-    SyncOutcome last = outcome;
-    if (last == null || closed) {
+  /** A watched object changed: its health is recorded, and a difference from Git is looked at again shortly. */
+  private void observed(ObjectKey key, Health health, boolean differsFromGit) {
+    if (closed) {
       return;
     }
-    String group = object.getApiVersion().contains("/") ? object.getApiVersion().substring(0, object.getApiVersion().indexOf('/')) : "";
-    ObjectKey key = new ObjectKey(group, object.getKind(), object.getMetadata().getNamespace(), object.getMetadata().getName());
-    SyncOutcome.Desired desired = last.desired().get(key);
-    if (desired == null) {
-      return;
-    }
-    Map<String, Object> live = client.getKubernetesSerialization().convertValue(object, Map.class);
-    Optional<String> difference = deleted ? Optional.of("the object was deleted") : FieldComparison.firstDifference(desired.content(), live);
-    Health health = deleted ? Health.notFound() : Health.of(live);
     try {
       thread.execute(() -> healthChanged(key, health));
-      if (difference.isPresent() && driftPending.add(key)) {
+      if (differsFromGit && driftPending.add(key)) {
         thread.schedule(() -> drifted(key), DRIFT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
       }
     } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -566,30 +402,8 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
-    ClientCallStreamObserver<GitopsAgentMessage> s = stream;
-    if (s == null || state == null) {
-      return;
-    }
-    List<ObjectResult> objects = state == outcome ? currentObjects() : state.objects();
-    SyncReport.Builder report = SyncReport.newBuilder().setCommit(state.commit()).setPhase(state.phase()).setMessage(state.message())
-        .setStartedUnixMillis(state.started().toEpochMilli()).setFinishedUnixMillis(state.finished().toEpochMilli())
-        .setApplied((int) objects.stream().filter(o -> o.action().equals("created") || o.action().equals("configured")).count())
-        .setUnchanged((int) objects.stream().filter(o -> o.action().equals("unchanged")).count())
-        .setPruned((int) objects.stream().filter(o -> o.action().equals("pruned")).count())
-        .setFailed((int) objects.stream().filter(ObjectResult::failed).count())
-        .setDriftCorrected(corrected)
-        .setInventory(state.inventory()).setResent(resent);
-    for (ObjectResult o : objects) {
-      report.addObjects(dev.tether.proto.v1.ObjectResult.newBuilder().setGroup(o.key().group()).setVersion(o.version())
-          .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name()).setAction(o.action())
-          .setHealth(o.health()).setMessage(o.message()).setFile(o.file()));
-    }
-    try {
-      synchronized (s) {
-        s.onNext(GitopsAgentMessage.newBuilder().setReport(report).build());
-      }
-    } catch (RuntimeException e) {
-      log.debug("gitops {}: report not sent: {}", project.id(), e.toString());
+    if (state != null && stream.isOpen()) {
+      stream.send(ManifestStreamClient.report(state, state == outcome ? currentObjects() : state.objects(), corrected, resent));
     }
   }
 
@@ -609,15 +423,6 @@ final class ProjectWorker implements AutoCloseable {
     }
   }
 
-  private static GitRefSpec refSpec(GitRef ref) {
-    return switch (ref.kind()) {
-      case BRANCH -> GitRefSpec.newBuilder().setBranch(ref.name()).build();
-      case TAG -> GitRefSpec.newBuilder().setTag(ref.name()).build();
-      case COMMIT -> GitRefSpec.newBuilder().setCommit(ref.name()).build();
-      case DEFAULT_BRANCH -> GitRefSpec.newBuilder().setDefaultBranch(true).build();
-    };
-  }
-
   private static String shortCommit(String commit) {
     return commit.length() > 12 ? commit.substring(0, 12) : commit;
   }
@@ -626,8 +431,7 @@ final class ProjectWorker implements AutoCloseable {
   public void close() {
     closed = true;
     closeStream();
-    watches.values().forEach(SharedIndexInformer::stop);
-    watches.clear();
+    watch.close();
     thread.shutdownNow();
   }
 }
