@@ -2,6 +2,7 @@ package dev.tether.cli;
 
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.server.connection.AgentConnectRates;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -82,6 +83,17 @@ final class ServerCommand implements Callable<Integer> {
       description = "Longest a Git fetch may take (default: ${DEFAULT-VALUE}).")
   Duration gitTimeout;
 
+  @Option(names = "--agent-connect-rate-per-token", paramLabel = "N", defaultValue = "10",
+      description = "Connections a minute (in bursts of as many) one agent token may open; more are refused with RESOURCE_EXHAUSTED "
+          + "and the agent waits as told. 0: no limit (default: ${DEFAULT-VALUE}).")
+  int agentConnectRatePerToken;
+
+  @Option(names = "--agent-refusal-rate-per-address", paramLabel = "N", defaultValue = "30",
+      description = "Unknown, revoked or malformed agent tokens a minute (in bursts of as many) one source address may send; past "
+          + "that, its connections are refused with RESOURCE_EXHAUSTED before their token is looked at. 0: no limit "
+          + "(default: ${DEFAULT-VALUE}).")
+  int agentRefusalRatePerAddress;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -93,6 +105,10 @@ final class ServerCommand implements Callable<Integer> {
     }
     if (tlsCertFile != null && devTls) {
       throw new CommandLine.ParameterException(spec.commandLine(), "choose either --dev-tls or --tls-cert-file/--tls-key-file");
+    }
+    if (agentConnectRatePerToken < 0 || agentRefusalRatePerAddress < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--agent-connect-rate-per-token and --agent-refusal-rate-per-address are a number a minute: 0 (no limit) or more");
     }
     List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1"));
     try {
@@ -106,7 +122,8 @@ final class ServerCommand implements Callable<Integer> {
       }
     });
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
-        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout);
+        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
+        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress));
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

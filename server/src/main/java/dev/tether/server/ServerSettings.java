@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.server.connection.AgentConnectRates;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
  *     must name the hosts for a development certificate made in the data dir
+ * @param agentConnectRates how often agents may connect, per token and per source address
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -21,7 +23,8 @@ public record ServerSettings(
     Optional<Path> tlsKeyFile,
     List<String> devTlsHosts,
     Duration pollInterval,
-    Duration gitTimeout) {
+    Duration gitTimeout,
+    AgentConnectRates agentConnectRates) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -30,15 +33,22 @@ public record ServerSettings(
   public static ServerSettings local(Path dataDir) {
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
-        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT);
+        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
+        AgentConnectRates.DEFAULT);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout);
+        gitTimeout, agentConnectRates);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
-    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
+    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
+        agentConnectRates);
+  }
+
+  public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, rates);
   }
 }

@@ -38,6 +38,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,7 @@ public final class TetherServer implements AutoCloseable {
     ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout());
     toClose.push(mirrors);
     events = new EventLog(store.events(), clock);
+    toClose.push(writeEventSummaries(events));
     ProjectSync sync = new ProjectSync(store.projects(), mirrors, settings.pollInterval(), 4, clock, events, metrics.registry());
     toClose.push(sync);
 
@@ -116,7 +118,7 @@ public final class TetherServer implements AutoCloseable {
 
     connections = new AgentConnections();
     OpenCalls calls = new OpenCalls();
-    AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls);
+    AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls, settings.agentConnectRates(), events);
     Registry registry = new Registry(store, calls, sync, clock, events);
 
     kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry());
@@ -138,6 +140,21 @@ public final class TetherServer implements AutoCloseable {
         TetherVersion.get(), agentAddress(), httpUrl(), kubeProxyUrl(), dataDir);
     tls.devCaFile().ifPresent(ca -> log.info("Development TLS: agents must trust {} (tether agent --ca-file {})", ca, ca));
     log.info("Admin token for `tether admin` commands: {}", adminToken.file());
+  }
+
+  /** Folded repeats (an agent reconnecting in a loop) are summed up when their window ends, and all of them at shutdown. */
+  private static AutoCloseable writeEventSummaries(EventLog events) {
+    ScheduledExecutorService summaries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "event-summaries");
+      t.setDaemon(true);
+      return t;
+    });
+    summaries.scheduleWithFixedDelay(events::writeSummaries, 10, 10, TimeUnit.SECONDS);
+    return () -> {
+      summaries.shutdown();
+      summaries.awaitTermination(5, TimeUnit.SECONDS);
+      events.flushSummaries();
+    };
   }
 
   private Server startAgentListener(AgentAuthentication auth, io.grpc.BindableService... services) {

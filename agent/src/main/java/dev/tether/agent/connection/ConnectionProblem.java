@@ -1,18 +1,38 @@
 package dev.tether.agent.connection;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.time.Duration;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
-/** Why a connection to the server failed, said so that the person running the agent knows what to do. */
-record ConnectionProblem(Kind kind, String message) {
+/**
+ * Why a connection to the server failed, said so that the person running the agent knows what to do.
+ *
+ * @param retryAfter how long the server asked the agent to wait before dialing again, if it did
+ */
+record ConnectionProblem(Kind kind, String message, Optional<Duration> retryAfter) {
 
-  enum Kind { TOKEN_REJECTED, TLS, UNREACHABLE, OTHER }
+  enum Kind { TOKEN_REJECTED, TLS, UNREACHABLE, RATE_LIMITED, OTHER }
+
+  // Sent by the server with RESOURCE_EXHAUSTED: whole seconds to wait.
+  private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
+  // A bogus hint must not park the agent for a day.
+  private static final Duration LONGEST_RETRY_AFTER = Duration.ofMinutes(10);
+
+  ConnectionProblem(Kind kind, String message) {
+    this(kind, message, Optional.empty());
+  }
 
   static ConnectionProblem of(Throwable error, String server, String trust) {
     Status status = Status.fromThrowable(error);
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      return new ConnectionProblem(Kind.RATE_LIMITED, "the server at " + server + " refused the connection for now: "
+          + status.getDescription(), retryAfter(Status.trailersFromThrowable(error)));
+    }
     if (status.getCode() == Status.Code.UNAUTHENTICATED) {
       return new ConnectionProblem(Kind.TOKEN_REJECTED, "the server refused the agent token: " + status.getDescription()
           + ". Check --token-file, or create a new token with `tether admin token create --agent <name>`");
@@ -58,6 +78,19 @@ record ConnectionProblem(Kind kind, String message) {
     }
     return new ConnectionProblem(Kind.OTHER, "the connection to " + server + " ended: " + status.getCode()
         + (status.getDescription() == null ? "" : " " + status.getDescription()));
+  }
+
+  private static Optional<Duration> retryAfter(Metadata trailers) {
+    String seconds = trailers == null ? null : trailers.get(RETRY_AFTER);
+    if (seconds == null) {
+      return Optional.empty();
+    }
+    try {
+      long value = Long.parseLong(seconds.strip());
+      return value < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(Math.min(value, LONGEST_RETRY_AFTER.toSeconds())));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static ConnectionProblem tls(String message) {

@@ -126,6 +126,9 @@ public final class ServerConnection implements AutoCloseable {
         }
         wait = backoff.next();
       }
+      if (outcome.problem().retryAfter().isPresent()) {
+        wait = waitAtLeast(outcome.problem().retryAfter().get(), wait);
+      }
       lastProblem = outcome.problem().message();
       log.warn("{}; trying again in {} s", outcome.problem().message(), Math.round(wait.toMillis() / 100.0) / 10.0);
       try {
@@ -137,6 +140,17 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   private record Outcome(boolean established, ConnectionProblem problem) {}
+
+  /**
+   * The server's hint, when longer than our own backoff, plus up to a quarter more at random: agents
+   * refused together (after a server restart) must not come back together.
+   */
+  static Duration waitAtLeast(Duration retryAfter, Duration backoffWait) {
+    if (retryAfter.compareTo(backoffWait) <= 0) {
+      return backoffWait;
+    }
+    return retryAfter.plusMillis(java.util.concurrent.ThreadLocalRandom.current().nextLong(retryAfter.toMillis() / 4 + 1));
+  }
 
   /** Whether the token file now holds another token than the one last used: worth trying at once. */
   private boolean newTokenInFile() {

@@ -2,6 +2,8 @@ package dev.tether.server.connection;
 
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.common.token.SecretToken;
+import dev.tether.proto.v1.AgentConnectionGrpc;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.TokenStore;
 import io.grpc.Context;
@@ -23,12 +25,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Admits an agent's call only with a valid, unrevoked agent token in {@code authorization: Bearer}.
  * The token is looked up by digest and never logged; rejections say why in terms the agent's
- * operator can act on.
+ * operator can act on. Connections (the Connect call that opens an agent's session) are rate limited
+ * per token, and refused tokens per source address ({@link ConnectLimits}); refusals are logged
+ * without a line per call ({@link RefusalLog}).
  */
 public final class AgentAuthentication implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AgentAuthentication.class);
   private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+  /** Seconds the caller should wait before trying again, on RESOURCE_EXHAUSTED. */
+  public static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String CONNECT = AgentConnectionGrpc.getConnectMethod().getFullMethodName();
+  // Unknown tokens are cached too; a stranger's stream of made-up tokens must not grow the cache without end.
+  private static final int MAX_CACHED = 10_000;
 
   private final TokenStore tokens;
   private final Clock clock;
@@ -36,12 +45,18 @@ public final class AgentAuthentication implements ServerInterceptor {
   // Every proxied request opens a tunnel stream: keep tokens a few seconds; revocation empties this.
   private final Map<String, Cached> byDigest = new ConcurrentHashMap<>();
   private static final Duration CACHE_FOR = Duration.ofSeconds(5);
+  private final ConnectLimits limits;
+  private final RefusalLog refusals;
+  private final EventLog events;
 
   private record Cached(Optional<AgentToken> token, Instant until) {}
 
-  public AgentAuthentication(TokenStore tokens, Clock clock, OpenCalls calls) {
+  public AgentAuthentication(TokenStore tokens, Clock clock, OpenCalls calls, AgentConnectRates rates, EventLog events) {
     this.tokens = tokens;
     this.clock = clock;
+    this.limits = new ConnectLimits(rates, clock);
+    this.refusals = new RefusalLog(clock);
+    this.events = events;
     calls.onRevocation(tokenId -> byDigest.clear());
   }
 
@@ -50,15 +65,41 @@ public final class AgentAuthentication implements ServerInterceptor {
     java.net.SocketAddress address = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String remote = address instanceof java.net.InetSocketAddress inet
         ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
+    String source = ConnectLimits.limitedAddress(address);
+    boolean connect = call.getMethodDescriptor().getFullMethodName().equals(CONNECT);
+    if (connect) {
+      Optional<ConnectLimits.Refusal> refusal = limits.admitAttempt(source);
+      if (refusal.isPresent()) {
+        return refuse(call, refusal.get(), source, "too many refused tokens", remote);
+      }
+    }
     AgentIdentity identity;
     try {
       identity = authenticate(headers.get(AUTHORIZATION), remote);
     } catch (Rejected e) {
-      log.warn("Refused an agent call from {}: {}", remote, e.getMessage());
+      limits.chargeRefusal(source);
+      refusals.refused(source, e.getMessage(), remote, e.getMessage());
       call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
+    if (connect) {
+      Optional<ConnectLimits.Refusal> refusal = limits.admitToken(identity);
+      if (refusal.isPresent()) {
+        events.warningRepeatable("connection", identity.agentName(), "Refused a connection",
+            "Refused a connection from " + remote + ": " + refusal.get().message());
+        return refuse(call, refusal.get(), source, "connection rate of token " + identity.tokenId(), remote);
+      }
+    }
     return Contexts.interceptCall(Context.current().withValue(AgentIdentity.CURRENT, identity), call, headers, next);
+  }
+
+  private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, ConnectLimits.Refusal refusal, String source, String reason,
+      String remote) {
+    refusals.refused(source, reason, remote, refusal.message());
+    Metadata trailers = new Metadata();
+    trailers.put(RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
+    call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal.message()), trailers);
+    return new ServerCall.Listener<>() {};
   }
 
   private AgentIdentity authenticate(String authorization, String remote) throws Rejected {
@@ -78,6 +119,12 @@ public final class AgentAuthentication implements ServerInterceptor {
       stored = cached.token();
     } else {
       stored = tokens.findByDigest(token.digest());
+      if (byDigest.size() >= MAX_CACHED) {
+        byDigest.values().removeIf(c -> !now.isBefore(c.until()));
+        if (byDigest.size() >= MAX_CACHED) {
+          byDigest.clear();
+        }
+      }
       byDigest.put(token.digest(), new Cached(stored, now.plus(CACHE_FOR)));
     }
     if (stored.isEmpty()) {

@@ -93,7 +93,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
             .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get()).setGitopsRole(role)).build());
         log.info("Agent '{}' connected ({} from {}, version {}, pod {}/{}, cluster {})", identity.agentName(), connectionId,
             identity.remoteAddress(), info.getVersion(), info.getPodNamespace(), info.getPodName(), info.getClusterVersion());
-        events.info("connection", identity.agentName(), null, "Connected from " + identity.remoteAddress() + " (agent "
+        events.infoRepeatable("connection", identity.agentName(), "Connected", "Connected from " + identity.remoteAddress() + " (agent "
             + info.getVersion() + (info.getPodName().isEmpty() ? "" : ", pod " + info.getPodNamespace() + "/" + info.getPodName())
             + (info.getClusterVersion().isEmpty() ? "" : ", Kubernetes " + info.getClusterVersion()) + ")");
         if (!role.getApplies()) {
@@ -139,7 +139,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
       agents.markSeen(identity.agentName(), clock.instant());
       OutboundStream.closeQuietly(registration);
       log.info("Agent '{}' disconnected ({}): {}", identity.agentName(), connectionId, why);
-      events.info("connection", identity.agentName(), null, "Disconnected: " + why);
+      events.infoRepeatable("connection", identity.agentName(), "Disconnected", "Disconnected: " + why);
     }
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.server.store.EventStore;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -12,20 +14,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Records what happened for the events feed (API, UI): agents connecting and leaving, configuration
  * accepted or refused, fetches failing and recovering, syncs, tokens. Recording never fails the
- * work it describes.
+ * work it describes, and a loop (an agent reconnecting many times a minute) cannot flood the feed:
+ * see {@link #infoRepeatable}.
  */
 public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger(EventLog.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEEP = 10_000;
 
+  // A reconnect loop is worth a few lines a minute, then one summary per ever longer window.
+  static final int VERBATIM_PER_MINUTE = 3;
+  private static final int MAX_REPEATING_SUBJECTS = 10_000;
+
   private final EventStore store;
   private final Clock clock;
   private final AtomicLong sinceTrim = new AtomicLong();
+  private final Repeats<Subject> repeats;
+
+  /** What makes two events repeats of each other: one agent, one kind and severity, one subject ("Connected"). */
+  private record Subject(String kind, String severity, String agent, String subject) {}
 
   public EventLog(EventStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
+    this.repeats = new Repeats<>(VERBATIM_PER_MINUTE, Duration.ofMinutes(1), Duration.ofHours(1), MAX_REPEATING_SUBJECTS,
+        new Subject("events", "warning", null, "Repeated events of many agents"), clock);
   }
 
   public void info(String kind, String agent, String project, String message) {
@@ -34,6 +47,46 @@ public final class EventLog {
 
   public void warning(String kind, String agent, String project, String message) {
     add(kind, "warning", agent, project, message, null);
+  }
+
+  /**
+   * An event that can repeat in a loop, such as an agent connecting: the first few a minute with the
+   * same agent, kind and {@code subject} are written as they are, further ones are counted and written
+   * as one summary ("Connected 57 more times in the last minute; the last: ...") by {@link #writeSummaries}.
+   *
+   * @param subject what the message is about without its details, the start of the message ("Connected")
+   */
+  public void infoRepeatable(String kind, String agent, String subject, String message) {
+    repeatable(kind, "info", agent, subject, message);
+  }
+
+  /** A warning that can repeat in a loop; see {@link #infoRepeatable}. */
+  public void warningRepeatable(String kind, String agent, String subject, String message) {
+    repeatable(kind, "warning", agent, subject, message);
+  }
+
+  private void repeatable(String kind, String severity, String agent, String subject, String message) {
+    if (repeats.admit(new Subject(kind, severity, agent, subject), message)) {
+      add(kind, severity, agent, null, message, null);
+    }
+  }
+
+  /** Writes the summaries of repeats whose window has ended; the server calls it every few seconds. */
+  public void writeSummaries() {
+    write(repeats.ended());
+  }
+
+  /** Writes a summary of every repeat counted so far, for a server that stops. */
+  public void flushSummaries() {
+    write(repeats.flush());
+  }
+
+  private void write(List<Repeats.Summary<Subject>> summaries) {
+    for (Repeats.Summary<Subject> summary : summaries) {
+      Subject s = summary.key();
+      add(s.kind(), s.severity(), s.agent(), null, s.subject() + " " + summary.count() + (summary.count() == 1 ? " more time " : " more times ")
+          + summary.period() + "; the last: " + summary.last(), null);
+    }
   }
 
   /** A finished sync, with the figures the timeline draws. */

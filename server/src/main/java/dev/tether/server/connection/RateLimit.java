@@ -1,0 +1,121 @@
+package dev.tether.server.connection;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * At most {@code perMinute} events a minute per key (a token, an address), in bursts of up to as
+ * many: a token bucket per key that refills evenly over a minute. Memory is bounded: a bucket that has
+ * refilled is forgotten when room is needed, and past {@code maxKeys} busy keys, new keys share one
+ * bucket, so a flood from ever new addresses is limited as a whole.
+ */
+public final class RateLimit {
+  static final String OVERFLOW = "(all other keys)";
+
+  private final int perMinute;
+  private final int maxKeys;
+  private final Clock clock;
+  private final Map<String, Bucket> buckets = new HashMap<>();
+  private Instant nextPurge = Instant.MIN;
+
+  private static final class Bucket {
+    double permits;
+    Instant updated;
+
+    Bucket(double permits, Instant updated) {
+      this.permits = permits;
+      this.updated = updated;
+    }
+  }
+
+  /** {@code perMinute} 0 lets everything through. */
+  public RateLimit(int perMinute, int maxKeys, Clock clock) {
+    if (perMinute < 0 || maxKeys < 1) {
+      throw new IllegalArgumentException("a rate limit needs perMinute >= 0 and maxKeys >= 1");
+    }
+    this.perMinute = perMinute;
+    this.maxKeys = maxKeys;
+    this.clock = clock;
+  }
+
+  public int perMinute() {
+    return perMinute;
+  }
+
+  /** Takes a permit for the key: empty when there was one, else how long until there is. */
+  public synchronized Optional<Duration> tryTake(String key) {
+    if (perMinute == 0) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    Bucket bucket = bucketOf(key, now);
+    refill(bucket, now);
+    if (bucket.permits >= 1) {
+      bucket.permits -= 1;
+      return Optional.empty();
+    }
+    return Optional.of(untilOnePermit(bucket));
+  }
+
+  private Duration untilOnePermit(Bucket bucket) {
+    double missing = 1 - bucket.permits;
+    // Less a hair, so that rounding errors of the fractions do not add a millisecond.
+    return Duration.ofMillis((long) Math.ceil(missing * millisPerPermit() - 1e-6));
+  }
+
+  /** How long until the key has a permit, without taking one: empty when it has one now. */
+  public synchronized Optional<Duration> waitFor(String key) {
+    Bucket bucket = perMinute == 0 ? null : buckets.get(key);
+    if (bucket == null) {
+      return Optional.empty();
+    }
+    refill(bucket, clock.instant());
+    return bucket.permits >= 1 ? Optional.empty() : Optional.of(untilOnePermit(bucket));
+  }
+
+  synchronized int trackedKeys() {
+    return buckets.size();
+  }
+
+  private Bucket bucketOf(String key, Instant now) {
+    Bucket bucket = buckets.get(key);
+    if (bucket != null) {
+      return bucket;
+    }
+    if (buckets.size() >= maxKeys) {
+      purgeRefilled(now);
+    }
+    if (buckets.size() >= maxKeys) {
+      key = OVERFLOW;
+    }
+    return buckets.computeIfAbsent(key, k -> new Bucket(perMinute, now));
+  }
+
+  // A full bucket is the same as none. Scanning is linear, so under a flood of new keys it runs at most once a second.
+  private void purgeRefilled(Instant now) {
+    if (now.isBefore(nextPurge)) {
+      return;
+    }
+    nextPurge = now.plusSeconds(1);
+    buckets.values().removeIf(bucket -> {
+      refill(bucket, now);
+      return bucket.permits >= perMinute;
+    });
+  }
+
+  private void refill(Bucket bucket, Instant now) {
+    long elapsed = Duration.between(bucket.updated, now).toMillis();
+    if (elapsed > 0) {
+      bucket.permits = Math.min(perMinute, bucket.permits + elapsed / millisPerPermit());
+      bucket.updated = now;
+    }
+  }
+
+  private double millisPerPermit() {
+    return 60_000.0 / perMinute;
+  }
+}
