@@ -12,7 +12,8 @@ public record ObjectResult(ObjectKey key, String version, String action, String 
     return action.equals("failed");
   }
 
+  /** With a newer health; a failure keeps its message, which says more than the health's, and any other takes the health's. */
   ObjectResult withHealth(Health h) {
-    return new ObjectResult(key, version, action, h.statusName(), message.isEmpty() ? h.message() : message, file);
+    return new ObjectResult(key, version, action, h.statusName(), failed() ? message : h.message(), file);
   }
 }

@@ -160,11 +160,9 @@ final class ProjectWorker implements AutoCloseable {
       refusal = null;
       latest = latest.atCommit(commit);
       stream.remember(latest);
-      if (outcome != null) {
-        outcome = new SyncOutcome(commit, outcome.phase(), outcome.message(), outcome.objects(), outcome.started(),
-            outcome.finished(), outcome.inventory(), outcome.desired());
-        report();
-      }
+      // A sync at the new commit, not the last report relabelled: its counts and time are then this commit's own.
+      // Nothing changed for this source, so it finds every object unchanged and writes nothing.
+      sync("new commit, same manifests");
     }
   }
 

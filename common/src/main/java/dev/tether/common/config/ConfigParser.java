@@ -118,7 +118,8 @@ public final class ConfigParser {
         ? r.matching(m.get("default_namespace"), path + ".default_namespace", NAMESPACE, NAMESPACE_RULE).orElse(null)
         : ManifestProject.DEFAULT_NAMESPACE;
     List<String> globs = m.containsKey("paths") ? globs(r, m.get("paths"), path + ".paths") : List.of(ManifestProject.DEFAULT_GLOB);
-    Duration reconcileTimeout = optional(m, "reconcile_timeout", n -> r.duration(n, path + ".reconcile_timeout"), ManifestProject.DEFAULT_TIMEOUT);
+    Duration reconcileTimeout = optional(m, "reconcile_timeout", n -> r.duration(n, path + ".reconcile_timeout"),
+        ManifestProject.DEFAULT_RECONCILE_TIMEOUT);
     DryRunStrategy dryRun = optional(m, "dry_run_strategy", n -> r.oneOf(n, path + ".dry_run_strategy", DryRunStrategy.class), DryRunStrategy.NONE);
     boolean prune = optional(m, "prune", n -> r.bool(n, path + ".prune"), true);
     Duration pruneTimeout = optional(m, "prune_timeout", n -> r.duration(n, path + ".prune_timeout"), ManifestProject.DEFAULT_TIMEOUT);

@@ -36,6 +36,12 @@ public record ManifestProject(
   public static final String DEFAULT_GLOB = "/**/*.{yaml,yml,json}";
   public static final String DEFAULT_NAMESPACE = "default";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+  /**
+   * How long applied objects may take to become healthy before they are reported Failed: Kubernetes'
+   * own progress deadline for Deployments (progressDeadlineSeconds, 600), after which Argo CD shows
+   * them Degraded. The GitLab agent's hour kept a broken rollout "Progressing" for that long.
+   */
+  public static final Duration DEFAULT_RECONCILE_TIMEOUT = Duration.ofMinutes(10);
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
   /** Below a second the agent would resync without pause and keep the API server busy for nothing. */
   public static final Duration MIN_RESYNC_INTERVAL = Duration.ofSeconds(1);

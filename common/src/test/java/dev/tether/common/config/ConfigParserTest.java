@@ -80,13 +80,14 @@ class ConfigParserTest {
   }
 
   @Test
-  void fillsInTheGitLabDefaults() throws Exception {
+  void fillsInTheDefaults() throws Exception {
     ManifestProject project = parse("gitops: { manifest_projects: [ { id: app } ] }").gitops().manifestProjects().get(0);
 
     assertThat(project.ref()).isEqualTo(GitRef.defaultBranch());
     assertThat(project.defaultNamespace()).isEqualTo("default");
     assertThat(project.globs()).containsExactly("/**/*.{yaml,yml,json}");
-    assertThat(project.reconcileTimeout()).isEqualTo(Duration.ofSeconds(3600));
+    assertThat(project.reconcileTimeout()).as("Kubernetes' Deployment progress deadline, not the GitLab agent's hour")
+        .isEqualTo(Duration.ofMinutes(10));
     assertThat(project.dryRunStrategy()).isEqualTo(DryRunStrategy.NONE);
     assertThat(project.prune()).isTrue();
     assertThat(project.prunePropagationPolicy()).isEqualTo(PropagationPolicy.FOREGROUND);

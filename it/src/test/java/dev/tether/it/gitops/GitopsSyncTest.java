@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.connection.BearerToken;
+import dev.tether.agent.gitops.ObjectResult;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.common.config.ManifestProject;
 import dev.tether.it.support.GitopsSetup;
@@ -282,6 +283,8 @@ class GitopsSyncTest {
       assertThat(outcome.phase()).as("%s: %s", outcome.message(), outcome.objects()).isEqualTo("synced");
       assertThat(outcome.objects()).extracting(o -> o.key().kind() + ":" + o.action() + ":" + o.health())
           .containsExactlyInAnyOrder("CustomResourceDefinition:created:Current", "Widget:created:Current");
+      assertThat(outcome.objects()).filteredOn(o -> o.key().isCrd()).extracting(ObjectResult::message)
+          .as("an established CRD says so, not what it said while it was being established").containsExactly("established");
       var widget = client.genericKubernetesResources(group + "/v1", "Widget").inNamespace(ns.name()).withName("gizmo").get();
       assertThat(widget).isNotNull();
       assertThat(((java.util.Map<?, ?>) widget.getAdditionalProperties().get("spec")).get("size")).isEqualTo(3);

@@ -53,7 +53,8 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
     OutboundStream<ServerMessage> toAgent = new OutboundStream<>(responses);
     Session session = new Session(AgentIdentity.current(), "c-" + HexFormat.of().formatHex(id), toAgent);
     // When the server ends the call (revoked token, shutdown), the request observer hears nothing.
-    toAgent.onEnd(() -> session.ended("closed by the server"));
+    toAgent.onEnd(() -> session.ended("closed by the server"),
+        () -> session.ended("the agent ended the connection, or it was lost"));
     return session;
   }
 

@@ -42,8 +42,16 @@ public final class OutboundStream<T> {
 
   /** Runs {@code action} once the stream ends for any reason; call it before the service method returns. */
   public void onEnd(Runnable action) {
-    observer.setOnCancelHandler(action);
-    observer.setOnCloseHandler(action);
+    onEnd(action, action);
+  }
+
+  /**
+   * Runs {@code closedByServer} once the server has ended the stream, or {@code cancelledByClient} once the
+   * client cancelled it or its connection broke; call it before the service method returns.
+   */
+  public void onEnd(Runnable closedByServer, Runnable cancelledByClient) {
+    observer.setOnCancelHandler(cancelledByClient);
+    observer.setOnCloseHandler(closedByServer);
   }
 
   public static void closeQuietly(AutoCloseable closeable) {

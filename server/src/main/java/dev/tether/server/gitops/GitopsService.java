@@ -149,11 +149,12 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         return;
       }
       if (report.getStartedUnixMillis() == lastSyncStarted) {
+        healthChanged(lastSync, report);
         if (report.getDriftCorrected() > lastSync.getDriftCorrected()) {
           events.warning("drift", identity.agentName(), stream.projectId, (report.getDriftCorrected() - lastSync.getDriftCorrected())
               + " object(s) changed in the cluster were put back as Git has them");
-          lastSync = report;
         }
+        lastSync = report;
         return;
       }
       SyncReport previous = lastSync;
@@ -175,10 +176,34 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         details.put("failed", report.getFailed());
         details.put("duration_ms", ms);
         details.put("started_at", java.time.Instant.ofEpochMilli(report.getStartedUnixMillis()).toString());
+        String at = report.getCommit().isEmpty() ? "" : (report.getPhase().equals("synced") ? " " : " at ")
+            + shortCommit(report.getCommit());
         events.sync(identity.agentName(), stream.projectId, report.getPhase().equals("synced"),
-            (report.getPhase().equals("synced") ? "Synced " : "Sync failed at ") + shortCommit(report.getCommit()) + ": "
+            (report.getPhase().equals("synced") ? "Synced" : "Sync failed") + at + ": "
                 + report.getApplied() + " applied, " + report.getPruned() + " pruned, " + report.getFailed() + " failed"
                 + (report.getMessage().isEmpty() ? "" : " (" + report.getMessage() + ")"), details);
+      }
+    }
+
+    /**
+     * Objects of the same sync that turned unhealthy (Failed, for instance not ready within reconcile_timeout)
+     * or all healthy again are news: a later report of one sync otherwise only carries them silently.
+     */
+    private void healthChanged(SyncReport before, SyncReport now) {
+      if (before == null) {
+        return;
+      }
+      List<dev.tether.proto.v1.ObjectResult> unhealthy = now.getObjectsList().stream()
+          .filter(o -> o.getHealth().equals("Failed") && !o.getAction().equals("failed")).toList();
+      long unhealthyBefore = before.getObjectsList().stream()
+          .filter(o -> o.getHealth().equals("Failed") && !o.getAction().equals("failed")).count();
+      if (unhealthy.size() > unhealthyBefore) {
+        String names = unhealthy.stream().limit(5).map(o -> o.getKind() + " " + (o.getNamespace().isEmpty() ? "" : o.getNamespace() + "/")
+            + o.getName() + " (" + o.getMessage() + ")").collect(java.util.stream.Collectors.joining("; "));
+        events.warning("health", identity.agentName(), stream.projectId, unhealthy.size() + " object(s) not healthy at "
+            + shortCommit(now.getCommit()) + ": " + names + (unhealthy.size() > 5 ? "; and " + (unhealthy.size() - 5) + " more" : ""));
+      } else if (unhealthy.isEmpty() && unhealthyBefore > 0) {
+        events.info("health", identity.agentName(), stream.projectId, "All objects healthy again at " + shortCommit(now.getCommit()));
       }
     }
 
