@@ -2,6 +2,7 @@ package dev.tether.cli;
 
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.server.git.GitUrlPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -33,7 +34,10 @@ import picocli.CommandLine.Option;
         "  # production: your certificate, agents dial tether.example.com:8443",
         "  tether server --agent-address 0.0.0.0:8443 \\",
         "      --tls-cert-file /etc/tether/tls.crt --tls-key-file /etc/tether/tls.key \\",
-        "      --data-dir /var/lib/tether"
+        "      --data-dir /var/lib/tether",
+        "",
+        "  # projects only on your Git host, over HTTPS, and on a mirror in the office network",
+        "  tether server --dev-tls --allow-git-url https://git.example.com --allow-git-url 10.20.0.0/16"
     })
 final class ServerCommand implements Callable<Integer> {
 
@@ -82,6 +86,18 @@ final class ServerCommand implements Callable<Integer> {
       description = "Longest a Git fetch may take (default: ${DEFAULT-VALUE}).")
   Duration gitTimeout;
 
+  @Option(names = GitUrlPolicy.RULE_OPTION, paramLabel = "RULE", split = ",", defaultValue = "https://*,ssh://*,http://*,git://*",
+      description = "Which Git URLs projects may use: SCHEME://HOST[:PORT] (HOST a name, an IP address, * or *.example.com) "
+          + "or an IP network (10.0.0.0/8, 192.0.2.7, fd00::/8) for any scheme. Loopback, link-local and cloud metadata "
+          + "addresses are reached only through a rule that names them (127.0.0.1, 169.254.0.0/16), never through a name "
+          + "or *. Repeatable; replaces the default (default: ${DEFAULT-VALUE}).")
+  List<String> allowedGitUrls;
+
+  @Option(names = GitUrlPolicy.LOCAL_PATHS_OPTION,
+      description = "Let projects use local paths and file:// URLs, repositories on the server's own disk (off by default: "
+          + "whoever can add a project could read any repository the server's user can).")
+  boolean allowLocalGitPaths;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -105,8 +121,14 @@ final class ServerCommand implements Callable<Integer> {
         hosts.add(h);
       }
     });
+    GitUrlPolicy gitUrls;
+    try {
+      gitUrls = GitUrlPolicy.of(allowedGitUrls, allowLocalGitPaths);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), GitUrlPolicy.RULE_OPTION + ": " + e.getMessage());
+    }
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
-        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout);
+        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout, gitUrls);
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

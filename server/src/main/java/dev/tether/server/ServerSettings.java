@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.server.git.GitUrlPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
  *     must name the hosts for a development certificate made in the data dir
+ * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -21,24 +23,41 @@ public record ServerSettings(
     Optional<Path> tlsKeyFile,
     List<String> devTlsHosts,
     Duration pollInterval,
-    Duration gitTimeout) {
+    Duration gitTimeout,
+    GitUrlPolicy gitUrls) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Loopback listeners on free ports and development TLS: for tests and trying things out. */
+  /**
+   * Loopback listeners on free ports and development TLS: for tests and trying things out. The Git
+   * URL policy is the production default; callers that use local or loopback repositories say so
+   * with {@link #withGitUrls}.
+   */
   public static ServerSettings local(Path dataDir) {
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
-        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT);
+        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
+        GitUrlPolicy.defaults());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout);
+        gitTimeout, gitUrls);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
-    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
+    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
+        gitUrls);
+  }
+
+  public ServerSettings withGitTimeout(Duration timeout) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        timeout, gitUrls);
+  }
+
+  public ServerSettings withGitUrls(GitUrlPolicy policy) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, policy);
   }
 }

@@ -5,6 +5,7 @@ import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.server.git.GitUrlPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -16,12 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Tether server in this JVM (real TLS, real H2 store, real Git fetches) and real agents that
  * dial it over loopback, with the HTTP API client an administrator would use.
  */
 public final class TetherHarness implements AutoCloseable {
+  /** The tests' Git repositories: bare folders, and git daemon, HTTP and SSH servers on 127.0.0.1. */
+  public static final GitUrlPolicy LOOPBACK_AND_LOCAL = GitUrlPolicy.of(List.of("127.0.0.1"), true);
   private final Path dir;
   private ServerSettings settings;
   private TetherServer server;
@@ -29,8 +33,13 @@ public final class TetherHarness implements AutoCloseable {
   private final List<TetherAgent> agents = new ArrayList<>();
 
   public TetherHarness(Path dir, Duration pollInterval) {
+    this(dir, settings -> settings.withPollInterval(pollInterval));
+  }
+
+  /** A server with {@link ServerSettings#local} settings and {@link #LOOPBACK_AND_LOCAL}, as {@code change} adjusts them. */
+  public TetherHarness(Path dir, UnaryOperator<ServerSettings> change) {
     this.dir = dir;
-    this.settings = ServerSettings.local(dir.resolve("server-data")).withPollInterval(pollInterval);
+    this.settings = change.apply(ServerSettings.local(dir.resolve("server-data")).withGitUrls(LOOPBACK_AND_LOCAL));
     startServer();
   }
 
@@ -45,12 +54,17 @@ public final class TetherHarness implements AutoCloseable {
 
   /** Stops the server and starts it again on the same ports with the same data dir. */
   public void restartServer() {
+    restartServer(UnaryOperator.identity());
+  }
+
+  /** Stops the server and starts it again on the same ports with the same data dir, its settings changed. */
+  public void restartServer(UnaryOperator<ServerSettings> change) {
     InetSocketAddress agentsAt = server.agentAddress();
     int httpPort = Integer.parseInt(server.httpUrl().substring(server.httpUrl().lastIndexOf(':') + 1));
     int proxyPort = Integer.parseInt(server.kubeProxyUrl().substring(server.kubeProxyUrl().lastIndexOf(':') + 1));
     server.close();
-    settings = settings.withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentsAt.getPort()),
-        new InetSocketAddress("127.0.0.1", proxyPort));
+    settings = change.apply(settings).withAddresses(new InetSocketAddress("127.0.0.1", httpPort),
+        new InetSocketAddress("127.0.0.1", agentsAt.getPort()), new InetSocketAddress("127.0.0.1", proxyPort));
     startServer();
   }
 

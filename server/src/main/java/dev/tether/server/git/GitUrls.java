@@ -40,6 +40,59 @@ public final class GitUrls {
     return Optional.of("'" + redact(url) + "' is not a Git URL: use https://, http://, ssh://, git@host:path, git:// or an absolute path");
   }
 
+  /** Where a network URL leads: its scheme ({@code git@host:path} is ssh), host and port (-1 when the URL names none). */
+  public record Target(String scheme, String host, int port) {
+    /** The port the URL names, or its scheme's default. */
+    public int effectivePort() {
+      if (port >= 0) {
+        return port;
+      }
+      return switch (scheme) {
+        case "https" -> 443;
+        case "http" -> 80;
+        case "ssh" -> 22;
+        default -> 9418;
+      };
+    }
+
+    /** {@code host} or {@code host:port}, for messages. */
+    public String hostAndPort() {
+      String shown = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+      return port < 0 ? shown : shown + ":" + port;
+    }
+  }
+
+  /** Whether a URL names a repository on the server's own disk. */
+  public static boolean isLocalPath(String url) {
+    return url.startsWith("/") || url.toLowerCase(Locale.ROOT).startsWith("file:");
+  }
+
+  /** Where a URL that {@link #problem} accepts leads; empty for local paths. */
+  public static Optional<Target> target(String url) {
+    if (isLocalPath(url)) {
+      return Optional.empty();
+    }
+    String lower = url.toLowerCase(Locale.ROOT);
+    if (!lower.contains("://")) {
+      // scp-like: user@host:path
+      String host = url.substring(url.indexOf('@') + 1, url.indexOf(':', url.indexOf('@')));
+      return Optional.of(new Target("ssh", host.toLowerCase(Locale.ROOT), -1));
+    }
+    try {
+      URI uri = new URI(url);
+      String host = uri.getHost();
+      if (host == null) {
+        return Optional.empty();
+      }
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return Optional.of(new Target(uri.getScheme().toLowerCase(Locale.ROOT), host.toLowerCase(Locale.ROOT), uri.getPort()));
+    } catch (URISyntaxException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The URL with any password removed, for messages and logs. */
   public static String redact(String url) {
     return url.replaceAll("(?<=://)([^/@:]*):[^/@]*@", "$1:***@");
