@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
     footer = {
         "",
         "Examples:",
-        "  # try it out: a development CA and certificate are made in the data dir",
-        "  tether server --dev-tls",
+        "  # try it out: a development CA and certificate are made in the data dir; projects may be local folders",
+        "  tether server --dev-tls --allow-local-git-paths",
         "",
         "  # production: your certificate, agents dial tether.example.com:8443",
         "  tether server --agent-address 0.0.0.0:8443 \\",
