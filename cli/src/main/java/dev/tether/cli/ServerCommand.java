@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
     footer = {
         "",
         "Examples:",
-        "  # try it out: a development CA and certificate are made in the data dir; projects may be local folders",
+        "  # try it out: a development CA and certificate are made in the data dir,",
+        "  # and projects may be folders on this machine",
         "  tether server --dev-tls --allow-local-git-paths",
         "",
         "  # production: your certificate, agents dial tether.example.com:8443",
@@ -36,8 +37,9 @@ import picocli.CommandLine.Option;
         "      --tls-cert-file /etc/tether/tls.crt --tls-key-file /etc/tether/tls.key \\",
         "      --data-dir /var/lib/tether",
         "",
-        "  # projects only on your Git host, over HTTPS, and on a mirror in the office network",
-        "  tether server --dev-tls --allow-git-url https://git.example.com --allow-git-url 10.20.0.0/16"
+        "  # projects only on your Git host over HTTPS, or on a mirror in the office",
+        "  tether server --dev-tls --allow-git-url https://git.example.com \\",
+        "      --allow-git-url 10.20.0.0/16"
     })
 final class ServerCommand implements Callable<Integer> {
 

@@ -24,8 +24,12 @@ import java.util.function.UnaryOperator;
  * dial it over loopback, with the HTTP API client an administrator would use.
  */
 public final class TetherHarness implements AutoCloseable {
-  /** The tests' Git repositories: bare folders, and git daemon, HTTP and SSH servers on 127.0.0.1. */
-  public static final GitUrlPolicy LOOPBACK_AND_LOCAL = GitUrlPolicy.of(List.of("127.0.0.1"), true);
+  /**
+   * The default Git URL rules plus what the tests' repositories need: bare folders, and git daemon,
+   * HTTP and SSH servers on 127.0.0.1.
+   */
+  public static final GitUrlPolicy LOOPBACK_AND_LOCAL = GitUrlPolicy.of(
+      java.util.stream.Stream.concat(GitUrlPolicy.DEFAULT_RULES.stream(), java.util.stream.Stream.of("127.0.0.1")).toList(), true);
   private final Path dir;
   private ServerSettings settings;
   private TetherServer server;
