@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * A real Tether server in this JVM (real TLS, real H2 store, real Git fetches) and real agents that
@@ -29,7 +30,7 @@ public final class TetherHarness implements AutoCloseable {
    * HTTP and SSH servers on 127.0.0.1.
    */
   public static final GitUrlPolicy LOOPBACK_AND_LOCAL = GitUrlPolicy.of(
-      java.util.stream.Stream.concat(GitUrlPolicy.DEFAULT_RULES.stream(), java.util.stream.Stream.of("127.0.0.1")).toList(), true);
+      Stream.concat(GitUrlPolicy.DEFAULT_RULES.stream(), Stream.of("127.0.0.1")).toList(), true);
   private final Path dir;
   private ServerSettings settings;
   private TetherServer server;

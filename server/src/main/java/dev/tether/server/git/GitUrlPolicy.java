@@ -2,6 +2,7 @@ package dev.tether.server.git;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -109,7 +110,7 @@ public final class GitUrlPolicy {
       addresses = new InetAddress[0];
     }
     boolean hostRule = rules.stream().anyMatch(r -> r instanceof GitUrlRule.Host h && h.matches(target));
-    boolean networkRule = addresses.length > 0 && java.util.Arrays.stream(addresses).allMatch(a -> inNetworkRule(a));
+    boolean networkRule = addresses.length > 0 && Arrays.stream(addresses).allMatch(this::inNetworkRule);
     if (!hostRule && !networkRule) {
       return Optional.of(GitUrls.redact(url) + " is not on the server's list of Git hosts (" + describeRules() + "); "
           + "start the server with " + RULE_OPTION + " " + target.scheme() + "://" + target.hostAndPort()

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.jgit.transport.URIish;
 
 /** Checks of project URLs before they are stored. */
 public final class GitUrls {
@@ -21,6 +22,10 @@ public final class GitUrls {
         if (uri.getHost() == null) {
           return Optional.of("'" + redact(url) + "' has no host");
         }
+        if (!sameHostForJGit(url, uri.getHost())) {
+          return Optional.of("'" + redact(url) + "' is ambiguous: Git would read another host from it than the one it seems to "
+              + "name; write it without '#', '?' or '\\' before the path");
+        }
         String userInfo = uri.getRawUserInfo();
         if (userInfo != null && userInfo.contains(":")) {
           return Optional.of("the URL contains a password; pass credentials with --password-file or --token-file instead, "
@@ -35,7 +40,10 @@ public final class GitUrls {
       return Optional.empty();
     }
     if (url.matches("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+")) {
-      return Optional.empty(); // scp-like SSH: git@host:group/app.git
+      // scp-like SSH: git@host:group/app.git
+      String host = url.substring(url.indexOf('@') + 1, url.indexOf(':', url.indexOf('@')));
+      return sameHostForJGit(url, host) ? Optional.empty()
+          : Optional.of("'" + redact(url) + "' is ambiguous: Git would read another host from it; use ssh://user@host/path");
     }
     return Optional.of("'" + redact(url) + "' is not a Git URL: use https://, http://, ssh://, git@host:path, git:// or an absolute path");
   }
@@ -72,25 +80,39 @@ public final class GitUrls {
     if (isLocalPath(url)) {
       return Optional.empty();
     }
-    String lower = url.toLowerCase(Locale.ROOT);
-    if (!lower.contains("://")) {
-      // scp-like: user@host:path
-      String host = url.substring(url.indexOf('@') + 1, url.indexOf(':', url.indexOf('@')));
-      return Optional.of(new Target("ssh", host.toLowerCase(Locale.ROOT), -1));
-    }
+    // What JGit, which makes the connection, reads from the URL.
     try {
-      URI uri = new URI(url);
+      URIish uri = new URIish(url);
       String host = uri.getHost();
-      if (host == null) {
+      if (host == null || host.isEmpty()) {
         return Optional.empty();
       }
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);
       }
-      return Optional.of(new Target(uri.getScheme().toLowerCase(Locale.ROOT), host.toLowerCase(Locale.ROOT), uri.getPort()));
+      String scheme = uri.getScheme() == null ? "ssh" : uri.getScheme().toLowerCase(Locale.ROOT);
+      return Optional.of(new Target(scheme, host.toLowerCase(Locale.ROOT), uri.getPort()));
     } catch (URISyntaxException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether JGit reads the same host from a URL as {@code host}. Where parsers disagree (a
+   * {@code #@} or {@code ?@} before the host), a URL checked by one and fetched by the other
+   * could reach a host nobody checked.
+   */
+  private static boolean sameHostForJGit(String url, String host) {
+    try {
+      String jgitHost = new URIish(url).getHost();
+      return jgitHost != null && unbracketed(jgitHost).equalsIgnoreCase(unbracketed(host));
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static String unbracketed(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   /** The URL with any password removed, for messages and logs. */

@@ -2,6 +2,7 @@ package dev.tether.server.git;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** A block of IP addresses, {@code 10.0.0.0/8} or {@code fe80::/10}; a single address is a block of one. */
@@ -38,16 +39,16 @@ public record IpNetwork(InetAddress base, int prefixLength) {
   }
 
   /** The address a literal names, without a DNS lookup; empty for host names. */
-  public static java.util.Optional<InetAddress> literal(String text) {
+  public static Optional<InetAddress> literal(String text) {
     String unbracketed = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
     if (!IPV4.matcher(unbracketed).matches() && !IPV6.matcher(unbracketed).matches()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
       // A literal is parsed, not looked up.
-      return java.util.Optional.of(InetAddress.getByName(unbracketed));
+      return Optional.of(InetAddress.getByName(unbracketed));
     } catch (UnknownHostException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

@@ -5,7 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -33,6 +32,7 @@ import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.TransportHttp;
+import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.slf4j.Logger;
@@ -289,8 +289,9 @@ public final class ProjectMirrors implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return Optional.of(new URI(url).toURL());
-    } catch (URISyntaxException | MalformedURLException | IllegalArgumentException e) {
+      // As JGit makes its URL, so the origin is the one it connects to.
+      return Optional.of(new URL(new URIish(url).toString()));
+    } catch (URISyntaxException | MalformedURLException e) {
       return Optional.empty();
     }
   }

@@ -57,6 +57,8 @@ class GitUrlPolicyTest {
     assertThat(defaults.refusalToStore("http://[fd00:ec2::254]/app.git")).hasValueSatisfying(r -> assertThat(r).contains("metadata"));
     assertThat(defaults.refusalToStore("ssh://git@127.0.0.1:2222/app.git")).isPresent();
     assertThat(defaults.refusalToStore("git@127.0.0.1:app.git")).isPresent();
+    assertThat(defaults.refusalToFetch("http://git.example.com#@127.0.0.1/x.git")).as("the host JGit connects to is checked")
+        .hasValueSatisfying(r -> assertThat(r).contains("loopback"));
   }
 
   @Test
