@@ -7,6 +7,7 @@ import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.cli.admin.AdminClient;
 import dev.tether.common.text.TextTable;
 import dev.tether.server.ServerSettings;
+import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.TetherServer;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.AuditLog;
@@ -88,7 +89,8 @@ final class GitopsSyncBenchmark implements Benchmark {
     try {
       admin = plane.newAdminClient("default");
       audit = new AuditLog(plane);
-      server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withPollInterval(Duration.ofHours(1))).start();
+      server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withPollInterval(Duration.ofHours(1))
+          .withGitUrls(GitUrlPolicy.of(List.of(), true))).start();
       api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
       config = GitRepository.create(workDir.resolve("repos"), "config");
       config.write("README.md", "configs\n").commitAndPush("start");

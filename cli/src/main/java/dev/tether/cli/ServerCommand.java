@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
 import dev.tether.server.connection.AgentConnectRates;
+import dev.tether.server.git.GitUrlPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -28,13 +29,18 @@ import picocli.CommandLine.Option;
     footer = {
         "",
         "Examples:",
-        "  # try it out: a development CA and certificate are made in the data dir",
-        "  tether server --dev-tls",
+        "  # try it out: a development CA and certificate are made in the data dir,",
+        "  # and projects may be folders on this machine",
+        "  tether server --dev-tls --allow-local-git-paths",
         "",
         "  # production: your certificate, agents dial tether.example.com:8443",
         "  tether server --agent-address 0.0.0.0:8443 \\",
         "      --tls-cert-file /etc/tether/tls.crt --tls-key-file /etc/tether/tls.key \\",
-        "      --data-dir /var/lib/tether"
+        "      --data-dir /var/lib/tether",
+        "",
+        "  # projects only on your Git host over HTTPS, or on a mirror in the office",
+        "  tether server --dev-tls --allow-git-url https://git.example.com \\",
+        "      --allow-git-url 10.20.0.0/16"
     })
 final class ServerCommand implements Callable<Integer> {
 
@@ -94,6 +100,18 @@ final class ServerCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int agentRefusalRatePerAddress;
 
+  @Option(names = GitUrlPolicy.RULE_OPTION, paramLabel = "RULE", split = ",", defaultValue = "https://*,ssh://*,http://*,git://*",
+      description = "Which Git URLs projects may use: SCHEME://HOST[:PORT] (HOST a name, an IP address, * or *.example.com) "
+          + "or an IP network (10.0.0.0/8, 192.0.2.7, fd00::/8) for any scheme. Loopback, link-local and cloud metadata "
+          + "addresses are reached only through a rule that names them (127.0.0.1, 169.254.0.0/16), never through a name "
+          + "or *. Repeatable; replaces the default (default: ${DEFAULT-VALUE}).")
+  List<String> allowedGitUrls;
+
+  @Option(names = GitUrlPolicy.LOCAL_PATHS_OPTION,
+      description = "Let projects use local paths and file:// URLs, repositories on the server's own disk (off by default: "
+          + "whoever can add a project could read any repository the server's user can).")
+  boolean allowLocalGitPaths;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -121,9 +139,15 @@ final class ServerCommand implements Callable<Integer> {
         hosts.add(h);
       }
     });
+    GitUrlPolicy gitUrls;
+    try {
+      gitUrls = GitUrlPolicy.of(allowedGitUrls, allowLocalGitPaths);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), GitUrlPolicy.RULE_OPTION + ": " + e.getMessage());
+    }
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
-        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress));
+        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls);
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

@@ -6,6 +6,7 @@ import dev.tether.agent.TetherAgent;
 import dev.tether.cli.admin.AdminClient;
 import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.server.ServerSettings;
+import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.TetherServer;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -100,7 +102,9 @@ public final class TetherDemo implements Callable<Integer> {
     server = new TetherServer(ServerSettings.local(dir.resolve("server"))
         .withAddresses(new InetSocketAddress("127.0.0.1", httpPort), new InetSocketAddress("127.0.0.1", agentPort),
             new InetSocketAddress("127.0.0.1", proxyPort))
-        .withPollInterval(Duration.ofSeconds(5))).start();
+        .withPollInterval(Duration.ofSeconds(5))
+        // The demo's repositories are folders on this machine.
+        .withGitUrls(GitUrlPolicy.of(List.of(), true))).start();
     String adminToken = Files.readString(server.adminTokenFile()).strip();
     AdminClient api = new AdminClient(server.httpUrl(), adminToken);
     api.post("/api/v1/projects", Map.of("id", DemoRepositories.CONFIG_PROJECT, "url", repos.config.bareDir().toString()));

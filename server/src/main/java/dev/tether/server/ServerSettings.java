@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.server.connection.AgentConnectRates;
+import dev.tether.server.git.GitUrlPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
  *     must name the hosts for a development certificate made in the data dir
  * @param agentConnectRates how often agents may connect, per token and per source address
+ * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -24,31 +26,46 @@ public record ServerSettings(
     List<String> devTlsHosts,
     Duration pollInterval,
     Duration gitTimeout,
-    AgentConnectRates agentConnectRates) {
+    AgentConnectRates agentConnectRates,
+    GitUrlPolicy gitUrls) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Loopback listeners on free ports and development TLS: for tests and trying things out. */
+  /**
+   * Loopback listeners on free ports and development TLS: for tests and trying things out. The Git
+   * URL policy is the production default; callers that use local or loopback repositories say so
+   * with {@link #withGitUrls}.
+   */
   public static ServerSettings local(Path dataDir) {
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT);
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates);
+        gitTimeout, agentConnectRates, gitUrls);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates);
+        agentConnectRates, gitUrls);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates);
+        gitTimeout, rates, gitUrls);
+  }
+
+  public ServerSettings withGitTimeout(Duration timeout) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        timeout, agentConnectRates, gitUrls);
+  }
+
+  public ServerSettings withGitUrls(GitUrlPolicy policy) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, policy);
   }
 }

@@ -98,7 +98,7 @@ public final class TetherServer implements AutoCloseable {
     toClose.push(database);
     store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
 
-    ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout());
+    ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout(), settings.gitUrls());
     toClose.push(mirrors);
     events = new EventLog(store.events(), clock);
     toClose.push(writeEventSummaries(events));
@@ -119,7 +119,7 @@ public final class TetherServer implements AutoCloseable {
     connections = new AgentConnections();
     OpenCalls calls = new OpenCalls();
     AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls, settings.agentConnectRates(), events);
-    Registry registry = new Registry(store, calls, sync, clock, events);
+    Registry registry = new Registry(store, calls, sync, settings.gitUrls(), clock, events);
 
     kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry());
     toClose.push(kubeProxy);
@@ -140,6 +140,7 @@ public final class TetherServer implements AutoCloseable {
         TetherVersion.get(), agentAddress(), httpUrl(), kubeProxyUrl(), dataDir);
     tls.devCaFile().ifPresent(ca -> log.info("Development TLS: agents must trust {} (tether agent --ca-file {})", ca, ca));
     log.info("Admin token for `tether admin` commands: {}", adminToken.file());
+    log.info("Projects may use these Git URLs: {}", settings.gitUrls());
   }
 
   /** Folded repeats (an agent reconnecting in a loop) are summed up when their window ends, and all of them at shutdown. */

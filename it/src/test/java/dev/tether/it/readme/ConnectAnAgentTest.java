@@ -45,7 +45,9 @@ class ConnectAnAgentTest {
     try (GitHttpServer git = GitHttpServer.serve(dir.resolve("repos"), "reader", gitPassword)) {
       // 1. tether server --dev-tls
       processes.add(start(dir, logs, Map.of(), "server", "server", "--dev-tls", "--data-dir", data.toString(),
-          "--http-address", "127.0.0.1:" + httpPort, "--agent-address", "127.0.0.1:" + agentPort, "--poll-interval", "1s"));
+          "--http-address", "127.0.0.1:" + httpPort, "--agent-address", "127.0.0.1:" + agentPort, "--poll-interval", "1s",
+          // The README's project is a local path; this test's is a password-protected HTTP server on loopback.
+          "--allow-git-url", "127.0.0.1"));
       await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(data.resolve("admin-token")) && logContains(logs.get(0), "ready"));
       String server = "http://127.0.0.1:" + httpPort;
       String tokenFile = data.resolve("admin-token").toString();

@@ -5,6 +5,7 @@ import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.server.git.GitUrlPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -16,12 +17,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * A real Tether server in this JVM (real TLS, real H2 store, real Git fetches) and real agents that
  * dial it over loopback, with the HTTP API client an administrator would use.
  */
 public final class TetherHarness implements AutoCloseable {
+  /**
+   * The default Git URL rules plus what the tests' repositories need: bare folders, and git daemon,
+   * HTTP and SSH servers on 127.0.0.1.
+   */
+  public static final GitUrlPolicy LOOPBACK_AND_LOCAL = GitUrlPolicy.of(
+      Stream.concat(GitUrlPolicy.DEFAULT_RULES.stream(), Stream.of("127.0.0.1")).toList(), true);
   private final Path dir;
   private ServerSettings settings;
   private TetherServer server;
@@ -31,8 +40,13 @@ public final class TetherHarness implements AutoCloseable {
   private InetSocketAddress[] stoppedAt;
 
   public TetherHarness(Path dir, Duration pollInterval) {
+    this(dir, settings -> settings.withPollInterval(pollInterval));
+  }
+
+  /** A server with {@link ServerSettings#local} settings and {@link #LOOPBACK_AND_LOCAL}, as {@code change} adjusts them. */
+  public TetherHarness(Path dir, UnaryOperator<ServerSettings> change) {
     this.dir = dir;
-    this.settings = ServerSettings.local(dir.resolve("server-data")).withPollInterval(pollInterval);
+    this.settings = change.apply(ServerSettings.local(dir.resolve("server-data")).withGitUrls(LOOPBACK_AND_LOCAL));
     startServer();
   }
 
@@ -47,12 +61,17 @@ public final class TetherHarness implements AutoCloseable {
 
   /** Stops the server and starts it again on the same ports with the same data dir. */
   public void restartServer() {
+    restartServer(UnaryOperator.identity());
+  }
+
+  /** Stops the server (unless stopped) and starts it again on the same ports with the same data dir, its settings changed. */
+  public void restartServer(UnaryOperator<ServerSettings> change) {
     InetSocketAddress[] at = stopped ? stoppedAt : addresses();
     if (!stopped) {
       server.close();
     }
     stopped = false;
-    settings = settings.withAddresses(at[0], at[1], at[2]);
+    settings = change.apply(settings).withAddresses(at[0], at[1], at[2]);
     startServer();
   }
 

@@ -140,7 +140,7 @@ class InvalidConfigTest {
     assertThat(tether.agentStatus("orphan").get("config").get("fetch_error").asText())
         .contains("cannot fetch project 'team/missing'").contains("nothing-here.git");
     assertThat(tether.agentStatus("stranded").get("config").get("fetch_error").asText())
-        .contains("cannot fetch project 'team/offline'").containsIgnoringCase("refused");
+        .contains("cannot fetch project 'team/offline'").contains("cannot reach the Git host 127.0.0.1:");
     assertThat(tether.agentStatus("orphan").get("config").get("state").asText()).isEqualTo("pending");
     String change = config.push("steady", "gitops: { manifest_projects: [ { id: team/other } ] }\n");
     await().atMost(Duration.ofSeconds(20)).until(() -> agent.configuration().orElseThrow().commit().equals(change));

@@ -4,6 +4,9 @@ import dev.tether.server.store.Project;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,11 +27,16 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.TransportHttp;
+import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One bare mirror per project under the data dir, updated by fetch (never re-cloned), and read
@@ -36,21 +44,32 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * nothing on the server's disk.
  */
 public final class ProjectMirrors implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProjectMirrors.class);
   private final Path root;
   private final Duration timeout;
+  private final GitUrlPolicy policy;
   private final SshSessions ssh;
   private final Map<String, Repository> open = new ConcurrentHashMap<>();
 
-  public ProjectMirrors(Path root, Duration timeout) {
+  public ProjectMirrors(Path root, Duration timeout, GitUrlPolicy policy) {
     this.root = root;
     this.timeout = timeout;
+    this.policy = policy;
     this.ssh = new SshSessions(root.resolve(".ssh"));
   }
 
-  /** Fetches every branch and tag of {@code project} and tells which commit its default branch is at. */
+  /**
+   * Fetches every branch and tag of {@code project} and tells which commit its default branch is at.
+   * The URL is checked against the server's policy first, every time: what its host resolves to may
+   * have changed since the project was added.
+   */
   public FetchOutcome fetch(Project project) throws GitFetchException {
-    Repository repo = repository(project.id());
     String where = "project '" + project.id() + "' from " + GitUrls.redact(project.url());
+    Optional<String> refusal = policy.refusalToFetch(project.url());
+    if (refusal.isPresent()) {
+      throw new GitFetchException("cannot fetch " + where + ": " + refusal.get(), null);
+    }
+    Repository repo = repository(project.id());
     FetchResult result;
     try (Git git = new Git(repo)) {
       FetchCommand fetch = git.fetch()
@@ -58,21 +77,28 @@ public final class ProjectMirrors implements AutoCloseable {
           .setRefSpecs(new RefSpec("+refs/heads/*:refs/heads/*"), new RefSpec("+refs/tags/*:refs/tags/*"))
           .setRemoveDeletedRefs(true)
           .setTimeout((int) Math.max(1, timeout.toSeconds()));
+      Optional<URL> httpUrl = httpUrl(project.url());
       GitCredentials credentials = project.credentials();
+      CredentialsProvider password = null;
       if (credentials instanceof GitCredentials.Basic basic) {
-        fetch.setCredentialsProvider(new UsernamePasswordCredentialsProvider(basic.username(), basic.password()));
+        password = new UsernamePasswordCredentialsProvider(basic.username(), basic.password());
       } else if (credentials instanceof GitCredentials.Token token) {
-        fetch.setCredentialsProvider(new UsernamePasswordCredentialsProvider(token.username(), token.token()));
-      } else if (credentials instanceof GitCredentials.SshKey key) {
-        fetch.setTransportConfigCallback(transport -> {
-          if (transport instanceof SshTransport sshTransport) {
-            sshTransport.setSshSessionFactory(ssh.forProject(project.id(), key));
-          }
-        });
+        password = new UsernamePasswordCredentialsProvider(token.username(), token.token());
       }
+      if (password != null) {
+        fetch.setCredentialsProvider(httpUrl.isPresent() ? SameOriginHttp.credentials(httpUrl.get(), password) : password);
+      }
+      fetch.setTransportConfigCallback(transport -> {
+        if (transport instanceof TransportHttp http && httpUrl.isPresent()) {
+          http.setHttpConnectionFactory(SameOriginHttp.connections(httpUrl.get()));
+        }
+        if (transport instanceof SshTransport sshTransport && credentials instanceof GitCredentials.SshKey key) {
+          sshTransport.setSshSessionFactory(ssh.forProject(project.id(), key));
+        }
+      });
       result = fetch.call();
     } catch (GitAPIException | RuntimeException e) {
-      throw new GitFetchException("cannot fetch " + where + ": " + describe(e), e);
+      throw new GitFetchException("cannot fetch " + where + ": " + describe(project.url(), e), e);
     }
     String branch = project.defaultBranch().orElseGet(() -> defaultBranch(result, repo));
     if (branch == null) {
@@ -257,7 +283,26 @@ public final class ProjectMirrors implements AutoCloseable {
     });
   }
 
-  private static String describe(Throwable e) {
+  private static Optional<URL> httpUrl(String url) {
+    Optional<GitUrls.Target> target = GitUrls.target(url);
+    if (target.isEmpty() || !target.get().scheme().startsWith("http")) {
+      return Optional.empty();
+    }
+    try {
+      // As JGit makes its URL, so the origin is the one it connects to.
+      return Optional.of(new URL(new URIish(url).toString()));
+    } catch (URISyntaxException | MalformedURLException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String describe(String url, Throwable e) {
+    Optional<GitUrls.Target> target = GitUrls.target(url);
+    if (target.isPresent() && GitHostErrors.isUnreachable(e)) {
+      // The same words for a closed port, a silent one and an unknown name; the cause only at debug level.
+      log.debug("Fetching from {} failed: {}", GitUrls.redact(url), GitUrls.redact(String.valueOf(e)), e);
+      return GitHostErrors.unreachable(target.get());
+    }
     // JGit wraps the useful message (auth failure, unknown host, refused) a level or two down.
     String message = e.getMessage();
     for (Throwable t = e.getCause(); t != null; t = t.getCause()) {

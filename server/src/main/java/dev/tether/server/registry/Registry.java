@@ -5,6 +5,7 @@ import dev.tether.common.token.SecretToken;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.GitCredentials;
+import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.git.GitUrls;
 import dev.tether.server.git.ProjectSync;
 import dev.tether.server.store.Agent;
@@ -37,13 +38,15 @@ public final class Registry {
   private final Store store;
   private final OpenCalls calls;
   private final ProjectSync sync;
+  private final GitUrlPolicy gitUrls;
   private final Clock clock;
   private final EventLog events;
 
-  public Registry(Store store, OpenCalls calls, ProjectSync sync, Clock clock, EventLog events) {
+  public Registry(Store store, OpenCalls calls, ProjectSync sync, GitUrlPolicy gitUrls, Clock clock, EventLog events) {
     this.store = store;
     this.calls = calls;
     this.sync = sync;
+    this.gitUrls = gitUrls;
     this.clock = clock;
     this.events = events;
   }
@@ -57,7 +60,7 @@ public final class Registry {
       throw new RegistryException(RegistryException.Kind.INVALID, "project id '" + id + "' is not valid: use path segments of "
           + "letters, digits, '.', '_' and '-', separated by '/', like group/app");
     }
-    GitUrls.problem(url).ifPresent(problem -> {
+    GitUrls.problem(url).or(() -> gitUrls.refusalToStore(url)).ifPresent(problem -> {
       throw new RegistryException(RegistryException.Kind.INVALID, "project '" + id + "': " + problem);
     });
     if (webhookSecret.isPresent() && webhookSecret.get().length() < 16) {

@@ -27,6 +27,17 @@ class GitUrlsTest {
   }
 
   @Test
+  void refusesUrlsWhoseHostJGitReadsDifferently() {
+    // java.net.URI reads git.example.com; JGit, which connects, reads 127.0.0.1.
+    assertThat(GitUrls.problem("http://git.example.com#@127.0.0.1/x.git")).hasValueSatisfying(p -> assertThat(p).contains("ambiguous"));
+    assertThat(GitUrls.problem("http://git.example.com?@127.0.0.1/x.git")).isPresent();
+    assertThat(GitUrls.target("http://git.example.com#@127.0.0.1/x.git")).hasValueSatisfying(t ->
+        assertThat(t.host()).isEqualTo("127.0.0.1"));
+    assertThat(GitUrls.target("git@git.example.com:group/app.git")).contains(new GitUrls.Target("ssh", "git.example.com", -1));
+    assertThat(GitUrls.target("ssh://git@[::1]:2222/app.git")).contains(new GitUrls.Target("ssh", "::1", 2222));
+  }
+
+  @Test
   void redactsPasswordsFromMessages() {
     assertThat(GitUrls.redact("cannot fetch https://bob:hunter2@git.example.com/x.git: denied"))
         .isEqualTo("cannot fetch https://bob:***@git.example.com/x.git: denied");
