@@ -92,7 +92,8 @@ final class AgentCommands implements Runnable {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "Shows one agent: connections, configuration state with every error, the last fetch problem.",
+      description = "Shows one agent: connections, configuration state with every error, the last fetch problem, and each "
+          + "manifest project's last sync with why it failed and the objects not healthy.",
       footer = {"", "Examples:", "  tether admin agent show prod", "  tether admin agent show prod -o json"})
   static final class Show implements Callable<Integer> {
     @Mixin AdminConnection connection;
@@ -128,6 +129,15 @@ final class AgentCommands implements Runnable {
         out.printf("  %s since %s from %s: version %s, pod %s/%s, cluster %s, heartbeat %s%n", Output.text(c, "id"),
             Output.ago(c, "since"), Output.text(c, "remote_address"), Output.text(c, "version"), Output.text(c, "pod_namespace"),
             Output.text(c, "pod_name"), Output.text(c, "cluster_version"), Output.ago(c, "last_heartbeat"));
+      }
+      JsonNode gitops = connection.client().get("/api/v1/agents/" + name + "/gitops");
+      out.printf("GitOps:         %d manifest project(s)%n", gitops.size());
+      for (JsonNode g : gitops) {
+        out.printf("  %s (inventory %s): %s at %s, %d applied, %d unchanged, %d pruned, %d failed, finished %s%n",
+            Output.text(g, "project"), GitopsProblems.inventoryPlace(Output.text(g, "inventory")), Output.text(g, "phase"),
+            Output.shortCommit(Output.text(g, "commit")), g.path("applied").asInt(), g.path("unchanged").asInt(),
+            g.path("pruned").asInt(), g.path("failed").asInt(), Output.ago(g, "finished_at"));
+        GitopsProblems.of(g).forEach(line -> out.println("    " + line));
       }
       return 0;
     }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {
         "Shows every agent and the sync state of each of its manifest projects: one line per agent and "
-            + "project.",
+            + "project (INVENTORY tells two entries of one project apart), then, for each project that is not synced "
+            + "and healthy, why: the sync's error and each object that failed or is not healthy.",
         "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
             + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "
             + "the state."
@@ -33,22 +34,34 @@ final class StatusCommand implements Callable<Integer> {
       out.println("No agents yet. Create one with `tether admin agent create <name> --config-project <id>`.");
       return 0;
     }
-    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "COMMIT", "PHASE", "OBJECTS", "FAILED", "SYNCED");
+    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "INVENTORY", "COMMIT", "PHASE", "OBJECTS", "FAILED",
+        "SYNCED");
+    java.util.List<String> troubled = new java.util.ArrayList<>();
     for (JsonNode a : agents) {
       String connected = a.get("connected").asBoolean() ? "yes" : "no (" + Output.ago(a, "last_seen_at") + ")";
       String config = a.at("/config/state").asText() + (a.at("/config/fetch_error").isTextual() ? ", fetch failing" : "");
       JsonNode syncs = a.get("gitops");
       if (syncs.isEmpty()) {
-        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-");
+        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-", "-");
       }
       for (JsonNode s : syncs) {
-        table.add(a.get("name").asText(), connected, config, s.get("project").asText(), Output.shortCommit(Output.text(s, "commit")),
+        if (GitopsProblems.needsExplaining(s) && !troubled.contains(a.get("name").asText())) {
+          troubled.add(a.get("name").asText());
+        }
+        table.add(a.get("name").asText(), connected, config, s.get("project").asText(),
+            GitopsProblems.inventoryPlace(Output.text(s, "inventory")), Output.shortCommit(Output.text(s, "commit")),
             s.get("phase").asText() + (s.get("unhealthy").asInt() > 0 ? " (" + s.get("unhealthy").asInt() + " unhealthy)" : ""),
             s.get("healthy").asInt() + "/" + s.get("objects").asInt(), Integer.toString(s.get("failed").asInt()),
             Output.ago(s, "finished_at"));
       }
     }
     out.print(table.plain());
+    if (!troubled.isEmpty()) {
+      out.println();
+      for (String agent : troubled) {
+        GitopsProblems.print(out, agent, connection.client().get("/api/v1/agents/" + agent + "/gitops"));
+      }
+    }
     return 0;
   }
 }

@@ -79,7 +79,24 @@ class GitopsStatusTest {
       });
       assertThat(setup.agent().gitops().outcome("team/app").orElseThrow().objects())
           .anySatisfy(o -> assertThat(o.health()).isEqualTo("Failed"));
+
+      // One command answers "why": the status names the project's inventory and the object that is not healthy.
+      await().atMost(Duration.ofSeconds(10)).until(() -> setup.tether.agentStatus("prod").get("gitops").get(0).get("unhealthy").asInt() == 1);
+      String status = admin(setup, "status");
+      assertThat(status).contains("INVENTORY").contains(ns + "/")
+          .contains("Deployment " + ns + "/web: Failed: not Current within reconcile_timeout (3s)");
+      String shown = admin(setup, "agent", "show", "prod");
+      assertThat(shown).contains("GitOps:         1 manifest project(s)").contains("team/app (inventory " + ns + "/")
+          .contains("Deployment " + ns + "/web: Failed");
     }
+  }
+
+  private static String admin(GitopsSetup setup, String... args) {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("admin"));
+    command.addAll(java.util.List.of(args));
+    command.addAll(java.util.List.of("--server-url", setup.tether.server().httpUrl(), "--admin-token-file",
+        setup.tether.server().adminTokenFile().toString()));
+    return dev.tether.testkit.tether.TetherJar.run(command.toArray(String[]::new)).run().orThrow().stdout();
   }
 
   @Test

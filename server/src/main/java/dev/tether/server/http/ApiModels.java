@@ -50,7 +50,7 @@ final class ApiModels {
    * could not be applied, {@code unhealthy} are applied but Failed.
    */
   record SyncSummary(String project, String commit, String phase, Instant finishedAt, int objects, int healthy, int failed,
-      int unhealthy) {}
+      int unhealthy, String message, String inventory) {}
 
   /** {@code content} is the configuration in use (the last valid one), or null before the first valid one. */
   record ConfigDocument(ConfigView state, String content) {}

@@ -410,7 +410,7 @@ public final class HttpApi {
     List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(HttpApi::gitopsView)
         .map(g -> new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), g.objects().size(),
             (int) g.objects().stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
-            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count()))
+            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory()))
         .toList();
     return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live,
         configView(a), gitops);
