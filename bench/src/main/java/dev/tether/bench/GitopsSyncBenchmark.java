@@ -45,7 +45,6 @@ import java.util.concurrent.TimeUnit;
  * printed too: it shows how fast any client could be on this machine.
  */
 final class GitopsSyncBenchmark implements Benchmark {
-  private static final int DOCS_PER_FILE = 100;
   private static final int WARM_UP_OBJECTS = 1000;
   /** Warm-up rounds stop once the JIT compiler took less than this share of a round's sync. */
   private static final double STEADY_JIT_SHARE = 0.1;
@@ -226,7 +225,7 @@ final class GitopsSyncBenchmark implements Benchmark {
   private static Path manifests(Path workDir, String label, int n) throws Exception {
     Path files = workDir.resolve("manifests-" + label);
     if (!Files.isDirectory(files)) {
-      write(files, n);
+      GitopsManifests.write(files, n);
     }
     return files;
   }
@@ -242,49 +241,6 @@ final class GitopsSyncBenchmark implements Benchmark {
     }
   }
 
-  private static void write(Path dir, int n) throws Exception {
-    Files.createDirectories(dir);
-    StringBuilder docs = new StringBuilder();
-    int file = 0;
-    for (int i = 0; i < n; i++) {
-      docs.append("---\n");
-      if (i % 2 == 0) {
-        docs.append("""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: settings-%1$d
-              labels: {app: bench}
-            data:
-              index: "%1$d"
-              color: blue
-            """.formatted(i));
-      } else {
-        docs.append("""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: web-%1$d
-              labels: {app: bench}
-            spec:
-              replicas: 1
-              selector: {matchLabels: {app: web-%1$d}}
-              template:
-                metadata: {labels: {app: web-%1$d}}
-                spec:
-                  containers:
-                    - name: web
-                      image: registry.example.com/web:1.%1$d
-                      ports: [{containerPort: 8080}]
-                      resources: {requests: {cpu: 100m, memory: 64Mi}}
-            """.formatted(i));
-      }
-      if ((i + 1) % DOCS_PER_FILE == 0 || i == n - 1) {
-        Files.writeString(dir.resolve(String.format("objects-%03d.yaml", file++)), docs.toString());
-        docs.setLength(0);
-      }
-    }
-  }
 
   private static long timed(Runnable work) {
     long start = System.nanoTime();

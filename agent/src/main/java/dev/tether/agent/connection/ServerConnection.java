@@ -288,7 +288,9 @@ public final class ServerConnection implements AutoCloseable {
     ConnectionProblem problem = cause == null ? null : ConnectionProblem.of(cause, server, trustDescription);
     if (problem != null && problem.kind() == ConnectionProblem.Kind.TOKEN_REJECTED) {
       permission.set(GitopsPermission.State.TOKEN_REFUSED, problem.message());
-    } else if (permission.current().state() != GitopsPermission.State.TOKEN_REFUSED || problem != null) {
+    } else if (permission.current().state() != GitopsPermission.State.TOKEN_REFUSED) {
+      // A refused token stays the reason until a session is welcomed again: the streams that end after the
+      // refusal (with other codes, in any order) must not make it look like a mere disconnection.
       permission.set(GitopsPermission.State.DISCONNECTED, problem == null ? "the session ended" : problem.message());
     }
   }
