@@ -51,6 +51,7 @@ final class ProjectWorker implements AutoCloseable {
   private static final long RESUME_DELAY_MILLIS = 1000;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   private static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
+  private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
 
   private final ManifestProject project;
   private final String name;
@@ -74,6 +75,10 @@ final class ProjectWorker implements AutoCloseable {
   private String refusal;
   private ScheduledFuture<?> retry;
   private Duration nextRetry = FIRST_RETRY;
+  // While a retry waits: whether the API server was seen away since the sync failed (worker thread).
+  private ScheduledFuture<?> readinessCheck;
+  private long readinessChecks;
+  private boolean clusterWasAway;
   private ScheduledFuture<?> resume;
 
   // The stream of the current session, if any.
@@ -298,6 +303,11 @@ final class ProjectWorker implements AutoCloseable {
       retry.cancel(false);
       retry = null;
     }
+    if (readinessCheck != null) {
+      readinessCheck.cancel(false);
+      readinessCheck = null;
+      readinessChecks++;
+    }
     if (resume != null) {
       resume.cancel(false);
       resume = null;
@@ -396,6 +406,39 @@ final class ProjectWorker implements AutoCloseable {
         sync("retry after a failed sync");
       }
     }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    clusterWasAway = false;
+    checkReadinessSoon();
+  }
+
+  /**
+   * The doubling delay keeps a long outage to a few failed syncs, but must not keep a commit waiting once
+   * the API server is back: while a retry waits, a cheap readiness check runs every few seconds, and the
+   * first success after a failed one syncs at once. A first check that succeeds means the sync failed for
+   * another reason (a webhook refusing, say): the checks stop and the backoff decides.
+   */
+  private void checkReadinessSoon() {
+    long check = ++readinessChecks;
+    readinessCheck = thread.schedule(() -> engine.api().ready().thenAccept(ready -> {
+      try {
+        thread.execute(() -> readinessChecked(check, ready));
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // the worker stopped meanwhile
+      }
+    }), READINESS_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void readinessChecked(long check, boolean ready) {
+    if (check != readinessChecks || retry == null || closed) {
+      return; // a sync ran meanwhile
+    }
+    readinessCheck = null;
+    if (!ready) {
+      log.debug("gitops {}: the API server is not ready", project.id());
+      clusterWasAway = true;
+      checkReadinessSoon();
+    } else if (clusterWasAway) {
+      sync("the API server is ready again");
+    }
   }
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
@@ -452,7 +495,15 @@ final class ProjectWorker implements AutoCloseable {
       }
       return false;
     });
-    wanted.forEach((id, type) -> watches.computeIfAbsent(id, k -> inform(type, namespaceOf.get(id))));
+    for (Map.Entry<String, ResourceType> type : wanted.entrySet()) {
+      try {
+        watches.computeIfAbsent(type.getKey(), k -> inform(type.getValue(), namespaceOf.get(k)));
+      } catch (RuntimeException e) {
+        // The API server went away as the watch started. The sync's report and retry must still follow;
+        // the next sync starts the watch again.
+        log.warn("gitops {}: cannot watch {} for drift and health yet: {}", project.id(), type.getKey(), e.toString());
+      }
+    }
   }
 
   private SharedIndexInformer<GenericKubernetesResource> inform(ResourceType type, String namespace) {
