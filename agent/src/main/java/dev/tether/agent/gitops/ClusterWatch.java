@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches what a manifest project applied, one informer per type and namespace, and tells its
@@ -17,6 +19,7 @@ import java.util.function.Supplier;
  * Git sets. The comparison runs on the informer's thread and is cheap; acting on it is the listener's.
  */
 final class ClusterWatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterWatch.class);
 
   /** Told of each change to a watched object; must not block. */
   interface Listener {
@@ -50,7 +53,15 @@ final class ClusterWatch implements AutoCloseable {
       }
       return false;
     });
-    wanted.forEach((id, type) -> informers.computeIfAbsent(id, k -> inform(type, namespaceOf.get(id))));
+    for (Map.Entry<String, ResourceType> type : wanted.entrySet()) {
+      try {
+        informers.computeIfAbsent(type.getKey(), k -> inform(type.getValue(), namespaceOf.get(k)));
+      } catch (RuntimeException e) {
+        // The API server went away as the watch started. The sync's report and retry must still follow;
+        // the next sync starts the watch again.
+        log.warn("cannot watch {} for drift and health yet: {}", type.getKey(), e.toString());
+      }
+    }
   }
 
   private SharedIndexInformer<GenericKubernetesResource> inform(ResourceType type, String namespace) {

@@ -99,6 +99,17 @@ public final class KubeApi {
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build(), SecretRedaction.of(object))).orElseThrow(() -> new KubeApiException(404, "NotFound", name + " is gone"));
   }
 
+  /**
+   * Whether the API server is there and ready: it answers {@code /readyz} with success, or refuses us
+   * the answer (then it is up, and what failed was something else). False while it is unreachable or
+   * starting; never fails.
+   */
+  public CompletableFuture<Boolean> ready() {
+    HttpRequest request = http.newHttpRequestBuilder().uri(base + "/readyz").timeout(5, TimeUnit.SECONDS).build();
+    return http.sendAsync(request, byte[].class)
+        .handle((response, failure) -> failure == null && (response.isSuccessful() || response.code() == 401 || response.code() == 403));
+  }
+
   /** Deletes an object; completes true if it was there. */
   public CompletableFuture<Boolean> delete(ResourceType type, String namespace, String name, String propagationPolicy) {
     // Bodies are strings, not streams: the client retries some failures and must be able to send them again.

@@ -57,8 +57,7 @@ final class ProjectWorker implements AutoCloseable {
   private ScheduledFuture<?> healthDeadline;
   // Why the server could not send the newest commit; shown until a commit succeeds (worker thread).
   private String refusal;
-  private ScheduledFuture<?> retry;
-  private final Backoff retries;
+  private final SyncRetries retries;
   private ScheduledFuture<?> resume;
 
   private volatile boolean closed;
@@ -70,7 +69,7 @@ final class ProjectWorker implements AutoCloseable {
       SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
     this.metrics = metrics;
     this.permission = permission;
-    this.retries = new Backoff(FIRST_RETRY, project.resyncInterval().compareTo(LONGEST_RETRY) < 0
+    Backoff backoff = new Backoff(FIRST_RETRY, project.resyncInterval().compareTo(LONGEST_RETRY) < 0
         ? project.resyncInterval() : LONGEST_RETRY);
     this.project = project;
     this.name = name;
@@ -103,6 +102,7 @@ final class ProjectWorker implements AutoCloseable {
       SyncOutcome last = outcome;
       return last == null || closed ? Map.of() : last.desired();
     }, this::observed);
+    this.retries = new SyncRetries(project.id(), thread, backoff, () -> engine.api().ready());
     long every = project.resyncInterval().toMillis();
     thread.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
   }
@@ -183,10 +183,7 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void sync(String why) {
-    if (retry != null) {
-      retry.cancel(false);
-      retry = null;
-    }
+    retries.cancel();
     if (resume != null) {
       resume.cancel(false);
       resume = null;
@@ -265,7 +262,7 @@ final class ProjectWorker implements AutoCloseable {
 
   /**
    * A failed sync (the API server down, a webhook refusing) is tried again soon rather than at the next
-   * resync_interval, with a doubling delay; a commit the server refused waits for the server instead.
+   * resync_interval (see {@link SyncRetries}); a commit the server refused waits for the server instead.
    */
   private void scheduleRetry(SyncOutcome result) {
     if (result.phase().equals("synced")) {
@@ -275,14 +272,13 @@ final class ProjectWorker implements AutoCloseable {
     if (refusal != null || closed) {
       return;
     }
-    Duration delay = retries.next();
-    log.info("gitops {}: trying again in {} s", project.id(), Math.round(delay.toMillis() / 100.0) / 10.0);
-    retry = thread.schedule(() -> {
-      retry = null;
+    Duration delay = retries.afterFailure(why -> {
       if (latest != null && !closed) {
-        sync("retry after a failed sync");
+        sync(why);
       }
-    }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    });
+    log.info("gitops {}: trying again in {} s, or as soon as the API server is back", project.id(),
+        Math.round(delay.toMillis() / 100.0) / 10.0);
   }
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */

@@ -1,7 +1,5 @@
 package dev.tether.testkit.k8s;
 
-import dev.tether.common.tls.CertificateAuthority;
-import dev.tether.common.tls.Pem;
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.process.ProcessResult;
@@ -10,7 +8,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -20,19 +17,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on, service-account
@@ -52,6 +42,7 @@ public final class KubeControlPlane implements AutoCloseable {
   private String url;
   private String adminToken;
   private Path caFile;
+  private ControlPlaneFiles files;
   private Path kubeconfig;
   private HttpClient http;
   private Process watchdog;
@@ -61,7 +52,7 @@ public final class KubeControlPlane implements AutoCloseable {
   /** How long each part took to become ready, in milliseconds. */
   public record StartupTimes(long etcdMillis, long apiServerMillis, long controllerManagerMillis, long totalMillis) {}
 
-  private record RunningProgram(String name, Process process, Path log) {}
+  private record RunningProgram(String name, List<String> command, Process process, Path log) {}
 
   private KubeControlPlane(KubeBinaries binaries, Path workDir) {
     this.binaries = binaries;
@@ -96,11 +87,13 @@ public final class KubeControlPlane implements AutoCloseable {
     try {
       deleteRecursively(workDir);
       Files.createDirectories(logDir);
-      writeCredentials();
+      files = ControlPlaneFiles.write(workDir);
+      caFile = files.caFile();
+      adminToken = files.adminToken();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare control plane folder " + workDir, e);
     }
-    http = HttpClient.newBuilder().sslContext(trusting(caFile)).connectTimeout(Duration.ofSeconds(2)).build();
+    http = HttpClient.newBuilder().sslContext(files.trustingCa()).connectTimeout(Duration.ofSeconds(2)).build();
 
     int etcdPort = FreePort.pick();
     int etcdPeerPort = FreePort.pick();
@@ -130,23 +123,23 @@ public final class KubeControlPlane implements AutoCloseable {
         // The default reconciler refuses a loopback advertise address.
         "--endpoint-reconciler-type", "none",
         "--secure-port", String.valueOf(apiPort),
-        "--tls-cert-file", workDir.resolve("apiserver.crt").toString(),
-        "--tls-private-key-file", workDir.resolve("apiserver.key").toString(),
+        "--tls-cert-file", files.servingCertificate().toString(),
+        "--tls-private-key-file", files.servingKey().toString(),
         "--authorization-mode", "RBAC",
-        "--token-auth-file", workDir.resolve("tokens.csv").toString(),
-        "--service-account-key-file", workDir.resolve("service-account.pub").toString(),
-        "--service-account-signing-key-file", workDir.resolve("service-account.key").toString(),
+        "--token-auth-file", files.tokens().toString(),
+        "--service-account-key-file", files.serviceAccountPublicKey().toString(),
+        "--service-account-signing-key-file", files.serviceAccountSigningKey().toString(),
         "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
         "--service-cluster-ip-range", "10.0.0.0/24",
         "--allow-privileged=true",
         "--audit-log-path", logDir.resolve("audit.log").toString(),
-        "--audit-policy-file", workDir.resolve("audit-policy.yaml").toString()));
+        "--audit-policy-file", files.auditPolicy().toString()));
     awaitHttpOk("kube-apiserver", URI.create(url + "/readyz"), adminToken, APISERVER_START);
     long apiReady = System.nanoTime();
     System.out.printf("[control-plane] kube-apiserver %s ready at %s in %d ms%n",
         binaries.kubernetesVersion(), url, millisSince(etcdReady));
 
-    writeKubeconfig();
+    kubeconfig = files.writeKubeconfig(url);
     launch("kube-controller-manager", List.of(binaries.kubeControllerManager().toString(),
         "--kubeconfig", kubeconfig.toString(),
         "--controllers", "namespace-controller,garbage-collector-controller,serviceaccount-controller,"
@@ -232,79 +225,71 @@ public final class KubeControlPlane implements AutoCloseable {
     return kubectl(args).run();
   }
 
-  private void writeCredentials() throws IOException {
-    CertificateAuthority ca = CertificateAuthority.create("tether-test-kube-ca", Duration.ofDays(7));
-    CertificateAuthority.Issued serving = ca.issue(List.of("localhost", "127.0.0.1"), Duration.ofDays(7));
-    caFile = workDir.resolve("ca.crt");
-    Files.writeString(caFile, ca.certificatePem());
-    Files.writeString(workDir.resolve("apiserver.crt"), serving.certificatePem());
-    Files.writeString(workDir.resolve("apiserver.key"), serving.privateKeyPem());
-    try {
-      KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-      rsa.initialize(2048);
-      KeyPair signing = rsa.generateKeyPair();
-      Files.writeString(workDir.resolve("service-account.key"), Pem.privateKey(signing.getPrivate()));
-      Files.writeString(workDir.resolve("service-account.pub"), Pem.publicKey(signing.getPublic()));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("cannot make a service-account signing key", e);
-    }
-    byte[] token = new byte[24];
-    new SecureRandom().nextBytes(token);
-    adminToken = HexFormat.of().formatHex(token);
-    Files.writeString(workDir.resolve("tokens.csv"), adminToken + ",admin,admin,system:masters\n");
-    // Metadata of every request, so tests can count the writes a feature makes.
-    Files.writeString(workDir.resolve("audit-policy.yaml"), """
-        apiVersion: audit.k8s.io/v1
-        kind: Policy
-        omitStages: [RequestReceived]
-        rules:
-          - level: Metadata
-        """);
-  }
-
-  private void writeKubeconfig() {
-    kubeconfig = workDir.resolve("admin.kubeconfig");
-    String yaml = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-          - name: tether-test
-            cluster:
-              server: "%s"
-              certificate-authority: "%s"
-        users:
-          - name: admin
-            user:
-              token: "%s"
-        contexts:
-          - name: tether-test
-            context:
-              cluster: tether-test
-              user: admin
-        current-context: tether-test
-        """.formatted(url, caFile, adminToken);
-    try {
-      Files.writeString(kubeconfig, yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + kubeconfig, e);
-    }
-  }
-
   private void launch(String name, List<String> command) {
     Path log = logDir.resolve(name + ".log");
+    programs.add(new RunningProgram(name, List.copyOf(command), run(command, log), log));
+  }
+
+  private static Process run(List<String> command, Path log) {
     try {
-      Process process = new ProcessBuilder(command)
+      return new ProcessBuilder(command)
           .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
+          // Appended: a program started again keeps what it wrote before it stopped.
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
-      programs.add(new RunningProgram(name, process, log));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Ends the API server at once, as a crash or a lost machine would, leaving etcd, its data and the
+   * controller manager running; {@link #startApiServer()} brings it back at the same URL. (Asked to stop
+   * gracefully, it refuses connections at once but its process lingers for more than 10 s while watches
+   * are open, which makes the moment the outage began vague.)
+   */
+  public synchronized void stopApiServer() {
+    requireOpen();
+    Process apiServer = program("kube-apiserver").process();
+    apiServer.destroyForcibly();
+    try {
+      if (!apiServer.waitFor(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the API server at " + url + " did not end within 10 s of SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the API server", e);
+    }
+  }
+
+  /** Starts the API server stopped by {@link #stopApiServer()} again, same port and arguments, and waits until it is ready. */
+  public synchronized void startApiServer() {
+    requireOpen();
+    RunningProgram stopped = program("kube-apiserver");
+    if (stopped.process().isAlive()) {
+      throw new IllegalStateException("the API server at " + url + " is running; stop it first");
+    }
+    programs.set(programs.indexOf(stopped),
+        new RunningProgram(stopped.name(), stopped.command(), run(stopped.command(), stopped.log()), stopped.log()));
+    // The watchdog knows processes by id: the new API server must be one of them.
+    Process previous = watchdog;
+    startWatchdog();
+    previous.destroyForcibly();
+    awaitHttpOk("kube-apiserver", URI.create(url + "/readyz"), adminToken, APISERVER_START);
+  }
+
+  private RunningProgram program(String name) {
+    return programs.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the control plane at " + url + " is closed");
+    }
+  }
+
   private void awaitHttpOk(String name, URI uri, String token, Duration timeout) {
-    RunningProgram program = programs.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    RunningProgram program = program(name);
     long deadline = System.nanoTime() + timeout.toNanos();
     String lastProblem = "no answer yet";
     while (System.nanoTime() < deadline) {
@@ -386,24 +371,6 @@ public final class KubeControlPlane implements AutoCloseable {
       deleteRecursively(workDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + workDir, e);
-    }
-  }
-
-  private static SSLContext trusting(Path caFile) {
-    try {
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(caFile))));
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + caFile, e);
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("cannot trust " + caFile + ": " + e.getMessage(), e);
     }
   }
 
