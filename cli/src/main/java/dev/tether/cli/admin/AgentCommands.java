@@ -46,15 +46,18 @@ final class AgentCommands implements Runnable {
     @Override
     public Integer call() {
       secret.checkWritable();
-      JsonNode created = connection.client().post("/api/v1/agents", Map.of("name", name, "config_project", configProject));
+      AdminClient client = connection.client();
+      // Asked first: a token created but not delivered because of a later failure would be lost.
+      ServerAddresses server = ServerAddresses.of(connection, client);
+      JsonNode created = client.post("/api/v1/agents", Map.of("name", name, "config_project", configProject));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Agent '%s' created; its configuration is read from %s in project '%s'.%n", name,
           created.get("agent").get("config").get("file").asText(), configProject);
       out.printf("Token %s:%n", created.get("token").get("id").asText());
       String where = secret.deliver(created.get("secret").asText(), out);
       out.println(where);
-      out.printf("Run the agent with:%n  tether agent --server <server-host>:8443 --token-file %s [--ca-file <ca.crt>]%n",
-          secret.tokenOut != null ? secret.tokenOut : "<file with the token>");
+      out.printf("Run the agent with:%n  tether agent --server %s --token-file %s%s%n", server.agentAddress(),
+          secret.tokenOut != null ? secret.tokenOut : "<file with the token>", server.caFileOption());
       return 0;
     }
   }
