@@ -3,7 +3,8 @@
 # Kubernetes binaries built from Go modules, the Tether build), then runs the demo: a real control
 # plane, Git repositories, a server and an agent on this machine. Ctrl-C stops everything.
 #
-# Usage: tools/demo.sh [--http-port PORT] [--dir DIR] [--help]
+# Usage: tools/demo.sh [--dir DIR] [--http-port PORT] [--agent-port PORT] [--proxy-port PORT] [--help] [--version]
+# (--help prints what each option does, once the tools and the build are in place)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

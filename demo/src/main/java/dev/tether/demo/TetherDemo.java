@@ -37,10 +37,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tools/demo.sh", mixinStandardHelpOptions = true,
     description = {
-        "Runs Tether end to end on this machine: etcd + kube-apiserver + kube-controller-manager, a config project and a",
-        "manifest project in local Git repositories, a server (embedded H2 store, development TLS) and an agent.",
-        "It prints the web UI's address, the admin token and a kubeconfig for kubectl through the proxy, shows a commit",
-        "being synced, then prints every event until Ctrl-C, which stops everything it started."
+        "Runs Tether end to end on this machine: etcd + kube-apiserver + kube-controller-manager, a config project and a "
+            + "manifest project in local Git repositories, a server (embedded H2 store, development TLS) and an agent.",
+        "It prints the web UI's address, the admin token and a kubeconfig for kubectl through the proxy, shows a commit "
+            + "being synced, then prints every event until Ctrl-C, which stops everything it started."
     },
     footer = {"", "Examples:", "  tools/demo.sh", "  tools/demo.sh --http-port 9090 --dir /tmp/tether-demo"})
 public final class TetherDemo implements Callable<Integer> {
@@ -70,7 +70,11 @@ public final class TetherDemo implements Callable<Integer> {
   public static void main(String[] args) {
     // Before anything logs: the server's and agent's logs go to a file, the terminal shows the story.
     System.setProperty("logback.configurationFile", "tether-demo-logback.xml");
-    int code = new CommandLine(new TetherDemo()).execute(args);
+    // Plain text, terminal or not: picocli's styles came out as stray escape codes in some terminals and logs.
+    int code = new CommandLine(new TetherDemo())
+        .setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF))
+        .setUsageHelpAutoWidth(true)
+        .execute(args);
     System.exit(code);
   }
 

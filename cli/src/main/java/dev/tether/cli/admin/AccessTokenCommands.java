@@ -101,7 +101,10 @@ final class AccessTokenCommands implements Runnable {
       }
       body.put("description", description);
       secret.checkWritable();
-      JsonNode created = connection.client().post("/api/v1/access-tokens", body);
+      AdminClient client = connection.client();
+      // Asked first: a token created but not delivered because of a later failure would be lost.
+      ServerAddresses server = ServerAddresses.of(connection, client);
+      JsonNode created = client.post("/api/v1/access-tokens", body);
       PrintWriter out = spec.commandLine().getOut();
       JsonNode token = created.get("token");
       out.printf("Access token %s created for %s%s:%n", token.get("id").asText(),
@@ -109,7 +112,8 @@ final class AccessTokenCommands implements Runnable {
               : "user '" + user + "'",
           token.hasNonNull("expires_at") ? " (expires " + token.get("expires_at").asText() + ")" : "");
       out.println(secret.deliver(created.get("secret").asText(), out));
-      out.println("Make a kubeconfig with: tether kubeconfig --agent <agent> --token-file <file> --server https://<server>:8444");
+      out.printf("Make a kubeconfig with: tether kubeconfig --agent <agent> --token-file %s --server %s%s%n",
+          secret.tokenOut != null ? secret.tokenOut : "<file with the token>", server.kubeProxyUrl(), server.caFileOption());
       return 0;
     }
   }

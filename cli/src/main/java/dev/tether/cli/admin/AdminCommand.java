@@ -9,14 +9,16 @@ import picocli.CommandLine.Command;
     description = {
         "Shows the state of agents and their syncs, and manages projects, agents, agent tokens and access "
             + "tokens through the server's HTTP API.",
-        "Every admin command takes --server-url (default http://127.0.0.1:8080) and --admin-token-file "
-            + "(default tether-data/admin-token, the file the server wrote on first start)."
+        "Every admin command takes --server-url (default: $TETHER_SERVER_URL, else http://127.0.0.1:8080) and "
+            + "--admin-token-file (default: $TETHER_ADMIN_TOKEN_FILE, else tether-data/admin-token, the file the server wrote "
+            + "on first start). $TETHER_ADMIN_TOKEN, when set, is the token itself and wins over the file."
     },
-    subcommands = {StatusCommand.class, ProjectCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class,
+    subcommands = {WaitCommand.class, StatusCommand.class, ProjectCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class,
         EventsCommand.class},
     footer = {
         "",
         "Examples:",
+        "  tether admin wait --timeout 2m",
         "  tether admin status",
         "  tether admin project add group/config \\",
         "      --url https://git.example.com/group/config.git --token-file gl.token",

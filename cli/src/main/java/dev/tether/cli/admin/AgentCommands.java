@@ -46,15 +46,18 @@ final class AgentCommands implements Runnable {
     @Override
     public Integer call() {
       secret.checkWritable();
-      JsonNode created = connection.client().post("/api/v1/agents", Map.of("name", name, "config_project", configProject));
+      AdminClient client = connection.client();
+      // Asked first: a token created but not delivered because of a later failure would be lost.
+      ServerAddresses server = ServerAddresses.of(connection, client);
+      JsonNode created = client.post("/api/v1/agents", Map.of("name", name, "config_project", configProject));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Agent '%s' created; its configuration is read from %s in project '%s'.%n", name,
           created.get("agent").get("config").get("file").asText(), configProject);
       out.printf("Token %s:%n", created.get("token").get("id").asText());
       String where = secret.deliver(created.get("secret").asText(), out);
       out.println(where);
-      out.printf("Run the agent with:%n  tether agent --server <server-host>:8443 --token-file %s [--ca-file <ca.crt>]%n",
-          secret.tokenOut != null ? secret.tokenOut : "<file with the token>");
+      out.printf("Run the agent with:%n  tether agent --server %s --token-file %s%s%n", server.agentAddress(),
+          secret.tokenOut != null ? secret.tokenOut : "<file with the token>", server.caFileOption());
       return 0;
     }
   }
@@ -126,9 +129,12 @@ final class AgentCommands implements Runnable {
       JsonNode connections = a.get("connections");
       out.printf("Connections:    %d%s%n", connections.size(), connections.size() == 0 ? " (last seen " + Output.ago(a, "last_seen_at") + ")" : "");
       for (JsonNode c : connections) {
-        out.printf("  %s since %s from %s: version %s, pod %s/%s, cluster %s, heartbeat %s%n", Output.text(c, "id"),
+        // Two processes on one agent's tokens: say which one writes to the cluster.
+        String role = connections.size() < 2 ? "" : c.path("applies_gitops").asBoolean() ? ", applies GitOps"
+            : ", does not apply GitOps (another connection does)";
+        out.printf("  %s since %s from %s: version %s, pod %s/%s, cluster %s, heartbeat %s%s%n", Output.text(c, "id"),
             Output.ago(c, "since"), Output.text(c, "remote_address"), Output.text(c, "version"), Output.text(c, "pod_namespace"),
-            Output.text(c, "pod_name"), Output.text(c, "cluster_version"), Output.ago(c, "last_heartbeat"));
+            Output.text(c, "pod_name"), Output.text(c, "cluster_version"), Output.ago(c, "last_heartbeat"), role);
       }
       JsonNode gitops = connection.client().get("/api/v1/agents/" + name + "/gitops");
       out.printf("GitOps:         %d manifest project(s)%n", gitops.size());

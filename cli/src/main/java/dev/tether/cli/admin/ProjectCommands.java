@@ -113,7 +113,8 @@ final class ProjectCommands implements Runnable {
       JsonNode project = created.get("project");
       var out = spec.commandLine().getOut();
       out.printf("Project '%s' added (%s, credentials: %s).%n", id, Output.text(project, "url"), Output.text(project, "credentials"));
-      out.printf("Push webhook: POST <server>%s with secret %s%n", Output.text(project, "webhook_path"), created.get("webhook_secret").asText());
+      out.printf("Push webhook: POST %s%s with secret %s%n", connection.serverUrl.replaceAll("/+$", ""),
+          Output.text(project, "webhook_path"), created.get("webhook_secret").asText());
       out.println("(GitHub: content type application/json and this secret; GitLab: this secret token; Gitea/Forgejo: this secret.)");
       return 0;
     }

@@ -93,6 +93,28 @@ class DemoTest {
     }
   }
 
+  @Test
+  @DisplayName("tools/demo.sh --help: plain text even where picocli would style it, and the script's usage comment names every option")
+  void helpIsPlainAndMatchesTheUsageComment(@TempDir Path dir) throws Exception {
+    Path output = dir.resolve("help.out");
+    ProcessBuilder help = new ProcessBuilder("bash", "tools/demo.sh", "--help").directory(REPO.toFile())
+        .redirectOutput(output.toFile()).redirectError(dir.resolve("help.err").toFile());
+    // As in a terminal, where picocli styles help unless told not to.
+    help.environment().put("JAVA_TOOL_OPTIONS", "-Dpicocli.ansi=true");
+    assertThat(help.start().waitFor()).as("tools/demo.sh --help exits 0").isZero();
+    String printed = read(output);
+    assertThat(printed).contains("Usage: tools/demo.sh").doesNotContain("\u001b");
+    String usageComment = Files.readAllLines(REPO.resolve("tools/demo.sh")).stream()
+        .filter(line -> line.startsWith("# Usage:")).findFirst().orElseThrow();
+    Matcher option = Pattern.compile("(?m)^\\s+(?:-\\w, )?(--[a-z-]+)").matcher(printed);
+    List<String> options = new java.util.ArrayList<>();
+    while (option.find()) {
+      options.add(option.group(1));
+    }
+    assertThat(options).as("options in --help").contains("--dir", "--http-port", "--help");
+    assertThat(options).allSatisfy(o -> assertThat(usageComment).as("the usage comment of tools/demo.sh").contains(o));
+  }
+
   private static String find(String text, String regex) {
     Matcher m = Pattern.compile(regex).matcher(text);
     assertThat(m.find()).as("'" + regex + "' in the demo's output:\n" + text).isTrue();
