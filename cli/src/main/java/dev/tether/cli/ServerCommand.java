@@ -82,6 +82,11 @@ final class ServerCommand implements Callable<Integer> {
       description = "Longest a Git fetch may take (default: ${DEFAULT-VALUE}).")
   Duration gitTimeout;
 
+  @Option(names = "--kustomize-path", paramLabel = "FILE",
+      description = "The kustomize program that renders Kustomize sources (default: the first kustomize on PATH). "
+          + "It runs without plugins, exec functions or Helm, on a private copy of the overlay's files.")
+  Path kustomizePath;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -106,7 +111,7 @@ final class ServerCommand implements Callable<Integer> {
       }
     });
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
-        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout);
+        Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout, Optional.ofNullable(kustomizePath));
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

@@ -11,6 +11,7 @@ import java.util.Optional;
  *
  * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
  *     must name the hosts for a development certificate made in the data dir
+ * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -21,7 +22,8 @@ public record ServerSettings(
     Optional<Path> tlsKeyFile,
     List<String> devTlsHosts,
     Duration pollInterval,
-    Duration gitTimeout) {
+    Duration gitTimeout,
+    Optional<Path> kustomizePath) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -30,15 +32,22 @@ public record ServerSettings(
   public static ServerSettings local(Path dataDir) {
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
-        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT);
+        Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
+        Optional.empty());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout);
+        gitTimeout, kustomizePath);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
-    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout);
+    return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
+        kustomizePath);
+  }
+
+  public ServerSettings withKustomizePath(Path program) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, Optional.of(program));
   }
 }

@@ -5,6 +5,7 @@ import dev.tether.agent.connection.Session;
 import dev.tether.agent.gitops.ManifestParser.ManifestFile;
 import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestProject;
+import dev.tether.common.gitops.SourceMessages;
 import dev.tether.proto.v1.GitRefSpec;
 import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
@@ -110,8 +111,9 @@ final class ProjectWorker implements AutoCloseable {
   /** Opens this project's stream on a new session and asks for manifests. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventory.id())
-        .setRef(refSpec(project.ref())).addAllGlobs(project.globs()).setConnectionId(session.connectionId())
+        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId())
         .setMaxTotalBytes(maxManifestBytes);
+    SourceMessages.describe(request, project.source());
     Manifests known = latestSeen;
     if (known != null) {
       request.setKnownCommit(known.commit()).setKnownDigest(known.digest());

@@ -12,6 +12,8 @@ import picocli.CommandLine.Mixin;
     description = {
         "Shows every agent and the sync state of each of its manifest projects: one line per agent and "
             + "project.",
+        "SOURCE is raw (files selected by paths) or the renderer and what it renders (kustomize overlays/prod), "
+            + "with `render failed` when the last render did.",
         "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
             + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "
             + "the state."
@@ -33,16 +35,17 @@ final class StatusCommand implements Callable<Integer> {
       out.println("No agents yet. Create one with `tether admin agent create <name> --config-project <id>`.");
       return 0;
     }
-    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "COMMIT", "PHASE", "OBJECTS", "FAILED", "SYNCED");
+    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "SOURCE", "COMMIT", "PHASE", "OBJECTS", "FAILED",
+        "SYNCED");
     for (JsonNode a : agents) {
       String connected = a.get("connected").asBoolean() ? "yes" : "no (" + Output.ago(a, "last_seen_at") + ")";
       String config = a.at("/config/state").asText() + (a.at("/config/fetch_error").isTextual() ? ", fetch failing" : "");
       JsonNode syncs = a.get("gitops");
       if (syncs.isEmpty()) {
-        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-");
+        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-", "-");
       }
       for (JsonNode s : syncs) {
-        table.add(a.get("name").asText(), connected, config, s.get("project").asText(), Output.shortCommit(Output.text(s, "commit")),
+        table.add(a.get("name").asText(), connected, config, s.get("project").asText(), source(s.get("source")), Output.shortCommit(Output.text(s, "commit")),
             s.get("phase").asText() + (s.get("unhealthy").asInt() > 0 ? " (" + s.get("unhealthy").asInt() + " unhealthy)" : ""),
             s.get("healthy").asInt() + "/" + s.get("objects").asInt(), Integer.toString(s.get("failed").asInt()),
             Output.ago(s, "finished_at"));
@@ -50,5 +53,14 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.print(table.plain());
     return 0;
+  }
+
+  private static String source(JsonNode source) {
+    if (source == null || !source.isObject()) {
+      return "-";
+    }
+    String kind = source.get("kind").asText();
+    return source.path("renders").isTextual() ? kind + " " + source.get("renders").asText()
+        + (source.path("render_error").isTextual() ? " (render failed)" : "") : kind;
   }
 }
