@@ -5,6 +5,7 @@ import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.testkit.k8s.KubeBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -32,7 +33,9 @@ public final class TetherHarness implements AutoCloseable {
 
   public TetherHarness(Path dir, Duration pollInterval) {
     this.dir = dir;
-    this.settings = ServerSettings.local(dir.resolve("server-data")).withPollInterval(pollInterval);
+    // The kustomize that tools/k8s builds renders Kustomize sources, as the image's does in production.
+    this.settings = ServerSettings.local(dir.resolve("server-data")).withPollInterval(pollInterval)
+        .withKustomizePath(KubeBinaries.locate().kustomize());
     startServer();
   }
 
