@@ -34,6 +34,7 @@ public final class KustomizeRenderer implements Renderer {
     this.program = program;
     this.workDir = workDir;
     this.limits = limits;
+    RenderWorkspace.removeLeftovers(workDir);
   }
 
   @Override

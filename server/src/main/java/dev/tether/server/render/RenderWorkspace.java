@@ -37,6 +37,20 @@ final class RenderWorkspace implements AutoCloseable {
     }
   }
 
+  /** Removes render folders a stopped server left behind (a render interrupted by a crash). */
+  static void removeLeftovers(Path parent) {
+    if (!Files.isDirectory(parent)) {
+      return;
+    }
+    try (var leftovers = Files.newDirectoryStream(parent, "render-*")) {
+      for (Path dir : leftovers) {
+        new RenderWorkspace(dir).close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clear old render folders in " + parent, e);
+    }
+  }
+
   Path root() {
     return root;
   }
