@@ -29,8 +29,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * touches none of it costs no render and reaches the agents as the same digest.
  */
 public final class RenderedSources {
-  /** What agents get for a source at a commit: the rendered manifests or the error, and when the render ran. */
-  public record Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt) {}
+  /**
+   * What agents get for a source at a commit: the rendered manifests or the error, and when the render ran.
+   *
+   * @param retryable an error of the server's own (no kustomize, a time limit), tried again after {@link #RETRY_AFTER}
+   */
+  public record Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt, boolean retryable) {
+    Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt) {
+      this(commit, selection, error, renderedAt, false);
+    }
+  }
+
+  /** How long an error of the server's own stands before the same source and commit are rendered again. */
+  static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(30);
+  /** Sources in use at once; each entry holds a reference to rendered bytes the other cache shares. */
+  private static final int CACHED = 256;
 
   private record CommitKey(String projectId, String commit, ManifestSource source) {}
 
@@ -42,8 +55,8 @@ public final class RenderedSources {
   private final Clock clock;
   private final MeterRegistry meters;
   private final AtomicLong renders = new AtomicLong();
-  private final Map<CommitKey, CompletableFuture<Outcome>> byCommit = lru(64);
-  private final Map<InputKey, Outcome> byInputs = lru(64);
+  private final Map<CommitKey, CompletableFuture<Outcome>> byCommit = lru(CACHED);
+  private final Map<InputKey, Outcome> byInputs = lru(CACHED);
 
   /** Lists a project's tree at a commit; a seam so that tests can count renders without a mirror. */
   public interface ProjectTreeSource {
@@ -73,7 +86,14 @@ public final class RenderedSources {
     CompletableFuture<Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Outcome> existing;
     synchronized (byCommit) {
-      existing = byCommit.putIfAbsent(key, mine);
+      existing = byCommit.get(key);
+      if (existing != null && existing.isDone() && !existing.isCompletedExceptionally() && existing.join().retryable()
+          && existing.join().renderedAt().plus(RETRY_AFTER).isBefore(clock.instant())) {
+        existing = null;
+      }
+      if (existing == null) {
+        byCommit.put(key, mine);
+      }
     }
     if (existing != null) {
       return existing.join();
@@ -101,7 +121,7 @@ public final class RenderedSources {
     try {
       plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source);
     } catch (RenderException e) {
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant());
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
     }
     InputKey inputs = new InputKey(projectId, plan.inputKey());
     Outcome earlier;
@@ -129,7 +149,7 @@ public final class RenderedSources {
       return outcome;
     } catch (RenderException e) {
       count(kind, "failed");
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant());
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
     }
   }
 

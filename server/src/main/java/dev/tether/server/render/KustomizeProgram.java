@@ -19,7 +19,7 @@ public final class KustomizeProgram {
       Path file = configured.get();
       if (!Files.isRegularFile(file) || !Files.isExecutable(file)) {
         throw new RenderException("the kustomize program " + file + " (tether server " + OPTION + ") is not an executable file; "
-            + "point " + OPTION + " at the kustomize binary");
+            + "point " + OPTION + " at the kustomize binary", true);
       }
       return file;
     }
@@ -35,6 +35,6 @@ public final class KustomizeProgram {
       }
     }
     throw new RenderException("the server has no kustomize program: install kustomize v5 on the server's PATH, or give its "
-        + "file with `tether server " + OPTION + " FILE`");
+        + "file with `tether server " + OPTION + " FILE`", true);
   }
 }

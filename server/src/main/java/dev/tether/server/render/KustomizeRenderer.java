@@ -104,7 +104,7 @@ public final class KustomizeRenderer implements Renderer {
     try {
       process = builder.start();
     } catch (IOException e) {
-      throw new RenderException("cannot run " + executable + ": " + e.getMessage());
+      throw new RenderException("cannot run " + executable + ": " + e.getMessage(), true);
     }
     AtomicBoolean outputTooLarge = new AtomicBoolean();
     Capture stdout = new Capture(process.getInputStream(), limits.maxOutputBytes(), () -> {
@@ -117,14 +117,14 @@ public final class KustomizeRenderer implements Renderer {
         kill(process);
         throw new RenderException("kustomize build " + overlay + " did not finish within "
             + (limits.timeout().toMillis() % 1000 == 0 ? limits.timeout().toSeconds() + "s" : limits.timeout().toMillis() + "ms")
-            + " (the render time limit)");
+            + " (the render time limit)", true);
       }
       stdout.join();
       stderr.join();
     } catch (InterruptedException e) {
       kill(process);
       Thread.currentThread().interrupt();
-      throw new RenderException("kustomize build " + overlay + " was interrupted");
+      throw new RenderException("kustomize build " + overlay + " was interrupted", true);
     }
     if (outputTooLarge.get()) {
       throw new RenderException("kustomize build " + overlay + " printed more than " + limits.maxOutputBytes()

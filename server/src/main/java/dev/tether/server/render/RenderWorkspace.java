@@ -33,7 +33,7 @@ final class RenderWorkspace implements AutoCloseable {
       }
       return new RenderWorkspace(root);
     } catch (IOException e) {
-      throw new RenderException("cannot create a render folder in " + parent + ": " + e.getMessage());
+      throw new RenderException("cannot create a render folder in " + parent + ": " + e.getMessage(), true);
     }
   }
 
@@ -77,7 +77,7 @@ final class RenderWorkspace implements AutoCloseable {
       Files.createDirectories(target.getParent());
       Files.write(target, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
-      throw new RenderException("cannot write " + path + " into the render folder: " + e.getMessage());
+      throw new RenderException("cannot write " + path + " into the render folder: " + e.getMessage(), true);
     }
   }
 

@@ -136,4 +136,56 @@ class RenderedSourcesTest {
         + "'https://example.com/x.yaml' is a remote resource");
     assertThat(renderCalls).hasValue(0);
   }
+
+  @Test
+  void anErrorOfTheServersOwnIsTriedAgainAfterAWhileAndTheSourcesOwnIsNot() {
+    commits.put("c1", project("2", ""));
+    AtomicInteger calls = new AtomicInteger();
+    Renderer missingProgram = new Renderer() {
+      @Override
+      public ManifestSource.Kind kind() {
+        return ManifestSource.Kind.KUSTOMIZE;
+      }
+
+      @Override
+      public RenderPlan plan(ProjectTree tree, ManifestSource source) throws RenderException {
+        return counting.plan(tree, source);
+      }
+
+      @Override
+      public byte[] render(RenderPlan plan) throws RenderException {
+        if (calls.incrementAndGet() == 1) {
+          throw new RenderException("the server has no kustomize program", true);
+        }
+        return "kind: ConfigMap\n".getBytes(StandardCharsets.UTF_8);
+      }
+    };
+    java.time.Instant[] now = {java.time.Instant.parse("2026-12-01T10:00:00Z")};
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return now[0];
+      }
+    };
+    RenderedSources sources = new RenderedSources(
+        (projectId, commit, max) -> ProjectTree.inMemory(projectId, commit, commits.get(commit), Set.of()),
+        List.of(missingProgram), RenderLimits.DEFAULT, clock, new SimpleMeterRegistry());
+
+    assertThat(sources.render("team/web", "c1", OVERLAY).error()).isEqualTo("kustomize overlays/prod: the server has no kustomize program");
+    now[0] = now[0].plusSeconds(5);
+    assertThat(sources.render("team/web", "c1", OVERLAY).error()).as("within the pause, the error stands").isNotNull();
+    now[0] = now[0].plus(RenderedSources.RETRY_AFTER);
+    assertThat(sources.render("team/web", "c1", OVERLAY).error()).isNull();
+    assertThat(calls).hasValue(2);
+  }
 }
