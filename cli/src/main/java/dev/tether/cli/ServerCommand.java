@@ -112,6 +112,11 @@ final class ServerCommand implements Callable<Integer> {
           + "whoever can add a project could read any repository the server's user can).")
   boolean allowLocalGitPaths;
 
+  @Option(names = "--kustomize-path", paramLabel = "FILE",
+      description = "The kustomize program that renders Kustomize sources (default: the first kustomize on PATH). "
+          + "It runs without plugins, exec functions or Helm, on a private copy of the overlay's files.")
+  Path kustomizePath;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -147,7 +152,7 @@ final class ServerCommand implements Callable<Integer> {
     }
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
-        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls);
+        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath));
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 }

@@ -15,6 +15,7 @@ import java.util.Optional;
  *     must name the hosts for a development certificate made in the data dir
  * @param agentConnectRates how often agents may connect, per token and per source address
  * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
+ * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -27,7 +28,8 @@ public record ServerSettings(
     Duration pollInterval,
     Duration gitTimeout,
     AgentConnectRates agentConnectRates,
-    GitUrlPolicy gitUrls) {
+    GitUrlPolicy gitUrls,
+    Optional<Path> kustomizePath) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -41,31 +43,36 @@ public record ServerSettings(
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults());
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls);
+        agentConnectRates, gitUrls, kustomizePath);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls);
+        gitTimeout, rates, gitUrls, kustomizePath);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls);
+        timeout, agentConnectRates, gitUrls, kustomizePath);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy);
+        gitTimeout, agentConnectRates, policy, kustomizePath);
+  }
+
+  public ServerSettings withKustomizePath(Path program) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program));
   }
 }

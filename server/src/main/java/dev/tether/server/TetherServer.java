@@ -15,6 +15,10 @@ import dev.tether.server.git.ProjectSync;
 import dev.tether.server.gitops.GitopsService;
 import dev.tether.server.gitops.ManifestDistribution;
 import dev.tether.server.gitops.ManifestSelector;
+import dev.tether.server.gitops.RenderedSources;
+import dev.tether.server.render.KustomizeProgram;
+import dev.tether.server.render.KustomizeRenderer;
+import dev.tether.server.render.RenderLimits;
 import dev.tether.server.http.AdminToken;
 import dev.tether.server.http.HttpApi;
 import dev.tether.server.kubeproxy.KubeProxyListener;
@@ -36,6 +40,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -111,8 +116,11 @@ public final class TetherServer implements AutoCloseable {
     sync.keepFetched(configReader::configProjects);
     sync.addListener(configReader);
 
+    RenderedSources rendered = new RenderedSources(RenderedSources.trees(mirrors), List.of(new KustomizeRenderer(
+        new KustomizeProgram(settings.kustomizePath()), dataDir.resolve("render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
+        metrics.registry());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
-        hub, store.projects());
+        rendered, hub, store.projects());
     sync.keepFetched(manifests::manifestProjects);
     sync.addListener(manifests);
 
@@ -129,8 +137,8 @@ public final class TetherServer implements AutoCloseable {
         new ConfigurationService(hub, calls),
         new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry(), connections));
     http = new HttpApi(store, registry, connections, sync, adminToken, metrics,
-        () -> new HttpApi.Endpoints(agentAddress().getHostString() + ":" + agentAddress().getPort(), kubeProxyUrl(), tls.devCaFile()))
-        .create();
+        () -> new HttpApi.Endpoints(agentAddress().getHostString() + ":" + agentAddress().getPort(), kubeProxyUrl(), tls.devCaFile()),
+        manifests).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
     kubeProxy.start();

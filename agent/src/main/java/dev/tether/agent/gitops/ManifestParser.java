@@ -103,6 +103,13 @@ public final class ManifestParser {
     Object apiVersion = content.get("apiVersion");
     Object kind = content.get("kind");
     Object metadata = content.get("metadata");
+    if (isKustomization(path, apiVersion, kind)) {
+      // Not an object but what renders objects: say which key renders it, rather than that it lacks a name.
+      int slash = path.lastIndexOf('/');
+      errors.add(path + " is a Kustomize file: render it with `kustomize: {path: " + (slash < 0 ? "." : path.substring(0, slash))
+          + "}` in its own manifest project entry, or leave it out with paths[].exclude");
+      return;
+    }
     if (!(apiVersion instanceof String) || ((String) apiVersion).isBlank()) {
       errors.add(where + ": 'apiVersion' is missing");
       return;
@@ -122,6 +129,20 @@ public final class ManifestParser {
       return;
     }
     objects.add(new DesiredObject((String) apiVersion, (String) kind, content, path, document, line));
+  }
+
+  /**
+   * A kustomization file as kustomize finds one (by its name; apiVersion and kind are optional in it), or any
+   * document of kustomize's own API group. Flux's Kustomization objects are of another group and stay objects.
+   */
+  static boolean isKustomization(String path, Object apiVersion, Object kind) {
+    if (apiVersion instanceof String a && a.startsWith("kustomize.config.k8s.io/")) {
+      return true;
+    }
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    boolean kustomizationName = name.equals("kustomization.yaml") || name.equals("kustomization.yml") || name.equals("Kustomization");
+    return kustomizationName && (apiVersion == null || kind == null || "Kustomization".equals(kind) || "Component".equals(kind))
+        && !(apiVersion instanceof String a && a.contains(".") && !a.startsWith("kustomize.config.k8s.io/"));
   }
 
   /**

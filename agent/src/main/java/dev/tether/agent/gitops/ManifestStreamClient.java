@@ -4,6 +4,7 @@ import dev.tether.agent.connection.Session;
 import dev.tether.agent.gitops.ManifestParser.ManifestFile;
 import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestProject;
+import dev.tether.common.gitops.SourceMessages;
 import dev.tether.proto.v1.GitRefSpec;
 import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
@@ -60,8 +61,8 @@ final class ManifestStreamClient {
   /** Opens the stream on a new session and asks for manifests, saying what this agent already has. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventoryId)
-        .setRef(refSpec(project.ref())).addAllGlobs(project.globs()).setConnectionId(session.connectionId())
-        .setMaxTotalBytes(maxManifestBytes);
+        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes);
+    SourceMessages.describe(request, project.source());
     ManifestSet known = latestReceived;
     if (known != null) {
       request.setKnownCommit(known.commit()).setKnownDigest(known.digest());

@@ -112,7 +112,9 @@ public final class SyncEngine {
       return failed(commit, started, inventory, "cannot read the inventory " + inventory.describe() + ": " + e.getMessage(), results);
     }
     if (parsed.objects().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
-      return failed(commit, started, inventory, "the globs select no objects at this commit; nothing was pruned. If every object "
+      String none = project.source() instanceof dev.tether.common.config.ManifestSource.Kustomize k
+          ? "the overlay " + k.path() + " renders no objects" : "the globs select no objects";
+      return failed(commit, started, inventory, none + " at this commit; nothing was pruned. If every object "
           + "should go, set prune_when_empty: true for this manifest project", results);
     }
     List<Planned> plan = plan(parsed.objects(), project, inventory, owner, results);

@@ -105,4 +105,28 @@ class ManifestParserTest {
     assertThat(parsed.errors().get(1)).startsWith("unclosed.yaml (line ");
     assertThat(parsed.errors().get(2)).as("a key is not secret").endsWith("duplicate key 'a'");
   }
+
+  @Test
+  void aKustomizationFilePickedUpByGlobsIsNamedWithTheKeyThatRendersIt() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("overlays/prod/kustomization.yaml", "resources: [../../base]\nnamePrefix: prod-\n"),
+        file("kustomization.yml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"),
+        file("components/x/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"),
+        file("flux/kustomization.yaml", """
+            apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+            metadata: {name: apps, namespace: flux-system}
+            spec: {path: ./apps}
+            """)));
+
+    assertThat(parsed.errors()).containsExactly(
+        "overlays/prod/kustomization.yaml is a Kustomize file: render it with `kustomize: {path: overlays/prod}` in its own "
+            + "manifest project entry, or leave it out with paths[].exclude",
+        "kustomization.yml is a Kustomize file: render it with `kustomize: {path: .}` in its own manifest project entry, or leave "
+            + "it out with paths[].exclude",
+        "components/x/kustomization.yaml is a Kustomize file: render it with `kustomize: {path: components/x}` in its own manifest "
+            + "project entry, or leave it out with paths[].exclude");
+    assertThat(parsed.objects()).as("Flux's Kustomization is an object like any other").singleElement()
+        .satisfies(o -> assertThat(o.kind()).isEqualTo("Kustomization"));
+  }
 }

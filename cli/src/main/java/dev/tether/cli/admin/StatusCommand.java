@@ -13,6 +13,8 @@ import picocli.CommandLine.Mixin;
         "Shows every agent and the sync state of each of its manifest projects: one line per agent and "
             + "project (INVENTORY tells two entries of one project apart), then, for each project that is not synced "
             + "and healthy, why: the sync's error and each object that failed or is not healthy.",
+        "SOURCE is raw (files selected by paths) or the renderer and what it renders (kustomize overlays/prod), "
+            + "with `render failed` when the last render did.",
         "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
             + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "
             + "the state."
@@ -34,21 +36,21 @@ final class StatusCommand implements Callable<Integer> {
       out.println("No agents yet. Create one with `tether admin agent create <name> --config-project <id>`.");
       return 0;
     }
-    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "INVENTORY", "COMMIT", "PHASE", "OBJECTS", "FAILED",
-        "SYNCED");
+    TextTable table = new TextTable("AGENT", "CONNECTED", "CONFIG", "PROJECT", "SOURCE", "INVENTORY", "COMMIT", "PHASE", "OBJECTS",
+        "FAILED", "SYNCED");
     java.util.List<String> troubled = new java.util.ArrayList<>();
     for (JsonNode a : agents) {
       String connected = a.get("connected").asBoolean() ? "yes" : "no (" + Output.ago(a, "last_seen_at") + ")";
       String config = a.at("/config/state").asText() + (a.at("/config/fetch_error").isTextual() ? ", fetch failing" : "");
       JsonNode syncs = a.get("gitops");
       if (syncs.isEmpty()) {
-        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-", "-");
+        table.add(a.get("name").asText(), connected, config, "-", "-", "-", "-", "-", "-", "-", "-");
       }
       for (JsonNode s : syncs) {
         if (GitopsProblems.needsExplaining(s) && !troubled.contains(a.get("name").asText())) {
           troubled.add(a.get("name").asText());
         }
-        table.add(a.get("name").asText(), connected, config, s.get("project").asText(),
+        table.add(a.get("name").asText(), connected, config, s.get("project").asText(), source(s.get("source")),
             GitopsProblems.inventoryPlace(Output.text(s, "inventory")), Output.shortCommit(Output.text(s, "commit")),
             s.get("phase").asText() + (s.get("unhealthy").asInt() > 0 ? " (" + s.get("unhealthy").asInt() + " unhealthy)" : ""),
             s.get("healthy").asInt() + "/" + s.get("objects").asInt(), Integer.toString(s.get("failed").asInt()),
@@ -63,5 +65,14 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static String source(JsonNode source) {
+    if (source == null || !source.isObject()) {
+      return "-";
+    }
+    String kind = source.get("kind").asText();
+    return source.path("renders").isTextual() ? kind + " " + source.get("renders").asText()
+        + (source.path("render_error").isTextual() ? " (render failed)" : "") : kind;
   }
 }

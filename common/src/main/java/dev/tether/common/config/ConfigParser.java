@@ -1,13 +1,9 @@
 package dev.tether.common.config;
 
-import dev.tether.common.config.ManifestProject.DryRunStrategy;
-import dev.tether.common.config.ManifestProject.InventoryPolicy;
-import dev.tether.common.config.ManifestProject.PropagationPolicy;
 import dev.tether.common.config.Observability.LogLevel;
 import dev.tether.common.yaml.SafeYaml;
 import dev.tether.common.yaml.YamlLimits;
 import dev.tether.common.yaml.YamlProblem;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,18 +21,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
 public final class ConfigParser {
   /** Project ids as Git hosts write them: {@code group/subgroup/app}. */
   public static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
-  private static final String PROJECT_ID_RULE = "use path segments of letters, digits, '.', '_' and '-', "
+  static final String PROJECT_ID_RULE = "use path segments of letters, digits, '.', '_' and '-', "
       + "separated by '/', like group/app";
-  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final String NAMESPACE_RULE = "a Kubernetes namespace name: lower-case letters, digits and '-', at most 63";
-  /** Kubernetes label values: inventory ids are stored as one. */
-  private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-  private static final String LABEL_VALUE_RULE = "a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', "
-      + "starting and ending with a letter or digit";
-  private static final Pattern FIELD_MANAGER = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.:/]{0,127}");
-  private static final String FIELD_MANAGER_RULE = "a field manager name: at most 128 letters, digits and -_.:/";
-  private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-  private static final Pattern REF_NAME = Pattern.compile("(?!-)(?!.*\\.\\.)(?!.*//)(?!.*@\\{)(?!/)(?!.*/$)(?!.*\\.lock$)[^\\x00-\\x20~^:?*\\[\\\\\\x7f]+");
+  static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  static final String NAMESPACE_RULE = "a Kubernetes namespace name: lower-case letters, digits and '-', at most 63";
 
   private ConfigParser() {}
 
@@ -76,7 +64,7 @@ public final class ConfigParser {
     Map<Integer, ManifestProject> byEntry = new java.util.HashMap<>();
     for (int i = 0; i < items.size(); i++) {
       int index = i;
-      manifestProject(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(p -> {
+      ManifestProjectParser.read(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(p -> {
         // Each entry keeps its own inventory, or the two would prune each other's objects.
         Integer earlier = entryByInventory.putIfAbsent(p.inventoryIdFor(agentName), index);
         if (earlier != null) {
@@ -102,111 +90,6 @@ public final class ConfigParser {
     ManifestProject derived = first.inventoryId().isEmpty() ? first : second;
     return "inventory id " + id + ", which entry " + (derived == first ? firstIndex : secondIndex)
         + " derives from agent " + agentName + " and project " + derived.id() + " as it has no inventory_id";
-  }
-
-  private static Optional<ManifestProject> manifestProject(ConfigNodeReader r, Node node, String path) {
-    Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths",
-        "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy",
-        "inventory_policy", "inventory_id", "drift", "resync_interval", "field_manager", "force_conflicts",
-        "prune_when_empty"));
-    if (!m.containsKey("id")) {
-      r.error(node, path, "'id' is required: the project to take manifests from");
-    }
-    Optional<String> id = m.containsKey("id") ? r.matching(m.get("id"), path + ".id", PROJECT_ID, PROJECT_ID_RULE) : Optional.empty();
-    GitRef ref = m.containsKey("ref") ? ref(r, m.get("ref"), path + ".ref") : GitRef.defaultBranch();
-    String namespace = m.containsKey("default_namespace")
-        ? r.matching(m.get("default_namespace"), path + ".default_namespace", NAMESPACE, NAMESPACE_RULE).orElse(null)
-        : ManifestProject.DEFAULT_NAMESPACE;
-    List<String> globs = m.containsKey("paths") ? globs(r, m.get("paths"), path + ".paths") : List.of(ManifestProject.DEFAULT_GLOB);
-    Duration reconcileTimeout = optional(m, "reconcile_timeout", n -> r.duration(n, path + ".reconcile_timeout"),
-        ManifestProject.DEFAULT_RECONCILE_TIMEOUT);
-    DryRunStrategy dryRun = optional(m, "dry_run_strategy", n -> r.oneOf(n, path + ".dry_run_strategy", DryRunStrategy.class), DryRunStrategy.NONE);
-    boolean prune = optional(m, "prune", n -> r.bool(n, path + ".prune"), true);
-    Duration pruneTimeout = optional(m, "prune_timeout", n -> r.duration(n, path + ".prune_timeout"), ManifestProject.DEFAULT_TIMEOUT);
-    PropagationPolicy propagation = optional(m, "prune_propagation_policy",
-        n -> r.oneOf(n, path + ".prune_propagation_policy", PropagationPolicy.class), PropagationPolicy.FOREGROUND);
-    InventoryPolicy inventory = optional(m, "inventory_policy",
-        n -> r.oneOf(n, path + ".inventory_policy", InventoryPolicy.class), InventoryPolicy.MUST_MATCH);
-    String inventoryId = optional(m, "inventory_id",
-        n -> r.matching(n, path + ".inventory_id", LABEL_VALUE, LABEL_VALUE_RULE), "");
-    ManifestProject.Drift drift = optional(m, "drift", n -> r.oneOf(n, path + ".drift", ManifestProject.Drift.class),
-        ManifestProject.Drift.CORRECT);
-    Duration resync = optional(m, "resync_interval", n -> r.duration(n, path + ".resync_interval", ManifestProject.MIN_RESYNC_INTERVAL,
-            "each resync goes over every object of the project with the API server"),
-        ManifestProject.DEFAULT_RESYNC_INTERVAL);
-    String fieldManager = optional(m, "field_manager",
-        n -> r.matching(n, path + ".field_manager", FIELD_MANAGER, FIELD_MANAGER_RULE), ManifestProject.DEFAULT_FIELD_MANAGER);
-    boolean force = optional(m, "force_conflicts", n -> r.bool(n, path + ".force_conflicts"), true);
-    boolean pruneWhenEmpty = optional(m, "prune_when_empty", n -> r.bool(n, path + ".prune_when_empty"), false);
-    return id.map(value -> new ManifestProject(value, ref, namespace, globs, reconcileTimeout, dryRun, prune,
-        pruneTimeout, propagation, inventory, inventoryId, drift, resync, fieldManager, force, pruneWhenEmpty));
-  }
-
-  private static GitRef ref(ConfigNodeReader r, Node node, String path) {
-    Map<String, Node> m = r.mapping(node, path, Set.of("branch", "tag", "commit"));
-    if (m.size() != 1) {
-      if (m.isEmpty() && r.errors().stream().noneMatch(e -> e.path().startsWith(path))) {
-        r.error(node, path, "give exactly one of branch, tag or commit");
-      } else if (m.size() > 1) {
-        r.error(node, path, "give exactly one of branch, tag or commit, not " + String.join(" and ", m.keySet()));
-      }
-      return GitRef.defaultBranch();
-    }
-    Map.Entry<String, Node> only = m.entrySet().iterator().next();
-    return switch (only.getKey()) {
-      case "commit" -> r.matching(only.getValue(), path + ".commit", COMMIT, "a full commit id (40 or 64 hex digits)")
-          .map(c -> new GitRef(GitRef.Kind.COMMIT, c)).orElse(GitRef.defaultBranch());
-      case "tag" -> r.matching(only.getValue(), path + ".tag", REF_NAME, "a Git tag name")
-          .map(t -> new GitRef(GitRef.Kind.TAG, t)).orElse(GitRef.defaultBranch());
-      default -> r.matching(only.getValue(), path + ".branch", REF_NAME, "a Git branch name")
-          .map(b -> new GitRef(GitRef.Kind.BRANCH, b)).orElse(GitRef.defaultBranch());
-    };
-  }
-
-  private static List<String> globs(ConfigNodeReader r, Node node, String path) {
-    List<String> globs = new ArrayList<>();
-    List<Node> items = r.sequence(node, path);
-    if (items.isEmpty()) {
-      r.error(node, path, "list at least one glob, or leave 'paths' out to use " + ManifestProject.DEFAULT_GLOB);
-    }
-    for (int i = 0; i < items.size(); i++) {
-      String itemPath = path + "[" + i + "]";
-      Map<String, Node> m = r.mapping(items.get(i), itemPath, Set.of("glob"));
-      if (!m.containsKey("glob")) {
-        r.error(items.get(i), itemPath, "'glob' is required, like glob: 'manifests/**/*.yaml'");
-        continue;
-      }
-      r.string(m.get("glob"), itemPath + ".glob").ifPresent(glob -> {
-        String problem = globProblem(glob);
-        if (problem != null) {
-          r.error(m.get("glob"), itemPath + ".glob", "'" + glob + "' " + problem);
-        } else {
-          globs.add(glob);
-        }
-      });
-    }
-    return List.copyOf(globs);
-  }
-
-  /** Why a glob may not be used, or null. Globs select inside the repository and nowhere else. */
-  static String globProblem(String glob) {
-    if (glob.isBlank()) {
-      return "is empty";
-    }
-    if (glob.contains("\\")) {
-      return "contains '\\'; separate directories with '/'";
-    }
-    for (String segment : glob.split("/")) {
-      if (segment.equals("..")) {
-        return "contains '..': globs select files inside the repository only";
-      }
-    }
-    try {
-      ManifestGlob.compile(glob);
-    } catch (ManifestGlob.InvalidGlob e) {
-      return e.problem();
-    }
-    return null;
   }
 
   private static CiAccess ciAccess(ConfigNodeReader r, Node node) {
@@ -370,7 +253,7 @@ public final class ConfigParser {
         optional(logging, "grpc_level", n -> r.oneOf(n, "observability.logging.grpc_level", LogLevel.class), defaults.grpcLevel()));
   }
 
-  private static <T> T optional(Map<String, Node> m, String key, java.util.function.Function<Node, Optional<T>> read, T fallback) {
+  static <T> T optional(Map<String, Node> m, String key, java.util.function.Function<Node, Optional<T>> read, T fallback) {
     return m.containsKey(key) ? read.apply(m.get(key)).orElse(fallback) : fallback;
   }
 }

@@ -13,13 +13,14 @@ import java.util.List;
  *
  * @param inventoryId the cli-utils inventory id; empty means one derived from the agent and project
  *     (set it to a GitLab agent's {@code <agent id>-<project id>} to take over what that agent applied)
+ * @param source the files selected by {@code paths}, or the overlay that {@code kustomize} renders
  * @param pruneWhenEmpty whether a commit that selects no files may prune everything the last one applied
  */
 public record ManifestProject(
     String id,
     GitRef ref,
     String defaultNamespace,
-    List<String> globs,
+    ManifestSource source,
     Duration reconcileTimeout,
     DryRunStrategy dryRunStrategy,
     boolean prune,
@@ -56,9 +57,22 @@ public record ManifestProject(
 
   public enum InventoryPolicy { MUST_MATCH, ADOPT_IF_NO_INVENTORY, ADOPT_ALL }
 
-  /** The inventory id this entry uses on agent {@code agentName}: its own, or the one derived from agent and project. */
+  /** The globs of a raw entry's {@code paths}; empty for an entry that renders its manifests. */
+  public List<String> globs() {
+    return source instanceof ManifestSource.Raw raw ? raw.paths().stream().map(ManifestPath::glob).toList() : List.of();
+  }
+
+  /**
+   * The inventory id this entry uses on agent {@code agentName}: its own, or one derived from agent
+   * and project, and for a rendered source also from what it renders, so that a raw entry and an
+   * overlay of one project (or two overlays) never share an inventory.
+   */
   public String inventoryIdFor(String agentName) {
-    return inventoryId.isEmpty() ? derivedInventoryId(agentName, id) : inventoryId;
+    if (!inventoryId.isEmpty()) {
+      return inventoryId;
+    }
+    return source.renders() == null ? derivedInventoryId(agentName, id) : derivedInventoryId(agentName,
+        id + "-" + (source.renders().equals(".") ? source.kind().name().toLowerCase(java.util.Locale.ROOT) : source.renders()));
   }
 
   /**

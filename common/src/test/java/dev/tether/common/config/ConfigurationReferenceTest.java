@@ -47,10 +47,12 @@ class ConfigurationReferenceTest {
 
   /** Valid values for keys an entry cannot go without, to build the smallest documents that reach a key. */
   private static final Map<String, String> SAMPLES = Map.of(
-      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team", "val", "[platform]");
+      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team", "val", "[platform]", "path", "overlays/prod");
 
   /** Defaults the reference states in words rather than as a value, and what the parser must fill in. */
   private static final Map<String, WordedDefault> WORDED_DEFAULTS = Map.of(
+      "gitops.manifest_projects[].kustomize", new WordedDefault("none",
+          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw),
       "gitops.manifest_projects[].ref", new WordedDefault("the default branch",
           c -> c.gitops().manifestProjects().get(0).ref().equals(GitRef.defaultBranch())),
       "gitops.manifest_projects[].inventory_id", new WordedDefault("derived from the agent and project",

@@ -70,7 +70,7 @@ class WebUiTest {
       assertThat(objects).hasSize(2);
       assertThat(objects).allSatisfy(o -> assertThat(o.findElement(By.cssSelector("td.health .badge")).getText()).isEqualTo("Healthy"));
       assertThat(browser.driver().findElement(By.id("projects")).getText()).contains("Synced", "ConfigMap", "settings", "Service",
-          "manifests/config.yaml");
+          "manifests/config.yaml", "source: raw manifests");
       assertThat(browser.driver().findElement(By.id("config-content")).getText()).contains("manifest_projects", "team/app");
       assertThat(browser.driver().findElements(By.cssSelector("#timeline rect.sync-bar.ok"))).hasSize(1);
       assertThat(browser.driver().findElement(By.id("events")).getText()).contains("Synced " + first.substring(0, 12), "Connected");

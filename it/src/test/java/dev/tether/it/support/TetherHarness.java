@@ -6,6 +6,7 @@ import dev.tether.agent.TetherAgent;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.testkit.k8s.KubeBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -46,7 +47,9 @@ public final class TetherHarness implements AutoCloseable {
   /** A server with {@link ServerSettings#local} settings and {@link #LOOPBACK_AND_LOCAL}, as {@code change} adjusts them. */
   public TetherHarness(Path dir, UnaryOperator<ServerSettings> change) {
     this.dir = dir;
-    this.settings = change.apply(ServerSettings.local(dir.resolve("server-data")).withGitUrls(LOOPBACK_AND_LOCAL));
+    // The kustomize that tools/k8s builds renders Kustomize sources, as the image's does in production.
+    this.settings = change.apply(ServerSettings.local(dir.resolve("server-data")).withGitUrls(LOOPBACK_AND_LOCAL)
+        .withKustomizePath(KubeBinaries.locate().kustomize()));
     startServer();
   }
 

@@ -239,6 +239,61 @@ public final class ProjectMirrors implements AutoCloseable {
     }
   }
 
+  /** An entry of a commit's tree: a regular file, or a symbolic link or submodule that Tether never reads. */
+  public record TreeEntry(String path, ObjectId blob, EntryKind kind) {}
+
+  public enum EntryKind { FILE, SYMLINK, SUBMODULE }
+
+  /**
+   * Every entry of the tree at {@code commit} under {@code directory} ({@code .} for the root), with
+   * its kind, so that a caller can refuse what it must not follow and read only what it needs.
+   *
+   * @throws RepositoryFileException when more than {@code maxEntries} are there
+   */
+  public java.util.List<TreeEntry> listTree(String projectId, String commit, String directory, int maxEntries)
+      throws RepositoryFileException {
+    Repository repo = repository(projectId);
+    String prefix = directory.equals(".") ? "" : directory + "/";
+    java.util.List<TreeEntry> entries = new java.util.ArrayList<>();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tree = new TreeWalk(repo)) {
+      tree.addTree(walk.parseCommit(ObjectId.fromString(commit)).getTree());
+      if (!prefix.isEmpty()) {
+        tree.setFilter(org.eclipse.jgit.treewalk.filter.PathFilter.create(directory));
+      }
+      tree.setRecursive(true);
+      while (tree.next()) {
+        String path = tree.getPathString();
+        if (!path.startsWith(prefix)) {
+          continue;
+        }
+        if (entries.size() == maxEntries) {
+          throw new RepositoryFileException("more than " + maxEntries + " files are in " + directory + " (the limit per render)");
+        }
+        FileMode mode = tree.getFileMode(0);
+        EntryKind kind = mode == FileMode.SYMLINK ? EntryKind.SYMLINK : mode == FileMode.GITLINK ? EntryKind.SUBMODULE : EntryKind.FILE;
+        entries.add(new TreeEntry(path, tree.getObjectId(0), kind));
+      }
+      return entries;
+    } catch (MissingObjectException e) {
+      throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
+    } catch (IOException e) {
+      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
+  /** The bytes of file {@code path} (blob {@code blob}), refused unread when larger than {@code maxBytes}. */
+  public byte[] read(String projectId, String path, ObjectId blob, long maxBytes) throws RepositoryFileException {
+    try {
+      ObjectLoader loader = repository(projectId).open(blob);
+      if (loader.getSize() > maxBytes) {
+        throw new RepositoryFileException(path + " is " + loader.getSize() + " bytes; the limit per file is " + maxBytes);
+      }
+      return loader.getBytes();
+    } catch (IOException e) {
+      throw new RepositoryFileException("cannot read " + path + " of project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
   /** The bytes of a blob found by {@link #selectFiles}. */
   public byte[] read(String projectId, ObjectId blob) throws RepositoryFileException {
     try {

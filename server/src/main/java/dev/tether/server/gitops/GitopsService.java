@@ -2,6 +2,8 @@ package dev.tether.server.gitops;
 
 import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestProject;
+import dev.tether.common.config.ManifestSource;
+import dev.tether.common.gitops.SourceMessages;
 import dev.tether.proto.v1.GitRefSpec;
 import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
@@ -91,9 +93,10 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         }
         ManifestsRequest request = message.getRequest();
         GitRef ref = ref(request.getRef());
-        Optional<ManifestProject> entry = entry(request, ref);
+        ManifestSource source = SourceMessages.source(request);
+        Optional<ManifestProject> entry = entry(request, ref, source);
         if (entry.isEmpty()) {
-          String refused = "manifest project '" + request.getProjectId() + "' (" + ref + ", paths " + request.getGlobsList()
+          String refused = "manifest project '" + request.getProjectId() + "' (" + ref + ", " + describe(source)
               + (request.getInventoryId().isEmpty() ? "" : ", inventory " + request.getInventoryId()) + ") is not in agent '"
               + identity.agentName() + "''s current configuration";
           log.warn("Refused a gitops stream of agent '{}': {}", identity.agentName(), refused);
@@ -110,7 +113,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
           return;
         }
         inventoryId = entry.get().inventoryIdFor(identity.agentName());
-        stream = new ManifestStream(identity, request.getProjectId(), ref, request.getGlobsList(), toAgent,
+        stream = new ManifestStream(identity, request.getProjectId(), ref, source, inventoryId, toAgent,
             request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes());
         distribution.register(stream);
         distribution.offer(stream);
@@ -120,12 +123,13 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     }
 
     /**
-     * The entry of the agent's current configuration that the request names. An agent of the previous
-     * version sends no inventory id; its request names the first entry with that project, ref and paths.
+     * The entry of the agent's current configuration that the request names: same project, ref and
+     * source (paths with their exclusions, or what it renders). An agent of an older version sends no
+     * inventory id; its request names the first entry with that project, ref and paths.
      */
-    private Optional<ManifestProject> entry(ManifestsRequest request, GitRef ref) {
+    private Optional<ManifestProject> entry(ManifestsRequest request, GitRef ref, ManifestSource source) {
       return listed().stream().filter(p -> p.id().equals(request.getProjectId()) && p.ref().equals(ref)
-          && p.globs().equals(request.getGlobsList()) && (request.getInventoryId().isEmpty()
+          && p.source().equals(source) && (request.getInventoryId().isEmpty()
               || p.inventoryIdFor(identity.agentName()).equals(request.getInventoryId()))).findFirst();
     }
 
@@ -238,6 +242,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         distribution.unregister(stream);
       }
     }
+  }
+
+  private static String describe(ManifestSource source) {
+    return source instanceof ManifestSource.Raw raw ? "paths " + raw.paths().stream()
+        .map(p -> p.glob() + (p.exclude().isEmpty() ? "" : " except " + p.exclude())).toList() : RenderedSources.describe(source);
   }
 
   static GitRef ref(GitRefSpec spec) {

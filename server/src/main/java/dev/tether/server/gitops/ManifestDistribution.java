@@ -1,6 +1,7 @@
 package dev.tether.server.gitops;
 
 import dev.tether.common.config.ManifestProject;
+import dev.tether.common.config.ManifestSource;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.git.FetchOutcome;
@@ -19,14 +20,17 @@ import java.util.stream.Collectors;
  * Hands each open manifest stream the selection its ref and globs make, on connect and after every
  * fetch of its project, and tells it when the project cannot be fetched.
  */
-public final class ManifestDistribution implements ProjectSync.Listener {
+public final class ManifestDistribution implements ProjectSync.Listener, SourceStatus.Lookup {
   private final ManifestSelector selector;
+  private final RenderedSources rendered;
   private final ConfigurationHub configurations;
   private final ProjectStore projects;
   private final Map<String, Set<ManifestStream>> byProject = new ConcurrentHashMap<>();
 
-  public ManifestDistribution(ManifestSelector selector, ConfigurationHub configurations, ProjectStore projects) {
+  public ManifestDistribution(ManifestSelector selector, RenderedSources rendered, ConfigurationHub configurations,
+      ProjectStore projects) {
     this.selector = selector;
+    this.rendered = rendered;
     this.configurations = configurations;
     this.projects = projects;
   }
@@ -67,10 +71,26 @@ public final class ManifestDistribution implements ProjectSync.Listener {
     String commit = null;
     try {
       commit = selector.resolve(stream.projectId, stream.ref);
-      stream.offer(selector.select(stream.projectId, commit, stream.globs));
+      if (stream.source instanceof ManifestSource.Raw raw) {
+        stream.offer(selector.select(stream.projectId, commit, raw.paths()));
+      } else {
+        stream.offer(rendered.render(stream.projectId, commit, stream.source));
+      }
     } catch (RepositoryFileException e) {
       stream.offerError(commit, e.getMessage());
     }
+  }
+
+  @Override
+  public Optional<SourceStatus> of(String agentName, String inventoryId) {
+    Optional<ManifestSource> source = configurations.current(agentName).stream()
+        .flatMap(c -> c.config().gitops().manifestProjects().stream())
+        .filter(p -> p.inventoryIdFor(agentName).equals(inventoryId)).map(ManifestProject::source).findFirst();
+    RenderedSources.Outcome render = byProject.values().stream().flatMap(Set::stream)
+        .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId))
+        .map(ManifestStream::lastRender).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    return source.map(s -> new SourceStatus(s.kind().name().toLowerCase(java.util.Locale.ROOT), s.renders(),
+        render == null ? null : render.renderedAt(), render == null ? null : render.commit(), render == null ? null : render.error()));
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.tether.server.gitops;
 
 import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestGlob;
+import dev.tether.common.config.ManifestPath;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.git.RepositoryFileException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Resolves a manifest project's ref and reads the files its globs select, from the project's
+ * Resolves a manifest project's ref and reads the files its globs select (less their exclusions), from the project's
  * mirror, within caps on file count and size. Selections are cached by project, commit and globs,
  * so many agents of one project cost one read.
  */
@@ -25,7 +26,14 @@ public final class ManifestSelector {
     public static final Limits DEFAULT = new Limits(20_000, 5L * 1024 * 1024, 100L * 1024 * 1024);
   }
 
-  private record Key(String projectId, String commit, List<String> globs) {}
+  private record Key(String projectId, String commit, List<ManifestPath> paths) {}
+
+  /** A paths[] item, compiled. */
+  private record CompiledPath(ManifestGlob glob, List<ManifestGlob> exclude) {
+    boolean selects(String path) {
+      return glob.matches(path) && exclude.stream().noneMatch(e -> e.matches(path));
+    }
+  }
 
   private final ProjectMirrors mirrors;
   private final Limits limits;
@@ -46,24 +54,24 @@ public final class ManifestSelector {
     return mirrors.resolve(projectId, ref);
   }
 
-  public ManifestSelection select(String projectId, String commit, List<String> globs) throws RepositoryFileException {
-    Key key = new Key(projectId, commit, List.copyOf(globs));
+  public ManifestSelection select(String projectId, String commit, List<ManifestPath> paths) throws RepositoryFileException {
+    Key key = new Key(projectId, commit, List.copyOf(paths));
     synchronized (cache) {
       ManifestSelection cached = cache.get(key);
       if (cached != null) {
         return cached;
       }
     }
-    List<ManifestGlob> compiled = new ArrayList<>();
-    for (String glob : globs) {
+    List<CompiledPath> compiled = new ArrayList<>();
+    for (ManifestPath path : paths) {
       try {
-        compiled.add(ManifestGlob.compile(glob));
+        compiled.add(new CompiledPath(ManifestGlob.compile(path.glob()), path.exclude().stream().map(ManifestGlob::compile).toList()));
       } catch (IllegalArgumentException e) {
         throw new RepositoryFileException(e.getMessage());
       }
     }
     List<ProjectMirrors.SelectedFile> selected = mirrors.selectFiles(projectId, commit,
-        path -> !ManifestGlob.inHiddenDirectory(path) && compiled.stream().anyMatch(g -> g.matches(path)),
+        path -> !ManifestGlob.inHiddenDirectory(path) && compiled.stream().anyMatch(c -> c.selects(path)),
         limits.maxFiles(), limits.maxFileBytes());
     long total = selected.stream().mapToLong(ProjectMirrors.SelectedFile::size).sum();
     if (total > limits.maxTotalBytes()) {

@@ -2,6 +2,7 @@ package dev.tether.server.gitops;
 
 import com.google.protobuf.ByteString;
 import dev.tether.common.config.GitRef;
+import dev.tether.common.config.ManifestSource;
 import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestFile;
 import dev.tether.proto.v1.ManifestFiles;
@@ -10,7 +11,6 @@ import dev.tether.proto.v1.ManifestsError;
 import dev.tether.proto.v1.ManifestsHeader;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,7 +23,8 @@ final class ManifestStream {
   final AgentIdentity agent;
   final String projectId;
   final GitRef ref;
-  final List<String> globs;
+  final ManifestSource source;
+  final String inventoryId;
   private final OutboundStream<GitopsServerMessage> toAgent;
   private String sentCommit;
   private String sentDigest;
@@ -31,13 +32,17 @@ final class ManifestStream {
   // The most bytes the agent can take (sized from its heap); 0 when it did not say.
   private final long agentMaxBytes;
 
-  ManifestStream(AgentIdentity agent, String projectId, GitRef ref, List<String> globs,
+  // The last render offered to this stream, for status; null for raw sources and before the first.
+  private volatile RenderedSources.Outcome lastRender;
+
+  ManifestStream(AgentIdentity agent, String projectId, GitRef ref, ManifestSource source, String inventoryId,
       OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest, long agentMaxBytes) {
     this.agentMaxBytes = agentMaxBytes;
     this.agent = agent;
     this.projectId = projectId;
     this.ref = ref;
-    this.globs = List.copyOf(globs);
+    this.source = source;
+    this.inventoryId = inventoryId;
     this.toAgent = toAgent;
     this.sentCommit = knownCommit.isEmpty() ? null : knownCommit;
     this.sentDigest = knownDigest.isEmpty() ? null : knownDigest;
@@ -79,6 +84,20 @@ final class ManifestStream {
     sentCommit = selection.commit();
     sentDigest = selection.digest();
     sentError = null;
+  }
+
+  /** Sends a render's manifests, or its error, and keeps it for status. */
+  void offer(RenderedSources.Outcome render) {
+    lastRender = render;
+    if (render.error() != null) {
+      offerError(render.commit(), render.error());
+    } else {
+      offer(render.selection());
+    }
+  }
+
+  RenderedSources.Outcome lastRender() {
+    return lastRender;
   }
 
   /** Tells the agent the manifests cannot be had now; said once per distinct problem. */

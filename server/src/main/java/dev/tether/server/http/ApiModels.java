@@ -50,7 +50,13 @@ final class ApiModels {
    * could not be applied, {@code unhealthy} are applied but Failed.
    */
   record SyncSummary(String project, String commit, String phase, Instant finishedAt, int objects, int healthy, int failed,
-      int unhealthy, String message, String inventory) {}
+      int unhealthy, String message, String inventory, SourceView source) {}
+
+  /**
+   * What a manifest project entry takes its manifests from: {@code kind} raw (files selected by paths) or
+   * kustomize (an overlay the server renders, named by {@code renders}), and the last render's time and error.
+   */
+  record SourceView(String kind, String renders, Instant renderedAt, String renderCommit, String renderError) {}
 
   /** {@code content} is the configuration in use (the last valid one), or null before the first valid one. */
   record ConfigDocument(ConfigView state, String content) {}
@@ -68,7 +74,7 @@ final class ApiModels {
   /** The last sync of one manifest project, as the agent reported it. */
   record GitopsView(String project, String commit, String phase, String message, Instant startedAt, Instant finishedAt,
       long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventoryId,
-      String inventory, Instant reportedAt, List<ObjectView> objects) {}
+      String inventory, Instant reportedAt, List<ObjectView> objects, SourceView source) {}
 
   /**
    * CI token: {@code project}, optionally the {@code environment} its jobs deploy to. Person: {@code user}, with

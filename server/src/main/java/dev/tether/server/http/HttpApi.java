@@ -34,6 +34,7 @@ import dev.tether.server.store.Agent;
 import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.ConfigState;
 import dev.tether.server.store.GitopsStateStore;
+import dev.tether.server.gitops.SourceStatus;
 import dev.tether.proto.v1.SyncReport;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Instant;
@@ -74,6 +75,7 @@ public final class HttpApi {
   private final String secretOfUnknownProjects = WebhookSignatures.secretNobodyKnows();
   private final PrometheusMetrics metrics;
   private final java.util.function.Supplier<Endpoints> endpoints;
+  private final SourceStatus.Lookup sources;
   private final List<ApiRoutes.Route> routes = new java.util.ArrayList<>();
 
   /**
@@ -85,8 +87,9 @@ public final class HttpApi {
   public record Endpoints(String agentAddress, String kubeProxyUrl, Optional<java.nio.file.Path> devCaFile) {}
 
   public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken,
-      PrometheusMetrics metrics, java.util.function.Supplier<Endpoints> endpoints) {
+      PrometheusMetrics metrics, java.util.function.Supplier<Endpoints> endpoints, SourceStatus.Lookup sources) {
     this.endpoints = endpoints;
+    this.sources = sources;
     this.store = store;
     this.registry = registry;
     this.connections = connections;
@@ -146,7 +149,7 @@ public final class HttpApi {
       api.get("/api/v1/agents/{name}/config", ctx -> ctx.json(configDocument(agent(ctx.pathParam("name")))));
       api.get("/api/v1/agents/{name}/gitops", ctx -> {
         agent(ctx.pathParam("name"));
-        ctx.json(store.gitops().of(ctx.pathParam("name")).stream().map(HttpApi::gitopsView).toList());
+        ctx.json(store.gitops().of(ctx.pathParam("name")).stream().map(this::gitopsView).toList());
       });
       api.get("/api/v1/agents/{name}/tokens", ctx -> {
         agent(ctx.pathParam("name"));
@@ -407,10 +410,10 @@ public final class HttpApi {
 
   private AgentView agentView(Agent a) {
     List<ConnectionView> live = connections.of(a.name()).stream().map(this::connectionView).toList();
-    List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(HttpApi::gitopsView)
+    List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(this::gitopsView)
         .map(g -> new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), g.objects().size(),
             (int) g.objects().stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
-            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory()))
+            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory(), g.source()))
         .toList();
     return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live,
         configView(a), gitops);
@@ -430,7 +433,7 @@ public final class HttpApi {
     return config;
   }
 
-  private static ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
+  private ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
     SyncReport r;
     try {
       r = SyncReport.parseFrom(state.report());
@@ -444,7 +447,9 @@ public final class HttpApi {
     Instant finished = r.getFinishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getFinishedUnixMillis());
     return new ApiModels.GitopsView(state.projectId(), r.getCommit(), r.getPhase(), r.getMessage(), started, finished,
         finished == null || started == null ? 0 : r.getFinishedUnixMillis() - r.getStartedUnixMillis(), r.getApplied(),
-        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), state.inventoryId(), r.getInventory(), state.updatedAt(), objects);
+        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), state.inventoryId(), r.getInventory(), state.updatedAt(), objects,
+        sources.of(state.agentName(), state.inventoryId()).map(s -> new ApiModels.SourceView(s.kind(), s.renders(), s.renderedAt(),
+            s.renderCommit(), s.renderError())).orElse(null));
   }
 
   private static TokenView tokenView(AgentToken t) {

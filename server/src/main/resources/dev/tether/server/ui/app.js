@@ -238,7 +238,7 @@ function agentsPage() {
             el('td', {}, a.connected ? 'now' : when(a.last_seen_at)),
             el('td', {}, configBadge(a.config), a.config.fetch_error ? badge('fetch failing', 'bad', a.config.fetch_error) : null),
             el('td', {}, a.gitops.length ? a.gitops.map(s => el('div', { class: 'sync-summary' },
-              phaseBadge(s.phase), ' ', healthSummary(s), ' ', el('span', { class: 'muted', text: s.project + ' @ ' + short(s.commit) })))
+              phaseBadge(s.phase), ' ', healthSummary(s), ' ', el('span', { class: 'muted', text: s.project + (s.source && s.source.renders ? ` (${s.source.kind} ${s.source.renders})` : '') + ' @ ' + short(s.commit) })))
               : el('span', { class: 'muted', text: 'no manifest projects' })));
         }), 'No agents yet: register one below.'));
     },
@@ -331,6 +331,7 @@ function projectCard(g) {
       el('span', { class: 'muted', text: `commit ${short(g.commit)}` }),
       g.finished_at ? el('span', { class: 'muted', text: `· finished ${ago(g.finished_at)} in ${g.duration_ms} ms` }) : null),
     g.message ? el('p', { class: g.phase === 'failed' ? 'error' : 'muted', text: g.message }) : null,
+    sourceLine(g.source),
     el('p', { class: 'counts' }, el('span', { text: `${g.applied} applied` }), el('span', { text: `${g.unchanged} unchanged` }),
       el('span', { text: `${g.pruned} pruned` }), el('span', { text: `${g.failed} failed` }),
       el('span', { text: `${g.drift_corrected} drift corrected` }), el('span', { class: 'muted', text: 'inventory ' + g.inventory })),
@@ -338,6 +339,15 @@ function projectCard(g) {
       el('td', { text: o.kind }), el('td', { text: o.namespace || '-' }), el('td', {}, el('code', { text: o.name })),
       el('td', {}, actionBadge(o.action)), el('td', { class: 'health' }, healthBadge(o.health)),
       el('td', { class: 'wrap', text: o.message || '' }), el('td', { class: 'muted', text: o.file || '' }))), 'No objects.'));
+}
+
+// What the entry takes its manifests from: raw files, or an overlay the server renders (with its last render).
+function sourceLine(s) {
+  if (!s) return null;
+  if (s.kind === 'raw') return el('p', { class: 'muted source', text: 'source: raw manifests' });
+  return el('p', { class: 'source' }, el('span', { class: 'muted', text: `source: ${s.kind} ` }), el('code', { text: s.renders }),
+    s.rendered_at ? el('span', { class: 'muted', text: ` · rendered ${ago(s.rendered_at)} at ${short(s.render_commit)}` }) : null,
+    s.render_error ? el('span', { class: 'error render-error', text: ` · render failed: ${s.render_error}` }) : null);
 }
 
 // One bar per sync, oldest on the left: height shows how long it took, colour whether it worked.

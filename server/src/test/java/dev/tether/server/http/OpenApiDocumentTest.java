@@ -28,7 +28,7 @@ class OpenApiDocumentTest {
   @BeforeAll
   static void load() throws Exception {
     doc = new ObjectMapper().readTree(OpenApiDocument.json());
-    HttpApi api = new HttpApi(null, null, null, null, null, null, null);
+    HttpApi api = new HttpApi(null, null, null, null, null, null, null, null);
     api.create();
     routes = api.routes();
   }

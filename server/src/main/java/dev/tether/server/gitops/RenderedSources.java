@@ -1,0 +1,188 @@
+package dev.tether.server.gitops;
+
+import dev.tether.common.config.ManifestSource;
+import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.render.ProjectTree;
+import dev.tether.server.render.RenderException;
+import dev.tether.server.render.RenderLimits;
+import dev.tether.server.render.RenderPlan;
+import dev.tether.server.render.Renderer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Renders sources on the server, once: per project, commit and source (however many agents ask,
+ * and at once), and again only when something the render reads changed, so that a commit that
+ * touches none of it costs no render and reaches the agents as the same digest.
+ */
+public final class RenderedSources {
+  /**
+   * What agents get for a source at a commit: the rendered manifests or the error, and when the render ran.
+   *
+   * @param retryable an error of the server's own (no kustomize, a time limit), tried again after {@link #RETRY_AFTER}
+   */
+  public record Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt, boolean retryable) {
+    Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt) {
+      this(commit, selection, error, renderedAt, false);
+    }
+  }
+
+  /** How long an error of the server's own stands before the same source and commit are rendered again. */
+  static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(30);
+  /** Sources in use at once; each entry holds a reference to rendered bytes the other cache shares. */
+  private static final int CACHED = 256;
+
+  private record CommitKey(String projectId, String commit, ManifestSource source) {}
+
+  private record InputKey(String projectId, String inputKey) {}
+
+  private final Map<ManifestSource.Kind, Renderer> renderers = new EnumMap<>(ManifestSource.Kind.class);
+  private final ProjectTreeSource trees;
+  private final RenderLimits limits;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final AtomicLong renders = new AtomicLong();
+  private final Map<CommitKey, CompletableFuture<Outcome>> byCommit = lru(CACHED);
+  private final Map<InputKey, Outcome> byInputs = lru(CACHED);
+
+  /** Lists a project's tree at a commit; a seam so that tests can count renders without a mirror. */
+  public interface ProjectTreeSource {
+    ProjectTree tree(String projectId, String commit, int maxEntries) throws RenderException;
+  }
+
+  public RenderedSources(ProjectTreeSource trees, List<Renderer> renderers, RenderLimits limits, Clock clock, MeterRegistry meters) {
+    this.trees = trees;
+    renderers.forEach(r -> this.renderers.put(r.kind(), r));
+    this.limits = limits;
+    this.clock = clock;
+    this.meters = meters;
+  }
+
+  public static ProjectTreeSource trees(ProjectMirrors mirrors) {
+    return (projectId, commit, maxEntries) -> ProjectTree.of(mirrors, projectId, commit, maxEntries);
+  }
+
+  /** How many renders ran (not served from the cache) since the server started. */
+  public long renders() {
+    return renders.get();
+  }
+
+  /** The source rendered at the commit; concurrent callers for one key share one render. */
+  public Outcome render(String projectId, String commit, ManifestSource source) {
+    CommitKey key = new CommitKey(projectId, commit, source);
+    CompletableFuture<Outcome> mine = new CompletableFuture<>();
+    CompletableFuture<Outcome> existing;
+    synchronized (byCommit) {
+      existing = byCommit.get(key);
+      if (existing != null && existing.isDone() && !existing.isCompletedExceptionally() && existing.join().retryable()
+          && existing.join().renderedAt().plus(RETRY_AFTER).isBefore(clock.instant())) {
+        existing = null;
+      }
+      if (existing == null) {
+        byCommit.put(key, mine);
+      }
+    }
+    if (existing != null) {
+      return existing.join();
+    }
+    try {
+      mine.complete(renderNow(projectId, commit, source));
+    } catch (RuntimeException e) {
+      synchronized (byCommit) {
+        byCommit.remove(key);
+      }
+      mine.completeExceptionally(e);
+      throw e;
+    }
+    return mine.join();
+  }
+
+  private Outcome renderNow(String projectId, String commit, ManifestSource source) {
+    String name = describe(source);
+    Renderer renderer = renderers.get(source.kind());
+    if (renderer == null) {
+      return new Outcome(commit, null, name + ": this server has no renderer for " + source.kind().name().toLowerCase(Locale.ROOT)
+          + " sources", clock.instant());
+    }
+    RenderPlan plan;
+    try {
+      plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source);
+    } catch (RenderException e) {
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
+    }
+    InputKey inputs = new InputKey(projectId, plan.inputKey());
+    Outcome earlier;
+    synchronized (byInputs) {
+      earlier = byInputs.get(inputs);
+    }
+    if (earlier != null) {
+      // Nothing the render reads changed: the same manifests, under this commit, with the same digest.
+      ManifestSelection s = earlier.selection();
+      return new Outcome(commit, new ManifestSelection(projectId, commit, s.digest(), s.files()), null, earlier.renderedAt());
+    }
+    renders.incrementAndGet();
+    Timer.Sample sample = Timer.start(meters);
+    String kind = source.kind().name().toLowerCase(Locale.ROOT);
+    try {
+      byte[] yaml = renderer.render(plan);
+      sample.stop(Timer.builder("tether.render.duration").description("How long renders of sources took").tag("kind", kind)
+          .register(meters));
+      count(kind, "rendered");
+      Outcome outcome = new Outcome(commit, new ManifestSelection(projectId, commit, "sha256:" + sha256(yaml),
+          List.of(new ManifestSelection.File(outputPath(source), yaml))), null, clock.instant());
+      synchronized (byInputs) {
+        byInputs.put(inputs, outcome);
+      }
+      return outcome;
+    } catch (RenderException e) {
+      count(kind, "failed");
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
+    }
+  }
+
+  private void count(String kind, String result) {
+    Counter.builder("tether.renders").description("Renders of sources the server ran (cached ones are not counted)")
+        .tag("kind", kind).tag("result", result).register(meters).increment();
+  }
+
+  /** How a source is named in messages: {@code kustomize overlays/prod}. */
+  public static String describe(ManifestSource source) {
+    return source.kind().name().toLowerCase(Locale.ROOT) + (source.renders() == null ? "" : " " + source.renders());
+  }
+
+  /** The one file a render reaches the agent as, named after what it renders so that the agent's messages point there. */
+  static String outputPath(ManifestSource source) {
+    String file = source.kind().name().toLowerCase(Locale.ROOT) + "-build.yaml";
+    return source.renders() == null || source.renders().equals(".") ? file : source.renders() + "/" + file;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <K, V> Map<K, V> lru(int size) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > size;
+      }
+    };
+  }
+}

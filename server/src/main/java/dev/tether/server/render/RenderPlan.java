@@ -1,0 +1,15 @@
+package dev.tether.server.render;
+
+import dev.tether.common.config.ManifestSource;
+import java.util.List;
+
+/**
+ * What a render of {@code source} reads from {@code tree}.
+ *
+ * @param inputKey a digest of the source settings and every input's path and content: equal keys render equal output
+ */
+public record RenderPlan(ProjectTree tree, ManifestSource source, List<ProjectTree.Entry> inputs, String inputKey) {
+  public RenderPlan {
+    inputs = List.copyOf(inputs);
+  }
+}
