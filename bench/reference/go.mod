@@ -1,4 +1,4 @@
-// Reference programs the benchmarks measure Tether against (see build.sh). Standard library only.
+// The standard-library reference programs (see build.sh); the engines have modules of their own.
 module tether.dev/bench/reference
 
 go 1.22

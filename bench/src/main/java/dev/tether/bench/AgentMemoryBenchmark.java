@@ -65,8 +65,7 @@ final class AgentMemoryBenchmark implements Benchmark {
       Path token = workDir.resolve("mem.token");
       Files.writeString(token, created.get("secret").asText());
 
-      Path bulk = workDir.resolve("bulk");
-      GitopsManifests.write(bulk, objects);
+      Path bulk = SyncManifests.folder(workDir, "bulk", objects);
       GitRepository bulkRepo = GitRepository.fromFolder(workDir.resolve("repos"), "bulk", bulk);
       api.post("/api/v1/projects", Map.of("id", "bench/bulk", "url", bulkRepo.bareDir().toString()));
       Path crds = workDir.resolve("crds");

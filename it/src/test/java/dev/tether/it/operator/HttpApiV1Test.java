@@ -69,7 +69,8 @@ class HttpApiV1Test {
       String table = TetherJar.run(concat(new String[] {"admin", "status"}, admin)).run().orThrow().stdout();
       assertThat(table.lines().findFirst().orElseThrow()).contains("AGENT", "CONNECTED", "PROJECT", "SOURCE", "COMMIT", "PHASE",
           "OBJECTS");
-      assertThat(table).containsPattern("prod +yes +valid +team/app +raw +" + commit.substring(0, 12) + " +synced +1/1 +0 ");
+      assertThat(table).containsPattern("prod +yes +valid +team/app +raw +" + ns + "/inventory-prod-team.app +" + commit.substring(0, 12)
+          + " +synced +1/1 +0 ");
       JsonNode json = ApiClient.JSON.readTree(TetherJar.run(concat(new String[] {"admin", "status", "-o", "json"}, admin))
           .run().orThrow().stdout());
       assertThat(json.at("/0/gitops/0/phase").asText()).isEqualTo("synced");

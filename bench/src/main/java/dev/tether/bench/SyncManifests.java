@@ -3,14 +3,25 @@ package dev.tether.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The benchmarks' manifest project: n objects, half ConfigMaps and half Deployments, 100 documents a file. */
-final class GitopsManifests {
+/**
+ * The objects gitops-sync applies: n objects, half ConfigMaps and half Deployments, in files of a
+ * hundred documents without a namespace, so each engine puts them in the namespace it is given.
+ */
+final class SyncManifests {
   private static final int DOCS_PER_FILE = 100;
 
-  private GitopsManifests() {}
+  private SyncManifests() {}
 
-  /** Writes n objects into {@code dir}. */
-  static void write(Path dir, int n) throws Exception {
+  /** The folder of n objects for {@code label}, written the first time it is asked for. */
+  static Path folder(Path workDir, String label, int n) throws Exception {
+    Path files = workDir.resolve("manifests-" + label);
+    if (!Files.isDirectory(files)) {
+      write(files, n);
+    }
+    return files;
+  }
+
+  private static void write(Path dir, int n) throws Exception {
     Files.createDirectories(dir);
     StringBuilder docs = new StringBuilder();
     int file = 0;

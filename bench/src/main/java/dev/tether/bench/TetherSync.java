@@ -1,0 +1,133 @@
+package dev.tether.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.AgentSettings;
+import dev.tether.agent.TetherAgent;
+import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.cli.admin.AdminClient;
+import dev.tether.server.ServerSettings;
+import dev.tether.server.TetherServer;
+import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.testkit.git.GitRepository;
+import dev.tether.testkit.k8s.AuditLog;
+import dev.tether.testkit.k8s.KubeControlPlane;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Tether's turn: a server and an agent in this JVM; each run is a new manifest project added to the
+ * agent's configuration and pushed, announced by the push webhook as a Git host does, then a no-op
+ * resync of it. The agent starts with the first run and keeps running, as a deployed agent does.
+ */
+final class TetherSync implements AutoCloseable {
+  private static final String USER_AGENT_PREFIX = "tether-agent/";
+
+  /** Tether's run plus what only Tether has: push to applied, and this JVM's CPU time. */
+  record Run(SyncRun sync, long pushToAppliedMs, Duration jvmCpu, long jitMs) {}
+
+  private final KubeControlPlane plane;
+  private final AuditLog audit;
+  private final JitCompiler jit;
+  private final Path workDir;
+  private final StringBuilder projects = new StringBuilder("gitops:\n  manifest_projects:\n");
+  private final TetherServer server;
+  private final AdminClient api;
+  private final GitRepository config;
+  private final String configHook;
+  private final Path token;
+  private TetherAgent agent;
+
+  TetherSync(KubeControlPlane plane, AuditLog audit, JitCompiler jit, Path workDir) throws Exception {
+    this.plane = plane;
+    this.audit = audit;
+    this.jit = jit;
+    this.workDir = workDir;
+    server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withPollInterval(Duration.ofHours(1))
+        .withGitUrls(GitUrlPolicy.of(List.of(), true))).start();
+    api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
+    config = GitRepository.create(workDir.resolve("repos"), "config");
+    config.write("README.md", "configs\n").commitAndPush("start");
+    configHook = api.post("/api/v1/projects", Map.of("id", "bench/config", "url", config.bareDir().toString()))
+        .get("webhook_secret").asText();
+    JsonNode created = api.post("/api/v1/agents", Map.of("name", "bench", "config_project", "bench/config"));
+    token = workDir.resolve("bench.token");
+    Files.writeString(token, created.get("secret").asText());
+  }
+
+  /** A new manifest project of the files, synced into {@code namespace} (which exists and is empty); then a no-op resync. */
+  Run run(String label, Path files, String namespace) throws Exception {
+    GitRepository repo = GitRepository.fromFolder(workDir.resolve("repos"), "manifests-" + label, files);
+    String projectId = "bench/manifests-" + label;
+    api.post("/api/v1/projects", Map.of("id", projectId, "url", repo.bareDir().toString()));
+    projects.append("    - id: ").append(projectId).append("\n      default_namespace: ").append(namespace)
+        .append("\n      resync_interval: 24h\n");
+    long mark = audit.mark();
+    Duration planeBefore = plane.cpuTime();
+    Duration jvmBefore = ProcessCpu.used();
+    long jitBefore = jit.totalMillis();
+    Instant pushed = Instant.now();
+    config.write(".gitlab/agents/bench/config.yaml", projects.toString()).commitAndPush("sync " + label);
+    announcePush();
+    if (agent == null) {
+      agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
+          server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
+    }
+    TetherAgent running = agent;
+    SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> !o.phase().equals("syncing")));
+    if (!sync.phase().equals("synced")) {
+      throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message());
+    }
+    Duration planeCpu = plane.cpuTime().minus(planeBefore);
+    Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
+    long jitMs = jit.totalMillis() - jitBefore;
+    ApiRequests requests = ApiRequests.since(audit, mark, USER_AGENT_PREFIX);
+
+    mark = audit.mark();
+    SyncOutcome resync = agent.gitops().resyncNow(projectId).get(30, TimeUnit.MINUTES);
+    SyncRun run = new SyncRun("Tether", Duration.between(sync.started(), sync.finished()).toMillis(), requests, planeCpu,
+        Duration.between(resync.started(), resync.finished()).toMillis(), ApiRequests.since(audit, mark, USER_AGENT_PREFIX));
+    return new Run(run, Duration.between(pushed, sync.finished()).toMillis(), jvmCpu, jitMs);
+  }
+
+  /** What a Git host does on push: the GitLab-style push webhook, so the server fetches at once. */
+  private void announcePush() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(server.httpUrl() + "/api/v1/projects/bench/config/hooks/push"))
+        .header("X-Gitlab-Event", "Push Hook").header("X-Gitlab-Token", configHook)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}")).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException("the push webhook answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  private static SyncOutcome await(Supplier<Optional<SyncOutcome>> outcome) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      Optional<SyncOutcome> o = outcome.get();
+      if (o.isPresent()) {
+        return o.get();
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("no sync within 30 minutes");
+  }
+
+  @Override
+  public void close() {
+    if (agent != null) {
+      agent.close();
+    }
+    server.close();
+  }
+}
