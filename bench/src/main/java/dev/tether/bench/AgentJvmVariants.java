@@ -1,12 +1,18 @@
 package dev.tether.bench;
 
+import dev.tether.cli.install.AgentJvmOptions;
 import java.util.List;
 
 /** JVM settings for the agent process that the agent-memory benchmark compares, each in a pod with a 512 MiB limit. */
 final class AgentJvmVariants {
   private AgentJvmVariants() {}
 
-  record Variant(String name, List<String> jvmOptions) {}
+  /** JVM options and environment of the agent process. */
+  record Variant(String name, List<String> jvmOptions, java.util.Map<String, String> environment) {
+    Variant(String name, List<String> jvmOptions) {
+      this(name, jvmOptions, java.util.Map.of());
+    }
+  }
 
   private static final List<String> POD = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=75");
 
@@ -15,16 +21,17 @@ final class AgentJvmVariants {
       new Variant("Serial GC", concat(POD, "-XX:+UseSerialGC")),
       new Variant("Serial GC, small stacks and code cache", concat(POD, "-XX:+UseSerialGC", "-Xss256k",
           "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10")),
-      new Variant("… and 1 Netty arena", concat(POD, "-XX:+UseSerialGC", "-Xss256k", "-XX:ReservedCodeCacheSize=32m",
-          "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10",
-          "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1",
-          "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
-          "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1")),
-      new Variant("… and C1 only", concat(POD, "-XX:+UseSerialGC", "-Xss256k", "-XX:ReservedCodeCacheSize=32m",
-          "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10",
-          "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1",
-          "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
-          "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1", "-XX:TieredStopAtLevel=1")));
+      new Variant("install manifests now (AgentJvmOptions: and C1 only, 1 Netty arena)",
+          concat(List.of("-XX:MaxRAM=512m"), AgentJvmOptions.OPTIONS.toArray(String[]::new))));
+
+  /** The variants TETHER_BENCH_MEMORY_VARIANTS names by number (1 = the first), or all. */
+  static List<Variant> selected() {
+    String chosen = System.getenv("TETHER_BENCH_MEMORY_VARIANTS");
+    if (chosen == null || chosen.isBlank()) {
+      return ALL;
+    }
+    return java.util.Arrays.stream(chosen.split(",")).map(String::trim).map(n -> ALL.get(Integer.parseInt(n) - 1)).toList();
+  }
 
   private static List<String> concat(List<String> base, String... more) {
     return java.util.stream.Stream.concat(base.stream(), java.util.stream.Stream.of(more)).toList();

@@ -76,12 +76,12 @@ final class AgentMemoryBenchmark implements Benchmark {
       TextTable table = new TextTable("JVM settings", "idle: RSS (heap after GC)", objects + " objects synced: peak RSS",
           "then: RSS (heap after GC)", "+ 3 CRDs of 1 MiB: peak RSS", "then: RSS (heap after GC)");
       int round = 0;
-      for (AgentJvmVariants.Variant variant : AgentJvmVariants.ALL) {
+      for (AgentJvmVariants.Variant variant : AgentJvmVariants.selected()) {
         round++;
         String namespace = "mem-" + round;
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
         configure("gitops:\n  manifest_projects: []\n");
-        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(),
+        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(), variant.environment(),
             "127.0.0.1:" + server.agentAddress().getPort(), token, server.devCaFile().orElseThrow(), plane.kubeconfig());
         try {
           await(() -> api.get("/api/v1/agents/mem").get("connected").asBoolean(), Duration.ofMinutes(2), "the agent to connect");
@@ -155,18 +155,23 @@ final class AgentMemoryBenchmark implements Benchmark {
   /** The agent as a process of its own: `tether agent` on this JVM's classpath. */
   private static final class AgentProcess {
     private final Process process;
+    private final boolean tracksNativeMemory;
 
-    private AgentProcess(Process process) {
+    private AgentProcess(Process process, boolean tracksNativeMemory) {
       this.process = process;
+      this.tracksNativeMemory = tracksNativeMemory;
     }
 
-    static AgentProcess start(Path log, List<String> jvmOptions, String server, Path token, Path ca, Path kubeconfig) throws Exception {
+    static AgentProcess start(Path log, List<String> jvmOptions, Map<String, String> environment, String server, Path token, Path ca,
+        Path kubeconfig) throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tether.cli.TetherCommand", "agent", "--server", server,
           "--token-file", token.toString(), "--ca-file", ca.toString(), "--kubeconfig", kubeconfig.toString()));
-      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().putAll(environment);
+      return new AgentProcess(builder.start(), jvmOptions.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking")));
     }
 
     Sample sample() throws Exception {
@@ -174,6 +179,9 @@ final class AgentMemoryBenchmark implements Benchmark {
       run("jcmd", String.valueOf(pid), "GC.run");
       Thread.sleep(500);
       String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
+      if (tracksNativeMemory) {
+        System.out.println("[agent-memory] native memory of the agent process:\n" + run("jcmd", String.valueOf(pid), "VM.native_memory", "summary"));
+      }
       return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
     }
 

@@ -188,8 +188,8 @@ public final class AgentInstallManifests {
     var container = new ContainerBuilder().withName("agent").withImage(image).withImagePullPolicy("IfNotPresent")
         .withArgs(args)
         .withEnv(fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-            // The heap may use most of the memory limit; the default is a quarter of it.
-            new EnvVarBuilder().withName("JAVA_TOOL_OPTIONS").withValue("-XX:MaxRAMPercentage=75").build())
+            // Sized for a pod: the heap may use most of the memory limit (the default is a quarter); see AgentJvmOptions.
+            new EnvVarBuilder().withName("JAVA_TOOL_OPTIONS").withValue(AgentJvmOptions.javaToolOptions()).build())
         .withNewResources()
           .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("256Mi"))
           .addToLimits("memory", new Quantity("512Mi"))

@@ -87,6 +87,8 @@ class AgentInstallManifestsTest {
     assertThat(agent.getEnv()).extracting(e -> e.getName() + "=" + (e.getValueFrom() == null ? e.getValue()
         : e.getValueFrom().getFieldRef().getFieldPath()))
         .contains("POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace");
+    assertThat(agent.getEnv()).filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).extracting(e -> e.getValue())
+        .containsExactly(AgentJvmOptions.javaToolOptions());
     assertThat(agent.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(agent.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(agent.getResources().getLimits()).containsKey("memory");
@@ -237,5 +239,12 @@ class AgentInstallManifestsTest {
   @Test
   void imageWithSpacesIsRefused() {
     assertThatThrownBy(() -> prod().image("my image").objects()).hasMessageStartingWith("--image must be an image reference");
+  }
+
+  @Test
+  void theHelmChartRunsTheAgentWithTheSameJvmOptions() throws Exception {
+    // Surefire runs tests in the module's folder; the chart is at the top of the repository.
+    String values = Files.readString(Path.of("..", "deploy", "helm", "tether-agent", "values.yaml"), StandardCharsets.UTF_8);
+    assertThat(values).contains("jvmOptions: \"" + AgentJvmOptions.javaToolOptions() + "\"");
   }
 }
