@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one manifest project applied: receives its manifests over a gitops stream, syncs each new
- * set on its own thread, syncs again every resync_interval, watches what it applied for drift and
+ * Keeps one manifest project applied: receives its manifests over a gitops stream, applies each new
+ * set on its own thread (a sync), applies it again every resync_interval, watches what it applied for drift and
  * health, and reports every sync to the server. It outlives sessions: after a reconnect it tells the
  * server what it has, so nothing is sent or applied again for nothing. It writes to the cluster
  * only while {@link GitopsPermission} allows: a sync stops before its next write when the session
@@ -38,7 +38,7 @@ final class ProjectWorker implements AutoCloseable {
 
   private final ManifestProject project;
   private final String name;
-  private final SyncEngine engine;
+  private final Reconciler engine;
   private final Inventory inventory;
   private final KubernetesClient client;
   private final Clock clock;
@@ -66,7 +66,7 @@ final class ProjectWorker implements AutoCloseable {
   private final SyncMetrics metrics;
   private final GitopsPermission permission;
 
-  ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock,
+  ProjectWorker(ManifestProject project, String name, Reconciler engine, Inventory inventory, KubernetesClient client, Clock clock,
       SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
     this.metrics = metrics;
     this.permission = permission;
@@ -131,7 +131,7 @@ final class ProjectWorker implements AutoCloseable {
         resume = thread.schedule(() -> {
           resume = null;
           if (latest != null && !closed) {
-            sync("this connection applies again");
+            applyLatest("this connection applies again");
           }
         }, RESUME_DELAY_MILLIS, TimeUnit.MILLISECONDS);
       });
@@ -152,7 +152,7 @@ final class ProjectWorker implements AutoCloseable {
     latest = set;
     refusal = null;
     retries.reset();
-    sync("new commit");
+    applyLatest("new commit");
   }
 
   private void commitMoved(String commit, String digest) {
@@ -162,7 +162,7 @@ final class ProjectWorker implements AutoCloseable {
       stream.remember(latest);
       // A sync at the new commit, not the last report relabelled: its counts and time are then this commit's own.
       // Nothing changed for this source, so it finds every object unchanged and writes nothing.
-      sync("new commit, same manifests");
+      applyLatest("new commit, same manifests");
     }
   }
 
@@ -170,19 +170,20 @@ final class ProjectWorker implements AutoCloseable {
     log.warn("gitops {}: manifests unavailable, nothing applied or pruned: {}", project.id(), problem);
     String at = commit == null || commit.isEmpty() ? (latest == null ? "" : latest.commit()) : commit;
     refusal = (at.isEmpty() ? "" : "commit " + shortCommit(at) + ": ") + problem;
-    outcome = new SyncOutcome(at, "failed", "manifests unavailable, nothing applied or pruned: " + problem,
-        outcome == null ? List.of() : outcome.objects(), clock.instant(), clock.instant(), inventory.describe(),
+    outcome = SyncOutcome.failed(at, "manifests unavailable, nothing applied or pruned: " + problem,
+        outcome == null ? ChangeSet.EMPTY : outcome.changes(), clock.instant(), clock.instant(), inventory.describe(),
         outcome == null ? Map.of() : outcome.desired());
     report();
   }
 
   private void resync() {
     if (latest != null && !closed) {
-      sync("periodic resync");
+      applyLatest("periodic resync");
     }
   }
 
-  private void sync(String why) {
+  /** Applies the latest manifests received: one sync, reported to the server; {@code why} says what started it. */
+  private void applyLatest(String why) {
     if (retry != null) {
       retry.cancel(false);
       retry = null;
@@ -207,28 +208,28 @@ final class ProjectWorker implements AutoCloseable {
       ManifestSet newer = stream.latestReceived();
       return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
     };
-    sendReport(new SyncOutcome(syncing.commit(), "syncing", why, List.of(), clock.instant(), clock.instant(), inventory.describe(),
-        Map.of()), 0);
+    sendReport(new SyncOutcome(syncing.commit(), Phase.SYNCING, why, ChangeSet.EMPTY, clock.instant(), clock.instant(),
+        inventory.describe(), Map.of()), 0);
     SyncOutcome result;
     try {
-      result = engine.sync(syncing.commit(), syncing.files(), project, inventory, name, stop);
+      result = engine.reconcile(syncing.commit(), syncing.files(), project, inventory, name, stop);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
       log.debug("gitops {}: sync failure", project.id(), e);
-      result = new SyncOutcome(syncing.commit(), "failed", "internal error: " + e, List.of(), clock.instant(), clock.instant(),
+      result = SyncOutcome.failed(syncing.commit(), "internal error: " + e, ChangeSet.EMPTY, clock.instant(), clock.instant(),
           inventory.describe(), Map.of());
     }
     String stoppedBy = stop.reason();
-    if (stoppedBy != null && !result.phase().equals("synced")) {
+    if (stoppedBy != null && result.phase() != Phase.SYNCED) {
       log.info("gitops {}@{} ({}): stopped: {}", project.id(), shortCommit(syncing.commit()), why, stoppedBy);
       // Whatever stopped it brings the next sync: a newer commit, or this process applying again.
       return;
     }
-    if (refusal != null && result.phase().equals("synced")) {
+    if (refusal != null && result.phase() == Phase.SYNCED) {
       // The cluster holds the last commit the server could send, but not the newest: that is not "synced".
-      result = new SyncOutcome(result.commit(), "failed", "the newest commit cannot be synced: " + refusal + ". The cluster "
-          + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.objects(), result.started(),
+      result = SyncOutcome.failed(result.commit(), "the newest commit cannot be synced: " + refusal + ". The cluster "
+          + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.changes(), result.started(),
           result.finished(), result.inventory(), result.desired());
     }
     synchronized (current) {
@@ -238,16 +239,17 @@ final class ProjectWorker implements AutoCloseable {
     outcome = result;
     metrics.finished(result);
     long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
-    String line = String.format("gitops %s@%s (%s): %s in %d ms: %d created, %d configured, %d unchanged, %d pruned, %d failed%s",
-        project.id(), shortCommit(result.commit()), why, result.phase(), ms, result.count("created"), result.count("configured"),
-        result.count("unchanged"), result.count("pruned"), result.count("failed"),
-        result.message().isEmpty() ? "" : ": " + result.message());
-    if (result.phase().equals("synced")) {
+    String line = String.format("gitops %s@%s (%s): %s in %d ms: %s%s", project.id(), shortCommit(result.commit()), why,
+        result.phase().wireName(), ms, result.changes().summary(), result.message().isEmpty() ? "" : ": " + result.message());
+    if (result.phase() == Phase.SYNCED) {
       log.info(line);
     } else {
       log.warn(line);
     }
-    if (!result.desired().isEmpty() || result.phase().equals("synced")) {
+    if (log.isDebugEnabled()) {
+      log.debug("gitops {}@{} change set:\n{}", project.id(), shortCommit(result.commit()), result.changes());
+    }
+    if (!result.desired().isEmpty() || result.phase() == Phase.SYNCED) {
       watch.watch(result.desired());
     }
     if (healthDeadline != null) {
@@ -268,7 +270,7 @@ final class ProjectWorker implements AutoCloseable {
    * resync_interval, with a doubling delay; a commit the server refused waits for the server instead.
    */
   private void scheduleRetry(SyncOutcome result) {
-    if (result.phase().equals("synced")) {
+    if (result.phase() == Phase.SYNCED) {
       retries.reset();
       return;
     }
@@ -280,7 +282,7 @@ final class ProjectWorker implements AutoCloseable {
     retry = thread.schedule(() -> {
       retry = null;
       if (latest != null && !closed) {
-        sync("retry after a failed sync");
+        applyLatest("retry after a failed sync");
       }
     }, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -291,8 +293,8 @@ final class ProjectWorker implements AutoCloseable {
     synchronized (current) {
       for (Map.Entry<ObjectKey, ObjectResult> e : current.entrySet()) {
         ObjectResult r = e.getValue();
-        if (r.health().equals("InProgress") || r.health().equals("Unknown")) {
-          e.setValue(new ObjectResult(r.key(), r.version(), r.action(), "Failed", "not Current within reconcile_timeout ("
+        if (r.health() == Health.Status.IN_PROGRESS || r.health() == Health.Status.UNKNOWN) {
+          e.setValue(new ObjectResult(r.key(), r.version(), r.action(), Health.Status.FAILED, "not Current within reconcile_timeout ("
               + dev.tether.common.config.GoDuration.format(project.reconcileTimeout()) + "): " + r.message(), r.file()));
           changed = true;
         }
@@ -317,7 +319,7 @@ final class ProjectWorker implements AutoCloseable {
         done.completeExceptionally(new IllegalStateException("this agent process does not apply now: " + permission.refusal()));
         return;
       }
-      sync("requested");
+      applyLatest("requested");
       done.complete(outcome().orElseThrow());
     });
     return done;
@@ -340,10 +342,10 @@ final class ProjectWorker implements AutoCloseable {
 
   private void healthChanged(ObjectKey key, Health health) {
     ObjectResult r = current.get(key);
-    if (r != null && !r.health().equals(health.statusName())) {
+    if (r != null && r.health() != health.status()) {
       // A failure or drift message says more than the health message; keep it.
-      boolean keepMessage = r.failed() || r.action().equals("drifted") || r.message().startsWith("drift corrected");
-      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.statusName(),
+      boolean keepMessage = r.failed() || r.action() == Action.DRIFTED || r.message().startsWith("drift corrected");
+      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.status(),
           keepMessage ? r.message() : health.message(), r.file()));
       report();
     }
@@ -365,7 +367,7 @@ final class ProjectWorker implements AutoCloseable {
     }
     ObjectResult r = current.get(key);
     if (project.drift() == ManifestProject.Drift.REPORT) {
-      current.put(key, new ObjectResult(key, desired.type().version(), "drifted", r == null ? "" : r.health(),
+      current.put(key, new ObjectResult(key, desired.type().version(), Action.DRIFTED, r == null ? Health.Status.NONE : r.health(),
           "drift (not corrected, drift: report): " + difference.get(), desired.file()));
       log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, difference.get());
       report();
@@ -378,12 +380,12 @@ final class ProjectWorker implements AutoCloseable {
       driftCorrected++;
       metrics.driftCorrected();
       Health health = Health.of(stored);
-      current.put(key, new ObjectResult(key, desired.type().version(), "configured", health.statusName(),
+      current.put(key, new ObjectResult(key, desired.type().version(), Action.CONFIGURED, health.status(),
           "drift corrected: " + difference.get(), desired.file()));
       log.info("gitops {}: corrected drift of {}: {}", project.id(), key, difference.get());
     } catch (RuntimeException e) {
-      current.put(key, new ObjectResult(key, desired.type().version(), "failed", r == null ? "" : r.health(),
-          "drift could not be corrected: " + SyncEngine.withConflictHint(SyncEngine.message(e), project), desired.file()));
+      current.put(key, new ObjectResult(key, desired.type().version(), Action.FAILED, r == null ? Health.Status.NONE : r.health(),
+          "drift could not be corrected: " + Reconciler.withConflictHint(Reconciler.message(e), project), desired.file()));
     }
     report();
   }
@@ -411,8 +413,7 @@ final class ProjectWorker implements AutoCloseable {
     if (last == null) {
       return Optional.empty();
     }
-    return Optional.of(new SyncOutcome(last.commit(), last.phase(), last.message(), currentObjects(), last.started(),
-        last.finished(), last.inventory(), last.desired()));
+    return Optional.of(last.withChanges(new ChangeSet(currentObjects())));
   }
 
   private List<ObjectResult> currentObjects() {

@@ -4,7 +4,7 @@ import dev.tether.common.config.ManifestProject;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.git.FetchOutcome;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.git.RepositoryFileException;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.ProjectFetch;
@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * Hands each open manifest stream the selection its ref and globs make, on connect and after every
  * fetch of its project, and tells it when the project cannot be fetched.
  */
-public final class ManifestDistribution implements ProjectSync.Listener {
+public final class ManifestDistribution implements GitPoller.Listener {
   private final ManifestSelector selector;
   private final ConfigurationHub configurations;
   private final ProjectStore projects;
