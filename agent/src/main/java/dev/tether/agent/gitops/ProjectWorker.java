@@ -7,8 +7,6 @@ import dev.tether.common.config.ManifestProject;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,7 +49,8 @@ final class ProjectWorker implements AutoCloseable {
   private ManifestSet latest;
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
-  private final Map<ObjectKey, ObjectResult> current = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final ObjectStatuses current = new ObjectStatuses();
+  private final DriftCorrector drift;
   private int driftCorrected;
   private ScheduledFuture<?> pendingReport;
   private ScheduledFuture<?> healthDeadline;
@@ -75,6 +74,7 @@ final class ProjectWorker implements AutoCloseable {
     this.project = project;
     this.name = name;
     this.engine = engine;
+    this.drift = new DriftCorrector(engine.api(), project);
     this.inventory = inventory;
     this.client = client;
     this.clock = clock;
@@ -232,10 +232,7 @@ final class ProjectWorker implements AutoCloseable {
           + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.changes(), result.started(),
           result.finished(), result.inventory(), result.desired());
     }
-    synchronized (current) {
-      current.clear();
-      result.objects().forEach(o -> current.put(o.key(), o));
-    }
+    current.reset(result.changes());
     outcome = result;
     metrics.finished(result);
     long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
@@ -289,20 +286,9 @@ final class ProjectWorker implements AutoCloseable {
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
   private void reconcileTimedOut() {
-    boolean changed = false;
-    synchronized (current) {
-      for (Map.Entry<ObjectKey, ObjectResult> e : current.entrySet()) {
-        ObjectResult r = e.getValue();
-        if (r.health() == Health.Status.IN_PROGRESS || r.health() == Health.Status.UNKNOWN) {
-          e.setValue(new ObjectResult(r.key(), r.version(), r.action(), Health.Status.FAILED, "not Current within reconcile_timeout ("
-              + dev.tether.common.config.GoDuration.format(project.reconcileTimeout()) + "): " + r.message(), r.file()));
-          changed = true;
-        }
-      }
-    }
-    if (changed) {
-      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(),
-          dev.tether.common.config.GoDuration.format(project.reconcileTimeout()));
+    String timeout = dev.tether.common.config.GoDuration.format(project.reconcileTimeout());
+    if (current.timedOut(timeout)) {
+      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(), timeout);
       report();
     }
   }
@@ -341,12 +327,7 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void healthChanged(ObjectKey key, Health health) {
-    ObjectResult r = current.get(key);
-    if (r != null && r.health() != health.status()) {
-      // A failure or drift message says more than the health message; keep it.
-      boolean keepMessage = r.failed() || r.action() == Action.DRIFTED || r.message().startsWith("drift corrected");
-      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.status(),
-          keepMessage ? r.message() : health.message(), r.file()));
+    if (current.healthChanged(key, health)) {
       report();
     }
   }
@@ -359,33 +340,19 @@ final class ProjectWorker implements AutoCloseable {
     if (desired == null || closed || !permission.applies()) {
       return; // found again by the sync that follows when this process may apply again
     }
-    Optional<Map<String, Object>> live = KubeApi.join(engine.api().get(desired.type(), key.namespace(), key.name()));
-    Optional<String> difference = live.isEmpty() ? Optional.of("the object was deleted")
-        : FieldComparison.firstDifference(desired.content(), live.get()).map(path -> "field " + path + " differs from Git");
-    if (difference.isEmpty()) {
+    Health.Status health = current.get(key).map(ObjectResult::health).orElse(Health.Status.NONE);
+    Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health);
+    if (checked.isEmpty()) {
       return;
     }
-    ObjectResult r = current.get(key);
-    if (project.drift() == ManifestProject.Drift.REPORT) {
-      current.put(key, new ObjectResult(key, desired.type().version(), Action.DRIFTED, r == null ? Health.Status.NONE : r.health(),
-          "drift (not corrected, drift: report): " + difference.get(), desired.file()));
-      log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, difference.get());
-      report();
-      return;
-    }
-    try {
-      Map<String, Object> stored = KubeApi.join(engine.api().apply(desired.type(), key.namespace(), key.name(), desired.content(),
-          // force_conflicts: false also holds here: a field someone else set out of band is theirs until they give it back.
-          project.fieldManager(), project.forceConflicts(), false));
+    ObjectResult result = checked.get().result();
+    current.put(result);
+    if (checked.get().corrected()) {
       driftCorrected++;
       metrics.driftCorrected();
-      Health health = Health.of(stored);
-      current.put(key, new ObjectResult(key, desired.type().version(), Action.CONFIGURED, health.status(),
-          "drift corrected: " + difference.get(), desired.file()));
-      log.info("gitops {}: corrected drift of {}: {}", project.id(), key, difference.get());
-    } catch (RuntimeException e) {
-      current.put(key, new ObjectResult(key, desired.type().version(), Action.FAILED, r == null ? Health.Status.NONE : r.health(),
-          "drift could not be corrected: " + Reconciler.withConflictHint(Reconciler.message(e), project), desired.file()));
+      log.info("gitops {}: {}: {}", project.id(), key, result.message());
+    } else if (result.action() == Action.DRIFTED) {
+      log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, result.message());
     }
     report();
   }
@@ -403,7 +370,7 @@ final class ProjectWorker implements AutoCloseable {
 
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     if (state != null && stream.isOpen()) {
-      stream.send(ManifestStreamClient.report(state, state == outcome ? currentObjects() : state.objects(), corrected, resent));
+      stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent));
     }
   }
 
@@ -413,13 +380,7 @@ final class ProjectWorker implements AutoCloseable {
     if (last == null) {
       return Optional.empty();
     }
-    return Optional.of(last.withChanges(new ChangeSet(currentObjects())));
-  }
-
-  private List<ObjectResult> currentObjects() {
-    synchronized (current) {
-      return List.copyOf(current.values());
-    }
+    return Optional.of(last.withChanges(current.snapshot()));
   }
 
   private static String shortCommit(String commit) {

@@ -54,12 +54,15 @@ final class StagedApplier {
     Set<ObjectKey> existing = ConcurrentHashMap.newKeySet();
     List<PlannedObject> first = plan.stream().filter(p -> p.resolved() && p.firstStage()).toList();
     applyStage(first, project, inventoryId, results, existing, stop);
+    if (stop.reason() != null) {
+      return new Applied(results, existing, first); // the orchestration reports the stop; nothing more is read
+    }
 
     List<PlannedObject> unresolved = plan.stream().filter(p -> !p.resolved()).toList();
     Map<String, ObjectKey> crdOfKind = new HashMap<>();
     first.stream().filter(p -> p.key().isCrd()).forEach(p -> ApplyPlanner.crdServes(p.content()).forEach(k -> crdOfKind.put(k, p.key())));
     Duration wait = project.reconcileTimeout().compareTo(CRD_WAIT_CAP) < 0 ? project.reconcileTimeout() : CRD_WAIT_CAP;
-    List<PlannedObject> customResources = unresolved.isEmpty() || stop.reason() != null ? List.of()
+    List<PlannedObject> customResources = unresolved.isEmpty() ? List.of()
         : crds.resolve(unresolved, crdOfKind, results, project.defaultNamespace(), wait, stop);
 
     List<PlannedObject> rest = new ArrayList<>(plan.stream().filter(p -> p.resolved() && !p.firstStage()).toList());

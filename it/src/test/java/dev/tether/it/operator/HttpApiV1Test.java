@@ -68,7 +68,8 @@ class HttpApiV1Test {
           setup.tether.server().adminTokenFile().toString()};
       String table = TetherJar.run(concat(new String[] {"admin", "status"}, admin)).run().orThrow().stdout();
       assertThat(table.lines().findFirst().orElseThrow()).contains("AGENT", "CONNECTED", "PROJECT", "COMMIT", "PHASE", "OBJECTS");
-      assertThat(table).containsPattern("prod +yes +valid +team/app +" + commit.substring(0, 12) + " +synced +1/1 +0 ");
+      // The INVENTORY column (namespace/name) tells two entries of one project apart.
+      assertThat(table).containsPattern("prod +yes +valid +team/app +\\S+/inventory-prod-team.app +" + commit.substring(0, 12) + " +synced +1/1 +0 ");
       JsonNode json = ApiClient.JSON.readTree(TetherJar.run(concat(new String[] {"admin", "status", "-o", "json"}, admin))
           .run().orThrow().stdout());
       assertThat(json.at("/0/gitops/0/phase").asText()).isEqualTo("synced");
