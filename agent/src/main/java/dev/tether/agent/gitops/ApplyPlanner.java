@@ -24,18 +24,12 @@ final class ApplyPlanner {
   }
 
   /**
-   * What to apply, in manifest order, and what was refused.
+   * What to apply, in manifest order, and what was refused. An object without a type yet is of a kind
+   * that a CRD of this commit defines and the cluster does not serve yet: only for those is a CRD waited for.
    *
    * @param crdKinds "group/Kind" of each kind the commit's own CRDs define
    */
-  record Plan(List<PlannedObject> objects, List<ObjectResult> refused, Set<String> crdKinds) {
-    /** The kinds of custom resources this commit holds whose CRD it applies too: only those CRDs are waited for. */
-    Set<String> crdKindsInUse() {
-      Set<String> used = new TreeSet<>();
-      objects.stream().filter(p -> crdKinds.contains(p.groupKind())).forEach(p -> used.add(p.groupKind()));
-      return used;
-    }
-  }
+  record Plan(List<PlannedObject> objects, List<ObjectResult> refused, Set<String> crdKinds) {}
 
   private final TypeLookup types;
   private final ObjectClaims claims;
