@@ -84,8 +84,8 @@ final class TetherSync implements AutoCloseable {
           server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
     }
     TetherAgent running = agent;
-    SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> !o.phase().equals("syncing")));
-    if (!sync.phase().equals("synced")) {
+    SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
+    if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
       throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message());
     }
     Duration planeCpu = plane.cpuTime().minus(planeBefore);

@@ -11,7 +11,7 @@ import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.ConnectionService;
 import dev.tether.server.git.ProjectMirrors;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.gitops.GitopsService;
 import dev.tether.server.gitops.ManifestDistribution;
 import dev.tether.server.gitops.ManifestSelector;
@@ -107,27 +107,27 @@ public final class TetherServer implements AutoCloseable {
     toClose.push(mirrors);
     events = new EventLog(store.events(), clock);
     toClose.push(writeEventSummaries(events));
-    ProjectSync sync = new ProjectSync(store.projects(), mirrors, settings.pollInterval(), 4, clock, events, metrics.registry());
-    toClose.push(sync);
+    GitPoller poller = new GitPoller(store.projects(), mirrors, settings.pollInterval(), 4, clock, events, metrics.registry());
+    toClose.push(poller);
 
     ConfigurationHub hub = new ConfigurationHub();
     ConfigurationReader configReader = new ConfigurationReader(store, mirrors, hub, clock, events, metrics.registry());
     configReader.restore();
-    sync.keepFetched(configReader::configProjects);
-    sync.addListener(configReader);
+    poller.keepFetched(configReader::configProjects);
+    poller.addListener(configReader);
 
     RenderedSources rendered = new RenderedSources(RenderedSources.trees(mirrors), List.of(new KustomizeRenderer(
         new KustomizeProgram(settings.kustomizePath()), dataDir.resolve("render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
         metrics.registry());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
         rendered, hub, store.projects());
-    sync.keepFetched(manifests::manifestProjects);
-    sync.addListener(manifests);
+    poller.keepFetched(manifests::manifestProjects);
+    poller.addListener(manifests);
 
     connections = new AgentConnections();
     OpenCalls calls = new OpenCalls();
     AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls, settings.agentConnectRates(), events);
-    Registry registry = new Registry(store, calls, sync, settings.gitUrls(), clock, events);
+    Registry registry = new Registry(store, calls, poller, settings.gitUrls(), clock, events);
 
     kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry());
     toClose.push(kubeProxy);
@@ -136,13 +136,13 @@ public final class TetherServer implements AutoCloseable {
         new ConnectionService(connections, calls, store.agents(), clock, events, metrics.registry()),
         new ConfigurationService(hub, calls),
         new GitopsService(manifests, hub, store.gitops(), calls, clock, events, metrics.registry(), connections));
-    http = new HttpApi(store, registry, connections, sync, adminToken, metrics,
+    http = new HttpApi(store, registry, connections, poller, adminToken, metrics,
         () -> new HttpApi.Endpoints(agentAddress().getHostString() + ":" + agentAddress().getPort(), kubeProxyUrl(), tls.devCaFile()),
         manifests).create();
     InetSocketAddress at = settings.httpAddress();
     http.start(at.getHostString(), at.getPort());
     kubeProxy.start();
-    sync.start();
+    poller.start();
 
     log.info("Tether server {} ready: agents connect to {} (TLS), HTTP API on {}, Kubernetes API proxy on {}, data in {}",
         TetherVersion.get(), agentAddress(), httpUrl(), kubeProxyUrl(), dataDir);

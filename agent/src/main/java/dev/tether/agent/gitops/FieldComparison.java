@@ -18,6 +18,13 @@ import java.util.regex.Pattern;
  * empty maps and lists it leaves out. A Secret is compared as the API server stores it: it folds
  * {@code stringData} into {@code data} and never returns {@code stringData}, so a Secret written
  * with {@code stringData} would otherwise look changed on every resync.
+ *
+ * <p>Lists are compared as server-side apply merges them. A list with merge keys (containers by name,
+ * container ports by containerPort and protocol, a Service's ports by port and protocol, env by name,
+ * …) matches each element Git sets with the live element of the same key, so elements the API server
+ * or another manager added, and fields it defaulted inside them, are no difference; any other list is
+ * atomic and must have Git's length. What the field manager owns but Git no longer sets (an element or
+ * a field removed from Git) is found in its managed fields, so that removal is still applied.
  */
 public final class FieldComparison {
   private static final Pattern QUANTITY = Pattern.compile("([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?");
@@ -27,6 +34,15 @@ public final class FieldComparison {
   /** The first field where {@code live} differs from {@code desired}, as a path; empty if it holds all of them. */
   public static Optional<String> firstDifference(Map<String, Object> desired, Map<String, Object> live) {
     return difference("", asStored(desired), live);
+  }
+
+  /**
+   * As {@link #firstDifference(Map, Map)}, and also the first field that {@code fieldManager} owns in
+   * {@code live} (by its last apply) that {@code desired} no longer sets: an apply would remove it.
+   */
+  public static Optional<String> firstDifference(Map<String, Object> desired, Map<String, Object> live, String fieldManager) {
+    Optional<String> difference = firstDifference(desired, live);
+    return difference.isPresent() ? difference : ManagedFields.ownedButNotSet(desired, live, fieldManager);
   }
 
   /**
@@ -102,7 +118,14 @@ public final class FieldComparison {
       return Optional.empty();
     }
     if (desired instanceof List<?> want) {
-      if (!(live instanceof List<?> have) || have.size() != want.size()) {
+      if (!(live instanceof List<?> have)) {
+        return Optional.of(path);
+      }
+      List<String> keys = mergeKeys(path, want);
+      if (!keys.isEmpty()) {
+        return keyedDifference(path, keys, want, have);
+      }
+      if (have.size() != want.size()) {
         return Optional.of(path);
       }
       for (int i = 0; i < want.size(); i++) {
@@ -116,7 +139,66 @@ public final class FieldComparison {
     return sameScalar(desired, live) ? Optional.empty() : Optional.of(path);
   }
 
-  private static boolean sameScalar(Object desired, Object live) {
+  /** Each element Git sets against the live element with the same merge key; live elements Git does not set are not compared. */
+  private static Optional<String> keyedDifference(String path, List<String> keys, List<?> want, List<?> have) {
+    for (Object element : want) {
+      Map<?, ?> wanted = (Map<?, ?>) element;
+      String at = path + "[" + keyText(keys, wanted) + "]";
+      Optional<?> match = have.stream().filter(h -> h instanceof Map<?, ?> m && sameKey(keys, wanted, m)).findFirst();
+      if (match.isEmpty()) {
+        return Optional.of(at);
+      }
+      Optional<String> d = difference(at, wanted, match.get());
+      if (d.isPresent()) {
+        return d;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The merge keys of a list, as the Kubernetes API declares them (x-kubernetes-list-map-keys /
+   * patchMergeKey), recognized by the field's name and place; empty for an atomic list. A list whose
+   * elements do not all carry the keys is compared as atomic, as the API server would refuse it anyway.
+   */
+  static List<String> mergeKeys(String path, List<?> elements) {
+    String field = path.substring(path.lastIndexOf('.') + 1);
+    String parent = path.substring(0, Math.max(0, path.lastIndexOf('.')));
+    List<String> keys = switch (field) {
+      case "containers", "initContainers", "ephemeralContainers", "env", "volumes", "imagePullSecrets", "resourceClaims",
+          "schedulingGates" -> List.of("name");
+      case "volumeMounts" -> List.of("mountPath");
+      case "volumeDevices" -> List.of("devicePath");
+      case "hostAliases" -> List.of("ip");
+      case "topologySpreadConstraints" -> List.of("topologyKey", "whenUnsatisfiable");
+      // A container's ports, and a Service's (spec.ports); NetworkPolicy ports and the like are atomic.
+      case "ports" -> parent.matches(".*\\.(containers|initContainers|ephemeralContainers)\\[[^]]*]") ? List.of("containerPort", "protocol")
+          : parent.equals(".spec") ? List.of("port", "protocol") : List.of();
+      default -> List.<String>of();
+    };
+    boolean allKeyed = !keys.isEmpty() && elements.stream().allMatch(e -> e instanceof Map<?, ?> m && m.get(keys.get(0)) != null);
+    return allKeyed ? keys : List.of();
+  }
+
+  static boolean sameKey(List<String> keys, Map<?, ?> a, Map<?, ?> b) {
+    return keys.stream().allMatch(k -> sameScalar(keyValue(k, a), keyValue(k, b)));
+  }
+
+  /** A key field's value, with the API server's default where it sets one (protocol: TCP). */
+  private static Object keyValue(String key, Map<?, ?> element) {
+    Object value = element.get(key);
+    return value == null && key.equals("protocol") ? "TCP" : value;
+  }
+
+  private static String keyText(List<String> keys, Map<?, ?> element) {
+    StringBuilder text = new StringBuilder();
+    for (String k : keys) {
+      text.append(text.length() == 0 ? "" : ",").append(k).append('=').append(keyValue(k, element));
+    }
+    return text.toString();
+  }
+
+  static boolean sameScalar(Object desired, Object live) {
     if (desired == null || live == null) {
       return desired == live;
     }

@@ -24,7 +24,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
   private static final Logger log = LoggerFactory.getLogger(GitopsModule.class);
 
   private final KubernetesClient client;
-  private final SyncEngine engine;
+  private final Reconciler engine;
   private final Clock clock;
   private final Map<ManifestProject, ProjectWorker> workers = new LinkedHashMap<>();
   private Session session;
@@ -44,7 +44,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
     this.metrics = new SyncMetrics(meters);
     this.permission = permission;
     this.maxManifestBytes = maxManifestBytes;
-    this.engine = new SyncEngine(new KubeApi(client), new ApiResources(client), new ObjectClaims(), clock);
+    this.engine = new Reconciler(new KubeApi(client), new ApiResources(client), new ObjectClaims(), clock);
     permission.onChange(this::permissionChanged);
   }
 

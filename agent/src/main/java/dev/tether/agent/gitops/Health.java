@@ -12,7 +12,22 @@ import java.util.Objects;
  */
 public record Health(Status status, String message) {
 
-  public enum Status { CURRENT, IN_PROGRESS, FAILED, UNKNOWN, NOT_FOUND }
+  /** kstatus' statuses, and NONE where no health is known (the object was neither applied nor read). */
+  public enum Status {
+    CURRENT, IN_PROGRESS, FAILED, UNKNOWN, NOT_FOUND, NONE;
+
+    /** The name cli-utils and kubectl users know: Current, InProgress, Failed, Unknown, NotFound; NONE is empty. */
+    public String statusName() {
+      return switch (this) {
+        case CURRENT -> "Current";
+        case IN_PROGRESS -> "InProgress";
+        case FAILED -> "Failed";
+        case UNKNOWN -> "Unknown";
+        case NOT_FOUND -> "NotFound";
+        case NONE -> "";
+      };
+    }
+  }
 
   public static Health notFound() {
     return new Health(Status.NOT_FOUND, "object does not exist");
@@ -20,13 +35,7 @@ public record Health(Status status, String message) {
 
   /** The name cli-utils and kubectl users know: Current, InProgress, Failed, Unknown, NotFound. */
   public String statusName() {
-    return switch (status) {
-      case CURRENT -> "Current";
-      case IN_PROGRESS -> "InProgress";
-      case FAILED -> "Failed";
-      case UNKNOWN -> "Unknown";
-      case NOT_FOUND -> "NotFound";
-    };
+    return status.statusName();
   }
 
   private static Health current(String message) {

@@ -26,6 +26,7 @@ public final class KubeApi {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final long TIMEOUT_SECONDS = 60;
+  private static final String METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
   private final HttpClient http;
   private final String base;
@@ -55,6 +56,15 @@ public final class KubeApi {
     return send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name)).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build());
   }
 
+  /**
+   * The object's metadata alone (a PartialObjectMetadata: apiVersion, kind, metadata), or empty when it
+   * does not exist: enough to decide ownership and see it gone, without reading a multi-MB CRD again.
+   */
+  public CompletableFuture<Optional<Map<String, Object>>> getMetadata(ResourceType type, String namespace, String name) {
+    return send(http.newHttpRequestBuilder().uri(base + type.path(namespace, name)).setHeader("Accept", METADATA_ONLY)
+        .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build());
+  }
+
   /** Whether the API server serves this type's objects yet (a CRD's resources may answer 404 for a moment after it is established). */
   public boolean serves(ResourceType type, String namespace) {
     return join(send(http.newHttpRequestBuilder().uri(base + type.path(namespace, null) + "?limit=1")
@@ -62,14 +72,21 @@ public final class KubeApi {
   }
 
   /** Every object of a type in a namespace (null: all, or cluster-scoped), read in pages. */
-  @SuppressWarnings("unchecked")
   public List<Map<String, Object>> list(ResourceType type, String namespace) {
-    List<Map<String, Object>> items = new ArrayList<>();
-    String cont = "";
-    do {
-      String uri = base + type.path(namespace, null) + "?limit=500" + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
-      Map<String, Object> page = join(send(http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build()))
-          .orElse(Map.of());
+    return join(listAsync(type, namespace));
+  }
+
+  /** {@link #list}, without a thread waiting: pages are asked for one after the other as each arrives. */
+  public CompletableFuture<List<Map<String, Object>>> listAsync(ResourceType type, String namespace) {
+    return listFrom(type, namespace, "", new ArrayList<>());
+  }
+
+  @SuppressWarnings("unchecked")
+  private CompletableFuture<List<Map<String, Object>>> listFrom(ResourceType type, String namespace, String cont,
+      List<Map<String, Object>> items) {
+    String uri = base + type.path(namespace, null) + "?limit=500" + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
+    return send(http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build()).thenCompose(answer -> {
+      Map<String, Object> page = answer.orElse(Map.of());
       for (Object item : (List<Object>) page.getOrDefault("items", List.of())) {
         Map<String, Object> object = (Map<String, Object>) item;
         // List items leave out their type; put it back so they look like what GET returns.
@@ -78,9 +95,9 @@ public final class KubeApi {
         items.add(object);
       }
       Map<String, Object> meta = (Map<String, Object>) page.getOrDefault("metadata", Map.of());
-      cont = String.valueOf(meta.getOrDefault("continue", ""));
-    } while (!cont.isEmpty() && !cont.equals("null"));
-    return items;
+      String next = String.valueOf(meta.getOrDefault("continue", ""));
+      return next.isEmpty() || next.equals("null") ? CompletableFuture.completedFuture(items) : listFrom(type, namespace, next, items);
+    });
   }
 
   /** Creates an object (POST). */

@@ -10,6 +10,9 @@ import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
 import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
+import dev.tether.proto.v1.ObjectAction;
+import dev.tether.proto.v1.ObjectHealth;
+import dev.tether.proto.v1.SyncPhase;
 import dev.tether.proto.v1.SyncReport;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -202,22 +205,41 @@ final class ManifestStreamClient {
     }
   }
 
-  /** The report of a sync's state, with the given objects (the latest health and drift where the state is the current one). */
+  /**
+   * The report of a sync's state, with the given objects (the latest health and drift where the state is
+   * the current one). Phase, action and health go both typed and as the strings servers of the previous
+   * version read; the strings can go once no such server is left.
+   */
   static SyncReport report(SyncOutcome state, List<ObjectResult> objects, int corrected, boolean resent) {
-    SyncReport.Builder report = SyncReport.newBuilder().setCommit(state.commit()).setPhase(state.phase()).setMessage(state.message())
+    ChangeSet changes = new ChangeSet(objects);
+    SyncReport.Builder report = SyncReport.newBuilder().setCommit(state.commit()).setPhase(state.phase().wireName())
+        .setSyncPhase(SyncPhase.forNumber(state.phase().ordinal() + 1)).setMessage(state.message())
         .setStartedUnixMillis(state.started().toEpochMilli()).setFinishedUnixMillis(state.finished().toEpochMilli())
-        .setApplied((int) objects.stream().filter(o -> o.action().equals("created") || o.action().equals("configured")).count())
-        .setUnchanged((int) objects.stream().filter(o -> o.action().equals("unchanged")).count())
-        .setPruned((int) objects.stream().filter(o -> o.action().equals("pruned")).count())
-        .setFailed((int) objects.stream().filter(ObjectResult::failed).count())
+        .setApplied((int) changes.applied())
+        .setUnchanged((int) changes.count(Action.UNCHANGED))
+        .setPruned((int) changes.count(Action.PRUNED))
+        .setFailed((int) changes.failures())
         .setDriftCorrected(corrected)
         .setInventory(state.inventory()).setResent(resent);
     for (ObjectResult o : objects) {
       report.addObjects(dev.tether.proto.v1.ObjectResult.newBuilder().setGroup(o.key().group()).setVersion(o.version())
-          .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name()).setAction(o.action())
-          .setHealth(o.health()).setMessage(o.message()).setFile(o.file()));
+          .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name())
+          .setAction(o.action().wireName()).setObjectAction(ObjectAction.forNumber(o.action().ordinal() + 1))
+          .setHealth(o.health().statusName()).setObjectHealth(wireHealth(o.health()))
+          .setMessage(o.message()).setFile(o.file()));
     }
     return report.build();
+  }
+
+  private static ObjectHealth wireHealth(Health.Status health) {
+    return switch (health) {
+      case CURRENT -> ObjectHealth.OBJECT_HEALTH_CURRENT;
+      case IN_PROGRESS -> ObjectHealth.OBJECT_HEALTH_IN_PROGRESS;
+      case FAILED -> ObjectHealth.OBJECT_HEALTH_FAILED;
+      case UNKNOWN -> ObjectHealth.OBJECT_HEALTH_UNKNOWN;
+      case NOT_FOUND -> ObjectHealth.OBJECT_HEALTH_NOT_FOUND;
+      case NONE -> ObjectHealth.OBJECT_HEALTH_UNSPECIFIED;
+    };
   }
 
   private static GitRefSpec refSpec(GitRef ref) {

@@ -7,8 +7,6 @@ import dev.tether.common.config.ManifestProject;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one manifest project applied: receives its manifests over a gitops stream, syncs each new
- * set on its own thread, syncs again every resync_interval, watches what it applied for drift and
+ * Keeps one manifest project applied: receives its manifests over a gitops stream, applies each new
+ * set on its own thread (a sync), applies it again every resync_interval, watches what it applied for drift and
  * health, and reports every sync to the server. It outlives sessions: after a reconnect it tells the
  * server what it has, so nothing is sent or applied again for nothing. It writes to the cluster
  * only while {@link GitopsPermission} allows: a sync stops before its next write when the session
@@ -38,7 +36,7 @@ final class ProjectWorker implements AutoCloseable {
 
   private final ManifestProject project;
   private final String name;
-  private final SyncEngine engine;
+  private final Reconciler engine;
   private final Inventory inventory;
   private final KubernetesClient client;
   private final Clock clock;
@@ -51,7 +49,8 @@ final class ProjectWorker implements AutoCloseable {
   private ManifestSet latest;
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
-  private final Map<ObjectKey, ObjectResult> current = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final ObjectStatuses current = new ObjectStatuses();
+  private final DriftCorrector drift;
   private int driftCorrected;
   private ScheduledFuture<?> pendingReport;
   private ScheduledFuture<?> healthDeadline;
@@ -65,7 +64,7 @@ final class ProjectWorker implements AutoCloseable {
   private final SyncMetrics metrics;
   private final GitopsPermission permission;
 
-  ProjectWorker(ManifestProject project, String name, SyncEngine engine, Inventory inventory, KubernetesClient client, Clock clock,
+  ProjectWorker(ManifestProject project, String name, Reconciler engine, Inventory inventory, KubernetesClient client, Clock clock,
       SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
     this.metrics = metrics;
     this.permission = permission;
@@ -74,6 +73,7 @@ final class ProjectWorker implements AutoCloseable {
     this.project = project;
     this.name = name;
     this.engine = engine;
+    this.drift = new DriftCorrector(engine.api(), project);
     this.inventory = inventory;
     this.client = client;
     this.clock = clock;
@@ -131,7 +131,7 @@ final class ProjectWorker implements AutoCloseable {
         resume = thread.schedule(() -> {
           resume = null;
           if (latest != null && !closed) {
-            sync("this connection applies again");
+            applyLatest("this connection applies again");
           }
         }, RESUME_DELAY_MILLIS, TimeUnit.MILLISECONDS);
       });
@@ -152,7 +152,7 @@ final class ProjectWorker implements AutoCloseable {
     latest = set;
     refusal = null;
     retries.reset();
-    sync("new commit");
+    applyLatest("new commit");
   }
 
   private void commitMoved(String commit, String digest) {
@@ -162,7 +162,7 @@ final class ProjectWorker implements AutoCloseable {
       stream.remember(latest);
       // A sync at the new commit, not the last report relabelled: its counts and time are then this commit's own.
       // Nothing changed for this source, so it finds every object unchanged and writes nothing.
-      sync("new commit, same manifests");
+      applyLatest("new commit, same manifests");
     }
   }
 
@@ -170,19 +170,20 @@ final class ProjectWorker implements AutoCloseable {
     log.warn("gitops {}: manifests unavailable, nothing applied or pruned: {}", project.id(), problem);
     String at = commit == null || commit.isEmpty() ? (latest == null ? "" : latest.commit()) : commit;
     refusal = (at.isEmpty() ? "" : "commit " + shortCommit(at) + ": ") + problem;
-    outcome = new SyncOutcome(at, "failed", "manifests unavailable, nothing applied or pruned: " + problem,
-        outcome == null ? List.of() : outcome.objects(), clock.instant(), clock.instant(), inventory.describe(),
+    outcome = SyncOutcome.failed(at, "manifests unavailable, nothing applied or pruned: " + problem,
+        outcome == null ? ChangeSet.EMPTY : outcome.changes(), clock.instant(), clock.instant(), inventory.describe(),
         outcome == null ? Map.of() : outcome.desired());
     report();
   }
 
   private void resync() {
     if (latest != null && !closed) {
-      sync("periodic resync");
+      applyLatest("periodic resync");
     }
   }
 
-  private void sync(String why) {
+  /** Applies the latest manifests received: one sync, reported to the server; {@code why} says what started it. */
+  private void applyLatest(String why) {
     retries.cancel();
     if (resume != null) {
       resume.cancel(false);
@@ -204,47 +205,45 @@ final class ProjectWorker implements AutoCloseable {
       ManifestSet newer = stream.latestReceived();
       return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
     };
-    sendReport(new SyncOutcome(syncing.commit(), "syncing", why, List.of(), clock.instant(), clock.instant(), inventory.describe(),
-        Map.of()), 0);
+    sendReport(new SyncOutcome(syncing.commit(), Phase.SYNCING, why, ChangeSet.EMPTY, clock.instant(), clock.instant(),
+        inventory.describe(), Map.of()), 0);
     SyncOutcome result;
     try {
-      result = engine.sync(syncing.commit(), syncing.files(), project, inventory, name, stop);
+      result = engine.reconcile(syncing.commit(), syncing.files(), project, inventory, name, stop);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
       log.debug("gitops {}: sync failure", project.id(), e);
-      result = new SyncOutcome(syncing.commit(), "failed", "internal error: " + e, List.of(), clock.instant(), clock.instant(),
+      result = SyncOutcome.failed(syncing.commit(), "internal error: " + e, ChangeSet.EMPTY, clock.instant(), clock.instant(),
           inventory.describe(), Map.of());
     }
     String stoppedBy = stop.reason();
-    if (stoppedBy != null && !result.phase().equals("synced")) {
+    if (stoppedBy != null && result.phase() != Phase.SYNCED) {
       log.info("gitops {}@{} ({}): stopped: {}", project.id(), shortCommit(syncing.commit()), why, stoppedBy);
       // Whatever stopped it brings the next sync: a newer commit, or this process applying again.
       return;
     }
-    if (refusal != null && result.phase().equals("synced")) {
+    if (refusal != null && result.phase() == Phase.SYNCED) {
       // The cluster holds the last commit the server could send, but not the newest: that is not "synced".
-      result = new SyncOutcome(result.commit(), "failed", "the newest commit cannot be synced: " + refusal + ". The cluster "
-          + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.objects(), result.started(),
+      result = SyncOutcome.failed(result.commit(), "the newest commit cannot be synced: " + refusal + ". The cluster "
+          + "still holds " + shortCommit(result.commit()) + ", synced again " + why, result.changes(), result.started(),
           result.finished(), result.inventory(), result.desired());
     }
-    synchronized (current) {
-      current.clear();
-      result.objects().forEach(o -> current.put(o.key(), o));
-    }
+    current.reset(result.changes());
     outcome = result;
     metrics.finished(result);
     long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
-    String line = String.format("gitops %s@%s (%s): %s in %d ms: %d created, %d configured, %d unchanged, %d pruned, %d failed%s",
-        project.id(), shortCommit(result.commit()), why, result.phase(), ms, result.count("created"), result.count("configured"),
-        result.count("unchanged"), result.count("pruned"), result.count("failed"),
-        result.message().isEmpty() ? "" : ": " + result.message());
-    if (result.phase().equals("synced")) {
+    String line = String.format("gitops %s@%s (%s): %s in %d ms: %s%s", project.id(), shortCommit(result.commit()), why,
+        result.phase().wireName(), ms, result.changes().summary(), result.message().isEmpty() ? "" : ": " + result.message());
+    if (result.phase() == Phase.SYNCED) {
       log.info(line);
     } else {
       log.warn(line);
     }
-    if (!result.desired().isEmpty() || result.phase().equals("synced")) {
+    if (log.isDebugEnabled()) {
+      log.debug("gitops {}@{} change set:\n{}", project.id(), shortCommit(result.commit()), result.changes());
+    }
+    if (!result.desired().isEmpty() || result.phase() == Phase.SYNCED) {
       watch.watch(result.desired());
     }
     if (healthDeadline != null) {
@@ -265,7 +264,7 @@ final class ProjectWorker implements AutoCloseable {
    * resync_interval (see {@link SyncRetries}); a commit the server refused waits for the server instead.
    */
   private void scheduleRetry(SyncOutcome result) {
-    if (result.phase().equals("synced")) {
+    if (result.phase() == Phase.SYNCED) {
       retries.reset();
       return;
     }
@@ -274,7 +273,7 @@ final class ProjectWorker implements AutoCloseable {
     }
     Duration delay = retries.afterFailure(why -> {
       if (latest != null && !closed) {
-        sync(why);
+        applyLatest(why);
       }
     });
     log.info("gitops {}: trying again in {} s, or as soon as the API server is back", project.id(),
@@ -283,20 +282,9 @@ final class ProjectWorker implements AutoCloseable {
 
   /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
   private void reconcileTimedOut() {
-    boolean changed = false;
-    synchronized (current) {
-      for (Map.Entry<ObjectKey, ObjectResult> e : current.entrySet()) {
-        ObjectResult r = e.getValue();
-        if (r.health().equals("InProgress") || r.health().equals("Unknown")) {
-          e.setValue(new ObjectResult(r.key(), r.version(), r.action(), "Failed", "not Current within reconcile_timeout ("
-              + dev.tether.common.config.GoDuration.format(project.reconcileTimeout()) + "): " + r.message(), r.file()));
-          changed = true;
-        }
-      }
-    }
-    if (changed) {
-      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(),
-          dev.tether.common.config.GoDuration.format(project.reconcileTimeout()));
+    String timeout = dev.tether.common.config.GoDuration.format(project.reconcileTimeout());
+    if (current.timedOut(timeout)) {
+      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(), timeout);
       report();
     }
   }
@@ -313,7 +301,7 @@ final class ProjectWorker implements AutoCloseable {
         done.completeExceptionally(new IllegalStateException("this agent process does not apply now: " + permission.refusal()));
         return;
       }
-      sync("requested");
+      applyLatest("requested");
       done.complete(outcome().orElseThrow());
     });
     return done;
@@ -335,12 +323,7 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void healthChanged(ObjectKey key, Health health) {
-    ObjectResult r = current.get(key);
-    if (r != null && !r.health().equals(health.statusName())) {
-      // A failure or drift message says more than the health message; keep it.
-      boolean keepMessage = r.failed() || r.action().equals("drifted") || r.message().startsWith("drift corrected");
-      current.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.statusName(),
-          keepMessage ? r.message() : health.message(), r.file()));
+    if (current.healthChanged(key, health)) {
       report();
     }
   }
@@ -353,33 +336,19 @@ final class ProjectWorker implements AutoCloseable {
     if (desired == null || closed || !permission.applies()) {
       return; // found again by the sync that follows when this process may apply again
     }
-    Optional<Map<String, Object>> live = KubeApi.join(engine.api().get(desired.type(), key.namespace(), key.name()));
-    Optional<String> difference = live.isEmpty() ? Optional.of("the object was deleted")
-        : FieldComparison.firstDifference(desired.content(), live.get()).map(path -> "field " + path + " differs from Git");
-    if (difference.isEmpty()) {
+    Health.Status health = current.get(key).map(ObjectResult::health).orElse(Health.Status.NONE);
+    Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health);
+    if (checked.isEmpty()) {
       return;
     }
-    ObjectResult r = current.get(key);
-    if (project.drift() == ManifestProject.Drift.REPORT) {
-      current.put(key, new ObjectResult(key, desired.type().version(), "drifted", r == null ? "" : r.health(),
-          "drift (not corrected, drift: report): " + difference.get(), desired.file()));
-      log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, difference.get());
-      report();
-      return;
-    }
-    try {
-      Map<String, Object> stored = KubeApi.join(engine.api().apply(desired.type(), key.namespace(), key.name(), desired.content(),
-          // force_conflicts: false also holds here: a field someone else set out of band is theirs until they give it back.
-          project.fieldManager(), project.forceConflicts(), false));
+    ObjectResult result = checked.get().result();
+    current.put(result);
+    if (checked.get().corrected()) {
       driftCorrected++;
       metrics.driftCorrected();
-      Health health = Health.of(stored);
-      current.put(key, new ObjectResult(key, desired.type().version(), "configured", health.statusName(),
-          "drift corrected: " + difference.get(), desired.file()));
-      log.info("gitops {}: corrected drift of {}: {}", project.id(), key, difference.get());
-    } catch (RuntimeException e) {
-      current.put(key, new ObjectResult(key, desired.type().version(), "failed", r == null ? "" : r.health(),
-          "drift could not be corrected: " + SyncEngine.withConflictHint(SyncEngine.message(e), project), desired.file()));
+      log.info("gitops {}: {}: {}", project.id(), key, result.message());
+    } else if (result.action() == Action.DRIFTED) {
+      log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, result.message());
     }
     report();
   }
@@ -397,7 +366,7 @@ final class ProjectWorker implements AutoCloseable {
 
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     if (state != null && stream.isOpen()) {
-      stream.send(ManifestStreamClient.report(state, state == outcome ? currentObjects() : state.objects(), corrected, resent));
+      stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent));
     }
   }
 
@@ -407,14 +376,7 @@ final class ProjectWorker implements AutoCloseable {
     if (last == null) {
       return Optional.empty();
     }
-    return Optional.of(new SyncOutcome(last.commit(), last.phase(), last.message(), currentObjects(), last.started(),
-        last.finished(), last.inventory(), last.desired()));
-  }
-
-  private List<ObjectResult> currentObjects() {
-    synchronized (current) {
-      return List.copyOf(current.values());
-    }
+    return Optional.of(last.withChanges(current.snapshot()));
   }
 
   private static String shortCommit(String commit) {

@@ -33,11 +33,11 @@ final class SyncMetrics {
 
   void finished(SyncOutcome outcome) {
     Counter.builder("tether.agent.syncs").description("Finished syncs, by result (synced or failed)")
-        .tag("result", outcome.phase()).register(meters).increment();
+        .tag("result", outcome.phase().wireName()).register(meters).increment();
     duration.record(Duration.between(outcome.started(), outcome.finished()));
     applied.increment(outcome.applied());
-    pruned.increment(outcome.count("pruned"));
-    failed.increment(outcome.objects().stream().filter(ObjectResult::failed).count());
+    pruned.increment(outcome.count(Action.PRUNED));
+    failed.increment(outcome.count(Action.FAILED));
   }
 
   void driftCorrected() {

@@ -5,13 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The result of one sync, the change set of Flux's ssa package: per object, what was done.
+ * The result of one sync: its phase and the change set of what was done, per object.
  *
- * @param phase synced or failed
  * @param desired the objects Git asked for, as applied (with their annotations), by key: what drift is measured against
  */
-public record SyncOutcome(String commit, String phase, String message, List<ObjectResult> objects, Instant started,
-    Instant finished, String inventory, Map<ObjectKey, Desired> desired) {
+public record SyncOutcome(String commit, Phase phase, String message, ChangeSet changes, Instant started, Instant finished,
+    String inventory, Map<ObjectKey, Desired> desired) {
 
   /** An applied object and where it is served. */
   public record Desired(ResourceType type, Map<String, Object> content, String file) {
@@ -22,11 +21,25 @@ public record SyncOutcome(String commit, String phase, String message, List<Obje
     }
   }
 
-  public long count(String action) {
-    return objects.stream().filter(o -> o.action().equals(action)).count();
+  /** A sync that ended before it applied anything more, keeping what the last one knew of the objects. */
+  static SyncOutcome failed(String commit, String message, ChangeSet changes, Instant started, Instant finished, String inventory,
+      Map<ObjectKey, Desired> desired) {
+    return new SyncOutcome(commit, Phase.FAILED, message, changes, started, finished, inventory, desired);
+  }
+
+  public List<ObjectResult> objects() {
+    return changes.entries();
+  }
+
+  public long count(Action action) {
+    return changes.count(action);
   }
 
   public long applied() {
-    return count("created") + count("configured");
+    return changes.applied();
+  }
+
+  SyncOutcome withChanges(ChangeSet newer) {
+    return new SyncOutcome(commit, phase, message, newer, started, finished, inventory, desired);
   }
 }

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.tether.agent.gitops.Action;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.CapturedLogs;
 import dev.tether.it.support.GitopsSetup;
@@ -71,7 +73,7 @@ class ApiServerOutageTest {
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + NAMESPACE
           + "\n      prune_propagation_policy: background\n");
       setup.startAgent();
-      assertThat(setup.awaitSync(before).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(before).phase()).isEqualTo(Phase.SYNCED);
       // The report follows the start of the drift watches: the outage begins with the agent at rest.
       await().atMost(Duration.ofSeconds(10)).until(() -> gitopsStatus(setup).path("phase").asText().equals("synced"));
 
@@ -81,15 +83,15 @@ class ApiServerOutageTest {
           .delete("removed.yaml").commitAndPush("Change, add and remove a setting while the API server is down");
 
       SyncOutcome failed = setup.awaitSync(during);
-      assertThat(failed.phase()).as(failed.message()).isEqualTo("failed");
-      assertThat(failed.count("pruned")).as("nothing is pruned by a sync that cannot read the cluster").isZero();
+      assertThat(failed.phase()).as(failed.message()).isEqualTo(Phase.FAILED);
+      assertThat(failed.count(Action.PRUNED)).as("nothing is pruned by a sync that cannot read the cluster").isZero();
       await().atMost(Duration.ofSeconds(10)).until(() -> gitopsStatus(setup).path("commit").asText().equals(during)
           && gitopsStatus(setup).path("phase").asText().equals("failed"));
       sleepUntil(down + OUTAGE.toMillis());
 
       long upAgain = startAndTime(plane);
       await().atMost(RECOVERY).pollInterval(Duration.ofMillis(200)).until(() -> setup.agent().gitops().outcome("team/app")
-          .map(o -> o.commit().equals(during) && o.phase().equals("synced")).orElse(false));
+          .map(o -> o.commit().equals(during) && o.phase() == Phase.SYNCED).orElse(false));
       long recovered = System.currentTimeMillis();
       System.out.printf("[outage] API server down %d ms; ready again after %d ms more; commit synced %d ms after that%n",
           OUTAGE.toMillis(), upAgain - down - OUTAGE.toMillis(), recovered - upAgain);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.TetherAgent;
 import dev.tether.agent.connection.GitopsPermission;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.AuditLog;
@@ -45,7 +46,7 @@ class GitopsApplierTest {
     String commit = setup.manifests.commitAndPush("Alpha");
     setup.configure(config(ns));
     setup.startAgent();
-    assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+    assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
     return setup;
   }
 
@@ -76,7 +77,7 @@ class GitopsApplierTest {
       setup.manifests.delete("alpha.yaml").write("beta.yaml", configMap("beta", "1"));
       String commit = setup.manifests.commitAndPush("Beta replaces alpha");
       SyncOutcome outcome = setup.awaitSync(commit);
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo(Phase.SYNCED);
       // Several resync intervals: a second applier with the older commit would delete beta and re-create alpha.
       sleep(Duration.ofSeconds(5));
 
@@ -91,7 +92,7 @@ class GitopsApplierTest {
       first.close();
       await().atMost(Duration.ofSeconds(30)).until(() -> second.gitopsPermission().applies());
       await().atMost(Duration.ofSeconds(30)).until(() -> second.gitops().outcome("team/app")
-          .map(o -> o.commit().equals(commit) && o.phase().equals("synced")).orElse(false));
+          .map(o -> o.commit().equals(commit) && o.phase() == Phase.SYNCED).orElse(false));
       assertThat(audit.writesSince(handover, AGENT)).isEmpty();
     }
   }
@@ -155,13 +156,13 @@ class GitopsApplierTest {
       String small = setup.manifests.commitAndPush("Alpha");
       setup.configure(config(ns));
       setup.startAgent(4096);
-      assertThat(setup.awaitSync(small).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(small).phase()).isEqualTo(Phase.SYNCED);
 
       setup.manifests.delete("alpha.yaml").write("big.yaml", configMap("big", "x".repeat(10_000)));
       String big = setup.manifests.commitAndPush("Too big for this agent");
       SyncOutcome refused = setup.awaitSync(big);
 
-      assertThat(refused.phase()).isEqualTo("failed");
+      assertThat(refused.phase()).isEqualTo(Phase.FAILED);
       assertThat(refused.message()).contains("takes at most 4096 bytes").contains("--max-manifest-bytes");
       assertThat(client.configMaps().withName("big").get()).isNull();
       assertThat(client.configMaps().withName("alpha").get()).as("nothing pruned").isNotNull();
@@ -171,14 +172,14 @@ class GitopsApplierTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/app")
           .map(o -> o.started().isAfter(after)).orElse(false));
       SyncOutcome resynced = setup.agent().gitops().outcome("team/app").orElseThrow();
-      assertThat(resynced.phase()).isEqualTo("failed");
+      assertThat(resynced.phase()).isEqualTo(Phase.FAILED);
       assertThat(resynced.message()).contains("the newest commit cannot be synced").contains("takes at most 4096 bytes");
       JsonNode status = setup.tether.agentStatus("prod").get("gitops").get(0);
       assertThat(status.get("phase").asText()).isEqualTo("failed");
 
       setup.manifests.delete("big.yaml").write("beta.yaml", configMap("beta", "1"));
       String fixed = setup.manifests.commitAndPush("Small again");
-      assertThat(setup.awaitSync(fixed).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(fixed).phase()).isEqualTo(Phase.SYNCED);
       assertThat(client.configMaps().withName("beta").get()).isNotNull();
     }
   }
@@ -194,7 +195,7 @@ class GitopsApplierTest {
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns
           + "\n      prune_timeout: 300s\n");
       setup.startAgent();
-      assertThat(setup.awaitSync(first).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(first).phase()).isEqualTo(Phase.SYNCED);
       try {
         setup.manifests.delete("held.yaml").write("alpha.yaml", configMap("alpha", "1"));
         setup.manifests.commitAndPush("Prune held");
@@ -227,7 +228,7 @@ class GitopsApplierTest {
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + missing + "\n");
       setup.startAgent();
       SyncOutcome failed = setup.awaitSync(commit);
-      assertThat(failed.phase()).isEqualTo("failed");
+      assertThat(failed.phase()).isEqualTo(Phase.FAILED);
       assertThat(failed.message()).contains("does not exist");
 
       client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
@@ -235,7 +236,7 @@ class GitopsApplierTest {
       try {
         // The default resync_interval is minutes; the retry comes after seconds.
         await().atMost(Duration.ofSeconds(40)).until(() -> setup.agent().gitops().outcome("team/app")
-            .map(o -> o.phase().equals("synced")).orElse(false));
+            .map(o -> o.phase() == Phase.SYNCED).orElse(false));
         assertThat(client.configMaps().inNamespace(missing).withName("alpha").get()).isNotNull();
       } finally {
         client.namespaces().withName(missing).delete();

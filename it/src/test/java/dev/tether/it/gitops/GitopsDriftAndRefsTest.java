@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.Action;
 import dev.tether.agent.gitops.ObjectResult;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.AuditLog;
@@ -40,7 +42,7 @@ class GitopsDriftAndRefsTest {
       String commit = setup.manifests.commitAndPush("Settings");
       setup.configure(config(ns, ""));
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
 
       client.configMaps().withName("settings").edit(cm -> {
         cm.getData().put("value", "red");
@@ -70,7 +72,7 @@ class GitopsDriftAndRefsTest {
     String commit = setup.manifests.commitAndPush("Settings");
     setup.configure(config(ns, extra));
     setup.startAgent();
-    assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+    assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
 
     client.configMaps().withName("settings").edit(cm -> {
       cm.getData().put("value", "red");
@@ -78,7 +80,7 @@ class GitopsDriftAndRefsTest {
     });
 
     await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app").orElseThrow()
-        .objects().stream().anyMatch(o -> o.action().equals(action)));
+        .objects().stream().anyMatch(o -> o.action().wireName().equals(action)));
     return setup.agent().gitops().outcome("team/app").get().objects().get(0);
   }
 
@@ -135,19 +137,19 @@ class GitopsDriftAndRefsTest {
       setup.configure(config(ns, "      resync_interval: 1s\n"));
       setup.startAgent();
       SyncOutcome first = setup.awaitSync(commit);
-      assertThat(first.phase()).isEqualTo("synced");
+      assertThat(first.phase()).isEqualTo(Phase.SYNCED);
       AuditLog audit = new AuditLog(plane);
       long mark = audit.mark();
 
       // With resync_interval 1s, a sync that started 2.5 s after the first ended is at least the second resync.
       Instant after = first.finished().plusMillis(2500);
       await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/app")
-          .map(o -> o.started().isAfter(after) && o.phase().equals("synced")).orElse(false));
+          .map(o -> o.started().isAfter(after) && o.phase() == Phase.SYNCED).orElse(false));
 
       List<JsonNode> writes = audit.writesSince(mark, "tether-agent/");
       assertThat(writes).as("writes made by resyncs: " + writes).isEmpty();
       assertThat(audit.requestsSince(mark, "tether-agent/")).as("the resyncs did read").isNotEmpty();
-      assertThat(setup.agent().gitops().outcome("team/app").get().count("unchanged")).isEqualTo(51);
+      assertThat(setup.agent().gitops().outcome("team/app").get().count(Action.UNCHANGED)).isEqualTo(51);
     }
   }
 
@@ -175,7 +177,7 @@ class GitopsDriftAndRefsTest {
       setup.manifests.write("a.yaml", configMap("settings", "later")).commitAndPush("after the pinned commit");
       setup.configure(config(ns, "      ref: {commit: " + main + "}\n      reconcile_timeout: 10m\n"));
       await().atMost(Duration.ofSeconds(30)).until(() -> setup.agent().gitops().outcome("team/app")
-          .map(o -> o.commit().equals(main) && o.phase().equals("synced")).orElse(false));
+          .map(o -> o.commit().equals(main) && o.phase() == Phase.SYNCED).orElse(false));
       assertThat(value(client)).as("a fixed commit does not follow the branch").isEqualTo("main");
     }
   }

@@ -2,6 +2,7 @@ package dev.tether.it.gitops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.git.GitRepository;
@@ -48,7 +49,7 @@ class GitopsOwnershipTest {
 
       SyncOutcome refused = setup.awaitSync(commit);
 
-      assertThat(refused.phase()).isEqualTo("failed");
+      assertThat(refused.phase()).isEqualTo(Phase.FAILED);
       assertThat(refused.objects()).singleElement().satisfies(o -> assertThat(o.message())
           .contains("conflict").contains("alice").contains(".data.value").contains("force_conflicts: true"));
       assertThat(client.configMaps().withName("shared").get().getData()).containsEntry("value", "from-alice");
@@ -78,10 +79,10 @@ class GitopsOwnershipTest {
       SyncOutcome first = setup.awaitSync("team/a", a);
       SyncOutcome second = setup.awaitSync("team/b", b);
 
-      SyncOutcome loser = first.phase().equals("failed") ? first : second;
+      SyncOutcome loser = first.phase() == Phase.FAILED ? first : second;
       SyncOutcome winner = loser == first ? second : first;
-      assertThat(winner.phase()).as(winner.message()).isEqualTo("synced");
-      assertThat(loser.phase()).isEqualTo("failed");
+      assertThat(winner.phase()).as(winner.message()).isEqualTo(Phase.SYNCED);
+      assertThat(loser.phase()).isEqualTo(Phase.FAILED);
       String winnerName = winner == first ? "team/a" : "team/b";
       assertThat(loser.objects()).filteredOn(o -> o.key().name().equals("shared")).singleElement()
           .satisfies(o -> assertThat(o.message()).contains("conflict: manifest project '" + winnerName + "' also selects"));
@@ -152,7 +153,7 @@ class GitopsOwnershipTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo(Phase.SYNCED);
       // frontend already is what Git says, owned by the same inventory: taken over without a single write.
       assertThat(results(outcome)).containsEntry("frontend", "unchanged").containsEntry("backend", "configured")
           .containsEntry("retired", "pruned");
@@ -170,7 +171,7 @@ class GitopsOwnershipTest {
 
   private static Map<String, String> results(SyncOutcome outcome) {
     Map<String, String> byName = new LinkedHashMap<>();
-    outcome.objects().forEach(o -> byName.put(o.key().name(), o.action()));
+    outcome.objects().forEach(o -> byName.put(o.key().name(), o.action().wireName()));
     return byName;
   }
 

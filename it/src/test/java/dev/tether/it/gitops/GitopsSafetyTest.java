@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.git.GitDaemon;
@@ -36,7 +37,7 @@ class GitopsSafetyTest {
     String commit = setup.manifests.commitAndPush("Two maps");
     setup.configure(config(ns, extra));
     setup.startAgent();
-    assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+    assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
     return setup;
   }
 
@@ -49,7 +50,7 @@ class GitopsSafetyTest {
 
       SyncOutcome outcome = setup.awaitSync(setup.manifests.commitAndPush("Break it"));
 
-      assertThat(outcome.phase()).isEqualTo("failed");
+      assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
       assertThat(outcome.message()).contains("broken.yaml").contains("line").contains("nothing was applied or pruned");
       assertThat(client.configMaps().withName("alpha").get().getData()).containsEntry("value", "1");
       assertThat(client.configMaps().withName("beta").get()).as("not pruned").isNotNull();
@@ -75,7 +76,7 @@ class GitopsSafetyTest {
 
       SyncOutcome outcome = setup.awaitSync(setup.manifests.commitAndPush("One invalid deployment"));
 
-      assertThat(outcome.phase()).isEqualTo("failed");
+      assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
       assertThat(outcome.message()).contains("nothing from this commit was applied");
       assertThat(outcome.objects()).filteredOn(o -> o.key().name().equals("no-selector")).singleElement()
           .satisfies(o -> assertThat(o.message()).contains("server dry run refused it").contains("selector"));
@@ -95,13 +96,13 @@ class GitopsSafetyTest {
       String commit = setup.manifests.commitAndPush("Two maps");
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/remote\n      default_namespace: " + ns + "\n");
       setup.startAgent();
-      assertThat(setup.awaitSync("team/remote", commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync("team/remote", commit).phase()).isEqualTo(Phase.SYNCED);
 
       daemon.close();
       setup.manifests.delete("b.yaml").commitAndPush("Remove beta while the host is down");
 
       await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/remote")
-          .map(o -> o.phase().equals("failed")).orElse(false));
+          .map(o -> o.phase() == Phase.FAILED).orElse(false));
       assertThat(setup.agent().gitops().outcome("team/remote").get().message())
           .contains("manifests unavailable, nothing applied or pruned").contains("cannot fetch project 'team/remote'");
       assertThat(client.configMaps().withName("beta").get()).isNotNull();
@@ -122,7 +123,7 @@ class GitopsSafetyTest {
 
       SyncOutcome outcome = setup.awaitSync(empty);
 
-      assertThat(outcome.phase()).isEqualTo("failed");
+      assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
       assertThat(outcome.message()).contains("select no objects").contains("prune_when_empty: true");
       assertThat(client.configMaps().withName("alpha").get()).isNotNull();
 
@@ -140,7 +141,7 @@ class GitopsSafetyTest {
 
       SyncOutcome outcome = setup.awaitSync(setup.manifests.commitAndPush("Remove beta"));
 
-      assertThat(outcome.phase()).isEqualTo("synced");
+      assertThat(outcome.phase()).isEqualTo(Phase.SYNCED);
       assertThat(outcome.message()).contains("1 objects left Git but were not deleted (prune: false)");
       assertThat(client.configMaps().withName("beta").get()).isNotNull();
     }
@@ -157,7 +158,7 @@ class GitopsSafetyTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).isEqualTo("failed");
+      assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
       assertThat(outcome.objects()).singleElement().satisfies(o -> {
         assertThat(o.message()).contains(".dta: field not declared in schema");
         assertThat(o.file()).contains("typo.yaml");

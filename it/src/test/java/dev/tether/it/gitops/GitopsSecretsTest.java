@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.gitops.ObjectResult;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.CapturedLogs;
 import dev.tether.it.support.GitopsSetup;
@@ -60,7 +61,7 @@ class GitopsSecretsTest {
 
       SyncOutcome applied = setup.awaitSync(commit);
 
-      assertThat(applied.phase()).isEqualTo("failed");
+      assertThat(applied.phase()).isEqualTo(Phase.FAILED);
       assertThat(applied.objects()).hasSize(2).allSatisfy(o -> {
         assertThat(o.failed()).isTrue();
         assertThat(o.message()).as("the message still says what is wrong").isNotBlank();
@@ -111,7 +112,7 @@ class GitopsSecretsTest {
           """).commitAndPush("A Secret with stringData");
       setup.configure(config(ns, ""));
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
       assertThat(client.secrets().withName("db").get().getData()).containsEntry("password", base64("correct-horse"))
           .containsEntry("extra", base64("extra"));
 
@@ -120,8 +121,8 @@ class GitopsSecretsTest {
       SyncOutcome resync = setup.agent().gitops().resyncNow("team/app").join();
       SyncOutcome again = setup.agent().gitops().resyncNow("team/app").join();
 
-      assertThat(resync.phase()).isEqualTo("synced");
-      assertThat(again.objects()).singleElement().satisfies(o -> assertThat(o.action()).isEqualTo("unchanged"));
+      assertThat(resync.phase()).isEqualTo(Phase.SYNCED);
+      assertThat(again.objects()).singleElement().satisfies(o -> assertThat(o.action().wireName()).isEqualTo("unchanged"));
       assertThat(again.toString()).as("an outcome may be printed").doesNotContain("correct-horse");
       assertThat(audit.writesSince(mark, "tether-agent/")).as("writes made by resyncs").isEmpty();
       assertThat(audit.requestsSince(mark, "tether-agent/")).as("the resyncs did read").isNotEmpty();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.Action;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.AuditLog;
@@ -34,7 +36,7 @@ class GitopsStatusTest {
           + "\n      paths: [ { glob: 'app/*.yaml' } ]\n");
       setup.startAgent();
       SyncOutcome synced = setup.awaitSync(first);
-      assertThat(synced.count("created")).isEqualTo(2);
+      assertThat(synced.count(Action.CREATED)).isEqualTo(2);
 
       AuditLog audit = new AuditLog(plane);
       long mark = audit.mark();
@@ -42,10 +44,10 @@ class GitopsStatusTest {
       String second = setup.manifests.commitAndPush("Readme");
       SyncOutcome moved = setup.awaitSync(second);
 
-      assertThat(moved.phase()).isEqualTo("synced");
+      assertThat(moved.phase()).isEqualTo(Phase.SYNCED);
       assertThat(moved.started()).as("a sync of its own, not the last report relabelled").isAfter(synced.finished());
-      assertThat(moved.count("unchanged")).isEqualTo(2);
-      assertThat(moved.count("created")).isZero();
+      assertThat(moved.count(Action.UNCHANGED)).isEqualTo(2);
+      assertThat(moved.count(Action.CREATED)).isZero();
       assertThat(audit.writesSince(mark, "tether-agent/")).isEmpty();
     }
   }
@@ -70,7 +72,7 @@ class GitopsStatusTest {
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns
           + "\n      reconcile_timeout: 3s\n");
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
 
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         JsonNode events = setup.tether.api().get("/api/v1/events?agent=prod&kind=health").get("events");
@@ -78,7 +80,7 @@ class GitopsStatusTest {
             .contains("not Current within reconcile_timeout (3s)");
       });
       assertThat(setup.agent().gitops().outcome("team/app").orElseThrow().objects())
-          .anySatisfy(o -> assertThat(o.health()).isEqualTo("Failed"));
+          .anySatisfy(o -> assertThat(o.health().statusName()).isEqualTo("Failed"));
 
       // One command answers "why": the status names the project's inventory and the object that is not healthy.
       await().atMost(Duration.ofSeconds(10)).until(() -> setup.tether.agentStatus("prod").get("gitops").get(0).get("unhealthy").asInt() == 1);

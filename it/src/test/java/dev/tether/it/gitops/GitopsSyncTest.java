@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.connection.BearerToken;
+import dev.tether.agent.gitops.Action;
 import dev.tether.agent.gitops.ObjectResult;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.common.config.ManifestProject;
 import dev.tether.it.support.GitopsSetup;
@@ -75,8 +77,8 @@ class GitopsSyncTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
-      assertThat(outcome.count("created")).isEqualTo(2);
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo(Phase.SYNCED);
+      assertThat(outcome.count(Action.CREATED)).isEqualTo(2);
       ConfigMap settings = client.configMaps().withName("settings").get();
       assertThat(settings.getData()).containsEntry("value", "blue");
       assertThat(settings.getMetadata().getAnnotations()).containsEntry("config.k8s.io/owning-inventory", "prod-team.app");
@@ -85,7 +87,7 @@ class GitopsSyncTest {
       assertThat(inventory.getMetadata().getLabels()).containsEntry("cli-utils.sigs.k8s.io/inventory-id", "prod-team.app");
       assertThat(inventory.getData()).containsOnlyKeys(ns + "_settings__ConfigMap", ns + "_web_apps_Deployment");
       assertThat(outcome.objects()).filteredOn(o -> o.key().kind().equals("Deployment")).singleElement()
-          .satisfies(o -> assertThat(o.health()).isEqualTo("InProgress"));
+          .satisfies(o -> assertThat(o.health().statusName()).isEqualTo("InProgress"));
 
       await().atMost(Duration.ofSeconds(10)).until(() -> {
         JsonNode syncs = setup.tether.api().get("/api/v1/agents/prod/gitops");
@@ -143,7 +145,7 @@ class GitopsSyncTest {
       String commit = setup.manifests.write("a.yaml", configMap("settings", "blue")).commitAndPush("Settings");
       setup.configure(config(ns, ""));
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
       await().atMost(Duration.ofSeconds(10)).until(() -> {
         JsonNode syncs = setup.tether.api().get("/api/v1/agents/prod/gitops");
         return syncs.size() == 1 && syncs.get(0).get("phase").asText().equals("synced");
@@ -223,14 +225,14 @@ class GitopsSyncTest {
       String first = setup.manifests.commitAndPush("Three maps");
       setup.configure(config(ns, ""));
       setup.startAgent();
-      assertThat(setup.awaitSync(first).count("created")).isEqualTo(3);
+      assertThat(setup.awaitSync(first).count(Action.CREATED)).isEqualTo(3);
       String alphaUid = client.configMaps().withName("alpha").get().getMetadata().getUid();
 
       setup.manifests.write("a.yaml", configMap("alpha", "2")).delete("b.yaml").write("c.yaml", configMap("delta", "1"));
       SyncOutcome second = setup.awaitSync(setup.manifests.commitAndPush("Change alpha, drop beta, rename gamma to delta"));
 
-      assertThat(second.phase()).as(second.message()).isEqualTo("synced");
-      assertThat(second.objects()).extracting(o -> o.key().name() + ":" + o.action())
+      assertThat(second.phase()).as(second.message()).isEqualTo(Phase.SYNCED);
+      assertThat(second.objects()).extracting(o -> o.key().name() + ":" + o.action().wireName())
           .containsExactlyInAnyOrder("alpha:configured", "delta:created", "beta:pruned", "gamma:pruned");
       assertThat(client.configMaps().withName("alpha").get().getData()).containsEntry("value", "2");
       assertThat(client.configMaps().withName("alpha").get().getMetadata().getUid()).isEqualTo(alphaUid);
@@ -280,8 +282,8 @@ class GitopsSyncTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as("%s: %s", outcome.message(), outcome.objects()).isEqualTo("synced");
-      assertThat(outcome.objects()).extracting(o -> o.key().kind() + ":" + o.action() + ":" + o.health())
+      assertThat(outcome.phase()).as("%s: %s", outcome.message(), outcome.objects()).isEqualTo(Phase.SYNCED);
+      assertThat(outcome.objects()).extracting(o -> o.key().kind() + ":" + o.action().wireName() + ":" + o.health().statusName())
           .containsExactlyInAnyOrder("CustomResourceDefinition:created:Current", "Widget:created:Current");
       assertThat(outcome.objects()).filteredOn(o -> o.key().isCrd()).extracting(ObjectResult::message)
           .as("an established CRD says so, not what it said while it was being established").containsExactly("established");
@@ -292,8 +294,8 @@ class GitopsSyncTest {
       setup.manifests.delete("crd.yaml").delete("widget.yaml").write("keep.yaml", configMap("keep", "1"));
       SyncOutcome pruned = setup.awaitSync(setup.manifests.commitAndPush("Remove the widget and its CRD"));
 
-      assertThat(pruned.phase()).as(pruned.message()).isEqualTo("synced");
-      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action())
+      assertThat(pruned.phase()).as(pruned.message()).isEqualTo(Phase.SYNCED);
+      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action().wireName())
           .contains("Widget:pruned", "CustomResourceDefinition:pruned");
       assertThat(client.apiextensions().v1().customResourceDefinitions().withName("widgets." + group).get()).isNull();
     }
@@ -313,14 +315,14 @@ class GitopsSyncTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo(Phase.SYNCED);
       assertThat(client.configMaps().inNamespace(team).withName("inside").get()).isNotNull();
 
       setup.manifests.delete("ns.yaml").delete("cm.yaml");
       SyncOutcome pruned = setup.awaitSync(setup.manifests.commitAndPush("Drop the team namespace"));
 
-      assertThat(pruned.phase()).as(pruned.message()).isEqualTo("synced");
-      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action()).contains("ConfigMap:pruned", "Namespace:pruned");
+      assertThat(pruned.phase()).as(pruned.message()).isEqualTo(Phase.SYNCED);
+      assertThat(pruned.objects()).extracting(o -> o.key().kind() + ":" + o.action().wireName()).contains("ConfigMap:pruned", "Namespace:pruned");
       assertThat(client.namespaces().withName(team).get()).isNull();
     }
   }
@@ -342,16 +344,16 @@ class GitopsSyncTest {
 
       SyncOutcome outcome = setup.awaitSync(commit);
 
-      assertThat(outcome.phase()).as(outcome.message()).isEqualTo("synced");
-      assertThat(outcome.count("created")).isEqualTo(1000);
+      assertThat(outcome.phase()).as(outcome.message()).isEqualTo(Phase.SYNCED);
+      assertThat(outcome.count(Action.CREATED)).isEqualTo(1000);
       assertThat(client.configMaps().withLabel("cli-utils.sigs.k8s.io/inventory-id").list().getItems()).hasSize(1);
       assertThat(client.configMaps().list().getItems()).hasSizeGreaterThanOrEqualTo(1001);
 
       java.time.Instant first = outcome.started();
       await().atMost(Duration.ofSeconds(20)).until(() -> setup.agent().gitops().outcome("team/app")
-          .map(o -> o.started().isAfter(first) && o.phase().equals("synced")).orElse(false));
+          .map(o -> o.started().isAfter(first) && o.phase() == Phase.SYNCED).orElse(false));
       SyncOutcome resync = setup.agent().gitops().outcome("team/app").orElseThrow();
-      assertThat(resync.count("unchanged")).isEqualTo(1000);
+      assertThat(resync.count(Action.UNCHANGED)).isEqualTo(1000);
       assertThat(resync.applied()).isZero();
     }
   }

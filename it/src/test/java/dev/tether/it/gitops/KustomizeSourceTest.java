@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.agent.gitops.Action;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.it.support.PrometheusText;
@@ -134,7 +136,7 @@ class KustomizeSourceTest {
 
       SyncOutcome first = setup.awaitSync(commit);
 
-      assertThat(first.phase()).as(first.message()).isEqualTo("synced");
+      assertThat(first.phase()).as(first.message()).isEqualTo(Phase.SYNCED);
       Set<String> built = kustomizeBuild(setup);
       assertThat(built).hasSize(3).anyMatch(n -> n.startsWith("ConfigMap/prod-settings-"));
       Set<String> synced = first.objects().stream().map(o -> o.key().kind() + "/" + o.key().name())
@@ -158,7 +160,7 @@ class KustomizeSourceTest {
       writeApp(setup, ns, 5);
       SyncOutcome patched = setup.awaitSync(setup.manifests.commitAndPush("Five replicas"));
 
-      assertThat(patched.phase()).isEqualTo("synced");
+      assertThat(patched.phase()).isEqualTo(Phase.SYNCED);
       assertThat(client.apps().deployments().inNamespace(ns.name()).withName("prod-web").get().getSpec().getReplicas()).isEqualTo(5);
       assertThat(audit.writesSince(mark, AGENT).stream().map(w -> w.path("objectRef").path("name").asText())
           .filter(name -> !name.startsWith("inventory-")).toList()).as("only the deployment is written").containsOnly("prod-web")
@@ -169,7 +171,7 @@ class KustomizeSourceTest {
       String notes = setup.manifests.write("docs/notes.md", "More notes\n").commitAndPush("Docs only");
       SyncOutcome same = setup.awaitSync(notes);
 
-      assertThat(same.phase()).isEqualTo("synced");
+      assertThat(same.phase()).isEqualTo(Phase.SYNCED);
       assertThat(audit.writesSince(unrelated, AGENT)).as("writes for a commit the overlay does not read").isEmpty();
       assertThat(renders(setup)).as("no render for a commit the overlay does not read").isEqualTo(2);
 
@@ -191,14 +193,14 @@ class KustomizeSourceTest {
       String commit = setup.manifests.commitAndPush("An overlay");
       setup.configure(config(ns, OVERLAY));
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
 
       setup.manifests.write("overlays/prod/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web\n"
           + "spec: {replicas: 9}\n").delete("base/service.yaml")
           .write("base/kustomization.yaml", "resources: [deployment.yaml]\nlabels: [{pairs: {app: web}, includeSelectors: true}]\n");
       SyncOutcome failed = setup.awaitSync(setup.manifests.commitAndPush("A patch that is not YAML"));
 
-      assertThat(failed.phase()).isEqualTo("failed");
+      assertThat(failed.phase()).isEqualTo(Phase.FAILED);
       assertThat(failed.message()).contains("nothing applied or pruned").contains("kustomize overlays/prod: ")
           .contains("unable to parse").contains("replicas.yaml").doesNotContain("render-");
       assertThat(client.services().inNamespace(ns.name()).withName("prod-web").get()).as("not pruned").isNotNull();
@@ -216,7 +218,7 @@ class KustomizeSourceTest {
       String commit = setup.manifests.commitAndPush("An overlay");
       setup.configure(config(ns, OVERLAY));
       setup.startAgent();
-      assertThat(setup.awaitSync(commit).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(commit).phase()).isEqualTo(Phase.SYNCED);
       String good = "resources: [../../base]\nnamespace: " + ns + "\nnamePrefix: prod-\n";
       Map<String, String> refused = new java.util.LinkedHashMap<>();
       refused.put("resources: [../../base, 'https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0']\n",
@@ -242,7 +244,7 @@ class KustomizeSourceTest {
         long started = System.nanoTime();
         SyncOutcome outcome = setup.awaitSync(setup.manifests.commitAndPush("Refused: " + c.getValue()));
 
-        assertThat(outcome.phase()).isEqualTo("failed");
+        assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
         assertThat(outcome.message()).contains("kustomize overlays/prod: ").contains(c.getValue());
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
       }
@@ -262,14 +264,14 @@ class KustomizeSourceTest {
 
       SyncOutcome failed = setup.awaitSync(commit);
 
-      assertThat(failed.phase()).isEqualTo("failed");
+      assertThat(failed.phase()).isEqualTo(Phase.FAILED);
       assertThat(failed.message()).contains("app/kustomization.yaml is a Kustomize file: render it with `kustomize: {path: app}`")
           .contains("paths[].exclude").doesNotContain("metadata.name");
       assertThat(client.configMaps().inNamespace(ns.name()).withName("settings").get()).isNull();
 
       setup.configure(config(ns, "      paths: [{glob: '**/*.yaml', exclude: ['**/kustomization.yaml']}]\n"));
       await().atMost(Duration.ofSeconds(60)).until(() -> setup.agent().gitops().outcome("team/app")
-          .map(o -> o.phase().equals("synced")).orElse(false));
+          .map(o -> o.phase() == Phase.SYNCED).orElse(false));
       assertThat(client.configMaps().inNamespace(ns.name()).withName("settings").get()).isNotNull();
       assertThat(setup.agent().gitops().outcome("team/app").get().objects()).singleElement()
           .satisfies(o -> assertThat(o.file()).isEqualTo("app/settings.yaml"));

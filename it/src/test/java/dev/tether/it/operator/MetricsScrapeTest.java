@@ -37,10 +37,10 @@ class MetricsScrapeTest {
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n"
           + "ci_access:\n  projects:\n    - id: team/app\n");
       setup.startAgent(true);
-      assertThat(setup.awaitSync(first).phase()).isEqualTo("synced");
+      assertThat(setup.awaitSync(first).phase()).isEqualTo(dev.tether.agent.gitops.Phase.SYNCED);
       setup.manifests.delete("manifests/b.yaml");
       String second = setup.manifests.commitAndPush("Drop b");
-      assertThat(setup.awaitSync(second).count("pruned")).isEqualTo(1);
+      assertThat(setup.awaitSync(second).count(dev.tether.agent.gitops.Action.PRUNED)).isEqualTo(1);
 
       // One proxied request that works and one that is refused.
       JsonNode token = setup.tether.api().post("/api/v1/access-tokens", Map.of("project", "team/app"));

@@ -1,6 +1,7 @@
 package dev.tether.it.support;
 
 import dev.tether.agent.TetherAgent;
+import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeControlPlane;
@@ -81,7 +82,7 @@ public final class GitopsSetup implements AutoCloseable {
 
   public SyncOutcome awaitSync(String project, String commit) {
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-        agent.gitops().outcome(project).map(o -> o.commit().equals(commit) && !o.phase().equals("syncing")).orElse(false));
+        agent.gitops().outcome(project).map(o -> o.commit().equals(commit) && o.phase() != Phase.SYNCING).orElse(false));
     return agent.gitops().outcome(project).orElseThrow();
   }
 

@@ -7,7 +7,7 @@ import dev.tether.common.config.InvalidConfigException;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.FetchOutcome;
 import dev.tether.server.git.ProjectMirrors;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.git.RepositoryFileException;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.ConfigState;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * validates it, records the result, and publishes valid changes to the agents. An invalid file is
  * recorded with its errors and never replaces the last valid configuration.
  */
-public final class ConfigurationReader implements ProjectSync.Listener {
+public final class ConfigurationReader implements GitPoller.Listener {
   private static final Logger log = LoggerFactory.getLogger(ConfigurationReader.class);
 
   private final Store store;

@@ -9,7 +9,6 @@ import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
 import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
-import dev.tether.proto.v1.SyncReport;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.OpenCalls;
@@ -18,6 +17,7 @@ import dev.tether.server.connection.OutboundStream;
 import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.store.GitopsStateStore;
+import dev.tether.server.store.SyncRecord;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
@@ -77,7 +77,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     private String inventoryId;
     // The start of the last finished sync seen on this stream: later reports of it only carry health and drift.
     private long lastSyncStarted;
-    private SyncReport lastSync;
+    private SyncRecord lastSync;
 
     Handler(AgentIdentity identity, OutboundStream<GitopsServerMessage> toAgent) {
       this.identity = identity;
@@ -118,7 +118,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         distribution.register(stream);
         distribution.offer(stream);
       } else if (message.hasReport() && stream != null) {
-        record(message.getReport());
+        record(SyncRecord.fromWire(message.getReport()));
       }
     }
 
@@ -138,54 +138,54 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
       return configurations.current(identity.agentName()).map(c -> c.config().gitops().manifestProjects()).orElse(List.of());
     }
 
-    private void record(SyncReport report) {
+    private void record(SyncRecord report) {
       if (listed().stream().noneMatch(p -> p.id().equals(stream.projectId)
           && p.inventoryIdFor(identity.agentName()).equals(inventoryId))) {
         return; // the entry left the configuration (its stream is ending); its report would come back as a ghost
       }
-      states.record(identity.agentName(), stream.projectId, inventoryId, report.toByteArray(), clock.instant());
-      if (report.getPhase().equals("syncing")) {
+      states.record(identity.agentName(), stream.projectId, inventoryId, report, clock.instant());
+      if (report.phase() == SyncRecord.Phase.SYNCING) {
         return;
       }
-      if (report.getResent()) {
-        lastSyncStarted = report.getStartedUnixMillis();
+      if (report.resent()) {
+        lastSyncStarted = report.startedUnixMillis();
         lastSync = report;
         return;
       }
-      if (report.getStartedUnixMillis() == lastSyncStarted) {
+      if (report.startedUnixMillis() == lastSyncStarted) {
         healthChanged(lastSync, report);
-        if (report.getDriftCorrected() > lastSync.getDriftCorrected()) {
-          events.warning("drift", identity.agentName(), stream.projectId, (report.getDriftCorrected() - lastSync.getDriftCorrected())
+        if (report.driftCorrected() > lastSync.driftCorrected()) {
+          events.warning("drift", identity.agentName(), stream.projectId, (report.driftCorrected() - lastSync.driftCorrected())
               + " object(s) changed in the cluster were put back as Git has them");
         }
         lastSync = report;
         return;
       }
-      SyncReport previous = lastSync;
-      lastSyncStarted = report.getStartedUnixMillis();
+      SyncRecord previous = lastSync;
+      lastSyncStarted = report.startedUnixMillis();
       lastSync = report;
-      long ms = report.getFinishedUnixMillis() - report.getStartedUnixMillis();
+      long ms = report.finishedUnixMillis() - report.startedUnixMillis();
       countSync(report, ms);
       log.info("Agent '{}' {} project '{}' at {}: {} applied, {} unchanged, {} pruned, {} failed, {} drift corrected in {} ms{}",
-          identity.agentName(), report.getPhase(), stream.projectId, shortCommit(report.getCommit()), report.getApplied(),
-          report.getUnchanged(), report.getPruned(), report.getFailed(), report.getDriftCorrected(), ms,
-          report.getMessage().isEmpty() ? "" : ": " + report.getMessage());
+          identity.agentName(), report.phase().apiName(), stream.projectId, shortCommit(report.commit()), report.applied(),
+          report.unchanged(), report.pruned(), report.failed(), report.driftCorrected(), ms,
+          report.message().isEmpty() ? "" : ": " + report.message());
       if (newsworthy(previous, report)) {
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("commit", report.getCommit());
-        details.put("phase", report.getPhase());
-        details.put("applied", report.getApplied());
-        details.put("unchanged", report.getUnchanged());
-        details.put("pruned", report.getPruned());
-        details.put("failed", report.getFailed());
+        details.put("commit", report.commit());
+        details.put("phase", report.phase().apiName());
+        details.put("applied", report.applied());
+        details.put("unchanged", report.unchanged());
+        details.put("pruned", report.pruned());
+        details.put("failed", report.failed());
         details.put("duration_ms", ms);
-        details.put("started_at", java.time.Instant.ofEpochMilli(report.getStartedUnixMillis()).toString());
-        String at = report.getCommit().isEmpty() ? "" : (report.getPhase().equals("synced") ? " " : " at ")
-            + shortCommit(report.getCommit());
-        events.sync(identity.agentName(), stream.projectId, report.getPhase().equals("synced"),
-            (report.getPhase().equals("synced") ? "Synced" : "Sync failed") + at + ": "
-                + report.getApplied() + " applied, " + report.getPruned() + " pruned, " + report.getFailed() + " failed"
-                + (report.getMessage().isEmpty() ? "" : " (" + report.getMessage() + ")"), details);
+        details.put("started_at", java.time.Instant.ofEpochMilli(report.startedUnixMillis()).toString());
+        String at = report.commit().isEmpty() ? "" : (report.phase() == SyncRecord.Phase.SYNCED ? " " : " at ")
+            + shortCommit(report.commit());
+        events.sync(identity.agentName(), stream.projectId, report.phase() == SyncRecord.Phase.SYNCED,
+            (report.phase() == SyncRecord.Phase.SYNCED ? "Synced" : "Sync failed") + at + ": "
+                + report.applied() + " applied, " + report.pruned() + " pruned, " + report.failed() + " failed"
+                + (report.message().isEmpty() ? "" : " (" + report.message() + ")"), details);
       }
     }
 
@@ -193,32 +193,30 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
      * Objects of the same sync that turned unhealthy (Failed, for instance not ready within reconcile_timeout)
      * or all healthy again are news: a later report of one sync otherwise only carries them silently.
      */
-    private void healthChanged(SyncReport before, SyncReport now) {
+    private void healthChanged(SyncRecord before, SyncRecord now) {
       if (before == null) {
         return;
       }
-      List<dev.tether.proto.v1.ObjectResult> unhealthy = now.getObjectsList().stream()
-          .filter(o -> o.getHealth().equals("Failed") && !o.getAction().equals("failed")).toList();
-      long unhealthyBefore = before.getObjectsList().stream()
-          .filter(o -> o.getHealth().equals("Failed") && !o.getAction().equals("failed")).count();
+      List<SyncRecord.ObjectRecord> unhealthy = now.unhealthy();
+      long unhealthyBefore = before.unhealthy().size();
       if (unhealthy.size() > unhealthyBefore) {
-        String names = unhealthy.stream().limit(5).map(o -> o.getKind() + " " + (o.getNamespace().isEmpty() ? "" : o.getNamespace() + "/")
-            + o.getName() + " (" + o.getMessage() + ")").collect(java.util.stream.Collectors.joining("; "));
+        String names = unhealthy.stream().limit(5).map(o -> o.kind() + " " + (o.namespace().isEmpty() ? "" : o.namespace() + "/")
+            + o.name() + " (" + o.message() + ")").collect(java.util.stream.Collectors.joining("; "));
         events.warning("health", identity.agentName(), stream.projectId, unhealthy.size() + " object(s) not healthy at "
-            + shortCommit(now.getCommit()) + ": " + names + (unhealthy.size() > 5 ? "; and " + (unhealthy.size() - 5) + " more" : ""));
+            + shortCommit(now.commit()) + ": " + names + (unhealthy.size() > 5 ? "; and " + (unhealthy.size() - 5) + " more" : ""));
       } else if (unhealthy.isEmpty() && unhealthyBefore > 0) {
-        events.info("health", identity.agentName(), stream.projectId, "All objects healthy again at " + shortCommit(now.getCommit()));
+        events.info("health", identity.agentName(), stream.projectId, "All objects healthy again at " + shortCommit(now.commit()));
       }
     }
 
-    private void countSync(SyncReport report, long ms) {
-      Counter.builder("tether.syncs").description("Syncs the agents finished, by result").tag("result", report.getPhase())
+    private void countSync(SyncRecord report, long ms) {
+      Counter.builder("tether.syncs").description("Syncs the agents finished, by result").tag("result", report.phase().apiName())
           .register(meters).increment();
       Timer.builder("tether.sync.duration").description("How long the agents' syncs took")
           .serviceLevelObjectives(PrometheusMetrics.WORK_BUCKETS).register(meters).record(Duration.ofMillis(Math.max(0, ms)));
-      objects("applied", report.getApplied());
-      objects("pruned", report.getPruned());
-      objects("failed", report.getFailed());
+      objects("applied", report.applied());
+      objects("pruned", report.pruned());
+      objects("failed", report.failed());
     }
 
     private void objects(String action, int count) {
@@ -262,9 +260,9 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
    * A periodic resync that found nothing to do is not news for the events feed; a new commit, a
    * change of phase, or any object applied, pruned or failed is.
    */
-  static boolean newsworthy(SyncReport previous, SyncReport report) {
-    return previous == null || !previous.getCommit().equals(report.getCommit()) || !previous.getPhase().equals(report.getPhase())
-        || report.getApplied() + report.getPruned() + report.getFailed() > 0;
+  static boolean newsworthy(SyncRecord previous, SyncRecord report) {
+    return previous == null || !previous.commit().equals(report.commit()) || previous.phase() != report.phase()
+        || report.applied() + report.pruned() + report.failed() > 0;
   }
 
   private static String shortCommit(String commit) {

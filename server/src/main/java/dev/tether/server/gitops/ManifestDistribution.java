@@ -5,7 +5,7 @@ import dev.tether.common.config.ManifestSource;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.git.FetchOutcome;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.git.RepositoryFileException;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.ProjectFetch;
@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * Hands each open manifest stream the selection its ref and globs make, on connect and after every
  * fetch of its project, and tells it when the project cannot be fetched.
  */
-public final class ManifestDistribution implements ProjectSync.Listener, SourceStatus.Lookup {
+public final class ManifestDistribution implements GitPoller.Listener, SourceStatus.Lookup {
   private final ManifestSelector selector;
   private final RenderedSources rendered;
   private final ConfigurationHub configurations;

@@ -16,7 +16,7 @@ import dev.tether.server.configuration.AgentConfigFiles;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.git.GitCredentials;
 import dev.tether.server.git.GitUrls;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.http.ApiModels.AgentRequest;
 import dev.tether.server.http.ApiModels.AgentView;
 import dev.tether.server.http.ApiModels.ConfigView;
@@ -35,8 +35,7 @@ import dev.tether.server.store.AgentToken;
 import dev.tether.server.store.ConfigState;
 import dev.tether.server.store.GitopsStateStore;
 import dev.tether.server.gitops.SourceStatus;
-import dev.tether.proto.v1.SyncReport;
-import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.server.store.SyncRecord;
 import java.time.Instant;
 import dev.tether.server.store.Project;
 import dev.tether.server.store.ProjectFetch;
@@ -63,7 +62,7 @@ public final class HttpApi {
   private final Store store;
   private final Registry registry;
   private final AgentConnections connections;
-  private final ProjectSync sync;
+  private final GitPoller poller;
   private final AdminToken adminToken;
   private final ObjectMapper json = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -86,14 +85,14 @@ public final class HttpApi {
    */
   public record Endpoints(String agentAddress, String kubeProxyUrl, Optional<java.nio.file.Path> devCaFile) {}
 
-  public HttpApi(Store store, Registry registry, AgentConnections connections, ProjectSync sync, AdminToken adminToken,
+  public HttpApi(Store store, Registry registry, AgentConnections connections, GitPoller poller, AdminToken adminToken,
       PrometheusMetrics metrics, java.util.function.Supplier<Endpoints> endpoints, SourceStatus.Lookup sources) {
     this.endpoints = endpoints;
     this.sources = sources;
     this.store = store;
     this.registry = registry;
     this.connections = connections;
-    this.sync = sync;
+    this.poller = poller;
     this.adminToken = adminToken;
     this.metrics = metrics;
   }
@@ -254,7 +253,7 @@ public final class HttpApi {
       log.warn("Refused a push webhook for project '{}' from {}: {}", id, ctx.ip(), problem.get());
       throw new ApiException(401, problem.get());
     }
-    sync.fetchNow(id);
+    poller.fetchNow(id);
     ctx.status(202).json(Map.of("project", id, "fetch", "started"));
   }
 
@@ -434,20 +433,14 @@ public final class HttpApi {
   }
 
   private ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
-    SyncReport r;
-    try {
-      r = SyncReport.parseFrom(state.report());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored sync report of agent '" + state.agentName() + "' is unreadable", e);
-    }
-    List<ApiModels.ObjectView> objects = r.getObjectsList().stream().map(o -> new ApiModels.ObjectView(o.getGroup(),
-        o.getVersion(), o.getKind(), o.getNamespace(), o.getName(), o.getAction(), o.getHealth(), o.getMessage(), o.getFile()))
-        .toList();
-    Instant started = r.getStartedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getStartedUnixMillis());
-    Instant finished = r.getFinishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.getFinishedUnixMillis());
-    return new ApiModels.GitopsView(state.projectId(), r.getCommit(), r.getPhase(), r.getMessage(), started, finished,
-        finished == null || started == null ? 0 : r.getFinishedUnixMillis() - r.getStartedUnixMillis(), r.getApplied(),
-        r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(), state.inventoryId(), r.getInventory(), state.updatedAt(), objects,
+    SyncRecord r = state.report();
+    List<ApiModels.ObjectView> objects = r.objects().stream().map(o -> new ApiModels.ObjectView(o.group(), o.version(), o.kind(),
+        o.namespace(), o.name(), o.action().apiName(), o.health().apiName(), o.message(), o.file())).toList();
+    Instant started = r.startedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.startedUnixMillis());
+    Instant finished = r.finishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.finishedUnixMillis());
+    return new ApiModels.GitopsView(state.projectId(), r.commit(), r.phase().apiName(), r.message(), started, finished,
+        finished == null || started == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), r.applied(),
+        r.unchanged(), r.pruned(), r.failed(), r.driftCorrected(), state.inventoryId(), r.inventory(), state.updatedAt(), objects,
         sources.of(state.agentName(), state.inventoryId()).map(s -> new ApiModels.SourceView(s.kind(), s.renders(), s.renderedAt(),
             s.renderCommit(), s.renderError())).orElse(null));
   }

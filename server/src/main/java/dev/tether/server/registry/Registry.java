@@ -7,7 +7,7 @@ import dev.tether.server.events.EventLog;
 import dev.tether.server.git.GitCredentials;
 import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.git.GitUrls;
-import dev.tether.server.git.ProjectSync;
+import dev.tether.server.git.GitPoller;
 import dev.tether.server.store.Agent;
 import dev.tether.server.store.AccessToken;
 import dev.tether.server.store.AccessTokenIdentity;
@@ -37,15 +37,15 @@ public final class Registry {
 
   private final Store store;
   private final OpenCalls calls;
-  private final ProjectSync sync;
+  private final GitPoller poller;
   private final GitUrlPolicy gitUrls;
   private final Clock clock;
   private final EventLog events;
 
-  public Registry(Store store, OpenCalls calls, ProjectSync sync, GitUrlPolicy gitUrls, Clock clock, EventLog events) {
+  public Registry(Store store, OpenCalls calls, GitPoller poller, GitUrlPolicy gitUrls, Clock clock, EventLog events) {
     this.store = store;
     this.calls = calls;
-    this.sync = sync;
+    this.poller = poller;
     this.gitUrls = gitUrls;
     this.clock = clock;
     this.events = events;
@@ -97,7 +97,7 @@ public final class Registry {
     events.info("registry", name, configProjectId, "Agent '" + name + "' created; its configuration is read from project '"
         + configProjectId + "'");
     IssuedToken token = createToken(name, "created with the agent");
-    sync.fetchNow(configProjectId);
+    poller.fetchNow(configProjectId);
     return token;
   }
 

@@ -4,17 +4,16 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The last sync report of each agent and manifest project entry, as the agent sent it (protobuf
- * bytes). An entry is its project and inventory id: one project may be listed twice, each time with
- * its own inventory_id.
+ * The last sync report of each agent and manifest project entry, as a {@link SyncRecord}. An entry is
+ * its project and inventory id: one project may be listed twice, each time with its own inventory_id.
  */
 public interface GitopsStateStore {
-  record GitopsState(String agentName, String projectId, String inventoryId, byte[] report, Instant updatedAt) {}
+  record GitopsState(String agentName, String projectId, String inventoryId, SyncRecord report, Instant updatedAt) {}
 
   /** One entry of an agent's gitops.manifest_projects, as the reports are keyed. */
   record Entry(String projectId, String inventoryId) {}
 
-  void record(String agentName, String projectId, String inventoryId, byte[] report, Instant at);
+  void record(String agentName, String projectId, String inventoryId, SyncRecord report, Instant at);
 
   List<GitopsState> of(String agentName);
 

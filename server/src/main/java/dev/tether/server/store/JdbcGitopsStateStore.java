@@ -1,9 +1,17 @@
 package dev.tether.server.store;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.proto.v1.SyncReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 
+/** Sync records as JSON in sync_record; rows of older servers hold the agent's protobuf bytes in report instead. */
 final class JdbcGitopsStateStore implements GitopsStateStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] NO_WIRE_BYTES = new byte[0];
   private final Jdbc jdbc;
 
   JdbcGitopsStateStore(Jdbc jdbc) {
@@ -11,13 +19,14 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
   }
 
   @Override
-  public void record(String agentName, String projectId, String inventoryId, byte[] report, Instant at) {
-    int updated = jdbc.update("update gitops_states set report = ?, updated_at = ? where agent_name = ? and project_id = ?"
-        + " and inventory_id = ?", report, at, agentName, projectId, inventoryId);
+  public void record(String agentName, String projectId, String inventoryId, SyncRecord report, Instant at) {
+    String json = toJson(report);
+    int updated = jdbc.update("update gitops_states set sync_record = ?, report = ?, updated_at = ? where agent_name = ?"
+        + " and project_id = ? and inventory_id = ?", json, NO_WIRE_BYTES, at, agentName, projectId, inventoryId);
     if (updated == 0) {
       try {
-        jdbc.update("insert into gitops_states (agent_name, project_id, inventory_id, report, updated_at) values (?, ?, ?, ?, ?)",
-            agentName, projectId, inventoryId, report, at);
+        jdbc.update("insert into gitops_states (agent_name, project_id, inventory_id, sync_record, report, updated_at)"
+            + " values (?, ?, ?, ?, ?, ?)", agentName, projectId, inventoryId, json, NO_WIRE_BYTES, at);
       } catch (Jdbc.DuplicateKeyException raced) {
         record(agentName, projectId, inventoryId, report, at);
       }
@@ -40,7 +49,26 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
   @Override
   public List<GitopsState> of(String agentName) {
     return jdbc.query("select * from gitops_states where agent_name = ? order by project_id, inventory_id", row -> new GitopsState(
-        row.getString("agent_name"), row.getString("project_id"), row.getString("inventory_id"), row.getBytes("report"),
-        Jdbc.instant(row, "updated_at")), agentName);
+        row.getString("agent_name"), row.getString("project_id"), row.getString("inventory_id"),
+        read(row.getString("agent_name"), row.getString("sync_record"), row.getBytes("report")), Jdbc.instant(row, "updated_at")),
+        agentName);
+  }
+
+  private static SyncRecord read(String agentName, String json, byte[] wireBytes) {
+    try {
+      return json != null ? JSON.readValue(json, SyncRecord.class) : SyncRecord.fromWire(SyncReport.parseFrom(wireBytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored sync report of agent '" + agentName + "' is unreadable", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored sync record of agent '" + agentName + "' is unreadable", e);
+    }
+  }
+
+  private static String toJson(SyncRecord report) {
+    try {
+      return JSON.writeValueAsString(report);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code pollInterval} and at once when a push webhook arrives, never fetching the same project
  * twice at a time, and tells the features after each successful fetch.
  */
-public final class ProjectSync implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ProjectSync.class);
+public final class GitPoller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GitPoller.class);
 
   /** Told after every fetch of a project: successful (changed or not) or failed. */
   public interface Listener {
@@ -60,7 +60,7 @@ public final class ProjectSync implements AutoCloseable {
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "git-poll"));
   private final ThreadPoolExecutor fetchers;
 
-  public ProjectSync(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock,
+  public GitPoller(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock,
       EventLog events, MeterRegistry meters) {
     this.projects = projects;
     this.mirrors = mirrors;

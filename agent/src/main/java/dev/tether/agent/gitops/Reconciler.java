@@ -1,0 +1,215 @@
+package dev.tether.agent.gitops;
+
+import dev.tether.agent.gitops.ManifestParser.ManifestFile;
+import dev.tether.common.config.ManifestProject;
+import dev.tether.common.config.ManifestProject.DryRunStrategy;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+
+/**
+ * Makes the cluster hold what one commit of a manifest project selects: plans, applies in stages,
+ * prunes what left Git, and keeps a cli-utils inventory so that nothing is lost track of. The policy
+ * lives here (prune and prune_when_empty, dry_run_strategy, ownership claims, when to stop); the
+ * verbs live in {@link ApplyPlanner}, {@link StagedApplier}, {@link CrdWaiter} and {@link Pruner}.
+ * An object whose live state already has every field Git sets is not written, so a resync of an
+ * unchanged commit makes no write request.
+ */
+public final class Reconciler {
+  private final KubeApi api;
+  private final ObjectClaims claims;
+  private final Clock clock;
+  private final ApplyPlanner planner;
+  private final StagedApplier applier;
+  private final Pruner pruner;
+
+  public Reconciler(KubeApi api, ApiResources resources, ObjectClaims claims, Clock clock) {
+    this.api = api;
+    this.claims = claims;
+    this.clock = clock;
+    this.planner = new ApplyPlanner(resources::find, claims);
+    this.applier = new StagedApplier(api, new CrdWaiter(resources, api, clock));
+    this.pruner = new Pruner(api, resources, clock);
+  }
+
+  KubeApi api() {
+    return api;
+  }
+
+  /**
+   * Reconciles one commit, stopping before the next write once {@code stop} says so. A stopped run leaves
+   * the inventory as it recorded it before applying (a superset of what exists), so the next run
+   * converges, and prunes nothing more.
+   *
+   * @param owner the manifest project's name for claims and messages
+   */
+  public SyncOutcome reconcile(String commit, List<ManifestFile> files, ManifestProject project, Inventory inventory, String owner,
+      StopSignal stop) {
+    Run run = new Run(commit, inventory, clock.instant());
+    ManifestParser.Parsed parsed = ManifestParser.parse(files);
+    if (!parsed.ok()) {
+      return run.failed("manifests cannot be read, so nothing was applied or pruned: " + String.join("; ", parsed.errors()));
+    }
+    Set<ObjectKey> before;
+    try {
+      before = inventory.load();
+    } catch (RuntimeException e) {
+      return run.failed("cannot read the inventory " + inventory.describe() + ": " + e.getMessage());
+    }
+    if (parsed.objects().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
+      String none = project.source() instanceof dev.tether.common.config.ManifestSource.Kustomize k
+          ? "the overlay " + k.path() + " renders no objects" : "the globs select no objects";
+      return run.failed(none + " at this commit; nothing was pruned. If every object "
+          + "should go, set prune_when_empty: true for this manifest project");
+    }
+    ApplyPlanner.Plan plan = planner.plan(parsed.objects(), project.defaultNamespace(), inventory.id(), owner);
+    plan.refused().forEach(r -> run.results.put(r.key(), r));
+    long refusedLocally = plan.refused().size();
+    if (project.dryRunStrategy() == DryRunStrategy.CLIENT && refusedLocally > 0) {
+      return run.failed("dry_run_strategy client: " + refusedLocally + " objects failed the checks, so nothing from this commit was applied");
+    }
+    if (project.dryRunStrategy() == DryRunStrategy.SERVER) {
+      Map<ObjectKey, ObjectResult> dryRun = applier.serverDryRun(plan.objects(), project);
+      if (!dryRun.isEmpty() || refusedLocally > 0) {
+        run.results.putAll(dryRun);
+        return run.failed("dry_run_strategy server: " + (dryRun.size() + refusedLocally)
+            + " objects were refused, so nothing from this commit was applied");
+      }
+    }
+
+    if (stop.reason() != null) {
+      return run.stopped(stop.reason());
+    }
+    Set<ObjectKey> planned = plan.objects().stream().map(PlannedObject::key).collect(Collectors.toCollection(TreeSet::new));
+    Set<ObjectKey> tracked = new TreeSet<>(before);
+    tracked.addAll(planned);
+    Optional<String> inventoryProblem = recordBeforeApply(inventory, plan.objects(), tracked, project, run.results);
+    if (inventoryProblem.isPresent()) {
+      return run.failed(inventoryProblem.get());
+    }
+    StagedApplier.Applied applied = applier.apply(plan.objects(), project, inventory.id(), run.results, stop);
+    if (stop.reason() != null) {
+      return run.stopped(stop.reason());
+    }
+
+    long failures = run.failures();
+    Set<ObjectKey> candidates = new TreeSet<>(before);
+    candidates.removeAll(planned);
+    Set<ObjectKey> gone = new TreeSet<>();
+    String message = "";
+    if (!candidates.isEmpty()) {
+      if (!project.prune()) {
+        message = candidates.size() + " objects left Git but were not deleted (prune: false)";
+      } else if (failures > 0) {
+        message = "prune skipped: " + failures + " objects failed, so " + candidates.size() + " objects that left Git were kept";
+      } else {
+        gone.addAll(pruner.prune(candidates, project, inventory.id(), run.results, stop));
+      }
+    }
+    if (stop.reason() != null) {
+      return run.stopped(stop.reason());
+    }
+    // What failed to be created does not exist; everything else that may exist stays listed.
+    Set<ObjectKey> after = new TreeSet<>(tracked);
+    after.removeAll(gone);
+    for (ObjectKey key : planned) {
+      ObjectResult r = run.results.get(key);
+      if (r != null && r.failed() && !applied.existing().contains(key) && !before.contains(key)) {
+        after.remove(key);
+      }
+    }
+    try {
+      inventory.write(after);
+    } catch (RuntimeException e) {
+      return run.failed("cannot write the inventory " + inventory.describe() + ": " + e.getMessage());
+    }
+    claims.releaseAllBut(owner, after);
+
+    failures = run.failures();
+    Map<ObjectKey, SyncOutcome.Desired> desired = new LinkedHashMap<>();
+    for (PlannedObject p : applied.applied()) {
+      ObjectResult r = run.results.get(p.key());
+      // Only what this run applied or found as Git says is watched and corrected; never an object it was refused.
+      if (applied.existing().contains(p.key()) && r != null && !r.failed()) {
+        desired.put(p.key(), new SyncOutcome.Desired(p.type(), p.content(), p.source().file()));
+      }
+    }
+    if (failures > 0 && message.isEmpty()) {
+      message = failures + " objects failed";
+    }
+    return new SyncOutcome(commit, failures > 0 ? Phase.FAILED : Phase.SYNCED, message, run.changes(), run.started, clock.instant(),
+        inventory.describe(), desired);
+  }
+
+  /** The inventory lists every object before any is applied, so that an interrupted run loses track of none. */
+  private Optional<String> recordBeforeApply(Inventory inventory, List<PlannedObject> plan, Set<ObjectKey> tracked,
+      ManifestProject project, Map<ObjectKey, ObjectResult> results) {
+    try {
+      if (!inventory.namespaceExists()) {
+        Optional<PlannedObject> namespace = plan.stream()
+            .filter(p -> p.key().isNamespace() && p.key().name().equals(inventory.namespace())).findFirst();
+        if (namespace.isEmpty()) {
+          return Optional.of("namespace '" + inventory.namespace() + "' does not exist, and the inventory lives there "
+              + "(default_namespace); create it, add it to the manifests, or set default_namespace");
+        }
+        applier.applyNow(List.of(namespace.get()), project, inventory.id(), results);
+      }
+      inventory.write(tracked);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of("cannot write the inventory " + inventory.describe() + ": " + message(e));
+    }
+  }
+
+  /** The state of one run: its results in the order objects were reached, written from the HTTP client's threads. */
+  private final class Run {
+    final String commit;
+    final Inventory inventory;
+    final Instant started;
+    final Map<ObjectKey, ObjectResult> results = Collections.synchronizedMap(new LinkedHashMap<>());
+
+    Run(String commit, Inventory inventory, Instant started) {
+      this.commit = commit;
+      this.inventory = inventory;
+      this.started = started;
+    }
+
+    ChangeSet changes() {
+      synchronized (results) {
+        return new ChangeSet(List.copyOf(results.values()));
+      }
+    }
+
+    long failures() {
+      return changes().failures();
+    }
+
+    SyncOutcome failed(String message) {
+      return SyncOutcome.failed(commit, message, changes(), started, clock.instant(), inventory.describe(), Map.of());
+    }
+
+    SyncOutcome stopped(String why) {
+      return failed("stopped before it finished: " + why + ". What was applied stays, the inventory "
+          + "still lists it, and nothing more was pruned");
+    }
+  }
+
+  /** An apply refused for conflicts says how to take the fields over when force_conflicts is off. */
+  static String withConflictHint(String why, ManifestProject project) {
+    return why.contains("conflict") && !project.forceConflicts()
+        ? why + " (set force_conflicts: true to take these fields from the other field manager)" : why;
+  }
+
+  static String message(Throwable error) {
+    Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+}
