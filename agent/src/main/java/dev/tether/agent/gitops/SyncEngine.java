@@ -113,7 +113,9 @@ public final class SyncEngine {
     }
     if (parsed.objects().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
       String none = project.source() instanceof dev.tether.common.config.ManifestSource.Kustomize k
-          ? "the overlay " + k.path() + " renders no objects" : "the globs select no objects";
+          ? "the overlay " + k.path() + " renders no objects"
+          : project.source() instanceof dev.tether.common.config.ManifestSource.Helm h
+              ? "the chart " + h.chart() + " renders no objects" : "the globs select no objects";
       return failed(commit, started, inventory, none + " at this commit; nothing was pruned. If every object "
           + "should go, set prune_when_empty: true for this manifest project", results);
     }
