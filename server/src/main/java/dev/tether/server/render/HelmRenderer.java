@@ -146,8 +146,13 @@ public final class HelmRenderer implements Renderer {
     try (RenderWorkspace workspace = RenderWorkspace.create(workDir)) {
       long total = 0;
       List<String> hookTemplates = new ArrayList<>();
+      StringBuilder crds = new StringBuilder();
       for (ProjectTree.Entry entry : plan.inputs()) {
         byte[] content = plan.tree().read(entry, limits.maxFileBytes());
+        if (isCrd(helm.chart(), entry.path())) {
+          crds.append("---\n# Source: ").append(entry.path()).append('\n').append(new String(content, StandardCharsets.UTF_8))
+              .append('\n');
+        }
         if (entry.path().contains("templates/") && new String(content, StandardCharsets.UTF_8).contains("helm.sh/hook")) {
           hookTemplates.add(entry.path());
         }
@@ -165,7 +170,8 @@ public final class HelmRenderer implements Renderer {
         template.withKubeVersion(plan.capabilities().kubeVersion());
       }
       valuesFiles.forEach(template::withValuesFile);
-      String out = run(template, helm, workspace);
+      // helm install installs crds/ before the templates, as they are (never templated); helm template leaves them out.
+      String out = crds + run(template, helm, workspace);
       if (out.length() > limits.maxOutputBytes()) {
         throw new RenderException("helm template of chart " + helm.chart() + " rendered more than " + limits.maxOutputBytes()
             + " bytes (the render output limit)");
@@ -177,6 +183,12 @@ public final class HelmRenderer implements Renderer {
       }
       return out.getBytes(StandardCharsets.UTF_8);
     }
+  }
+
+  /** A file of a {@code crds/} directory of the chart or of one of its subcharts, as Helm finds them. */
+  private static boolean isCrd(String chart, String path) {
+    String inChart = chart.equals(".") ? path : path.substring(chart.length() + 1);
+    return inChart.matches("(charts/[^/]+/)*crds/.+\\.(yaml|yml|json)");
   }
 
   /** Every values item as a file, in order: inline maps are written beside the project, never into it. */

@@ -56,6 +56,8 @@ class HelmRendererTest {
     files.put("charts/web/charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n");
     files.put("charts/web/charts/db/templates/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: {{ .Release.Name }}-db}\n"
         + "spec: {ports: [{port: 5432}]}\n");
+    files.put("charts/web/crds/widgets.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        + "metadata: {name: widgets.example.com}\n");
     files.put("values/base.yaml", "color: blue\nsize: medium\n");
     files.put("values/prod.yaml", "size: large\n");
     return files;
@@ -77,7 +79,8 @@ class HelmRendererTest {
         new HelmValues.Inline("shape: square\n")), "v1.37.2");
 
     assertThat(out).contains("name: web-settings").contains("namespace: apps").contains("color: \"blue\"")
-        .contains("size: \"large\"").contains("shape: \"square\"").contains("branch: new").contains("name: web-db");
+        .contains("size: \"large\"").contains("shape: \"square\"").contains("branch: new").contains("name: web-db")
+        .as("CRDs of crds/ are applied with the rest").contains("name: widgets.example.com");
     assertThat(out).as("hooks are not applied, tests nor install hooks").doesNotContain("web-test").doesNotContain("web-migrate");
     assertThat(render(chart(), Set.of(), web(), "v1.29.0")).contains("branch: old").contains("color: \"red\"");
   }
