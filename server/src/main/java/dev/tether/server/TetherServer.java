@@ -17,6 +17,7 @@ import dev.tether.server.gitops.ManifestDistribution;
 import dev.tether.server.gitops.ManifestSelector;
 import dev.tether.server.gitops.RenderedSources;
 import dev.tether.server.render.KustomizeProgram;
+import dev.tether.server.render.HelmRenderer;
 import dev.tether.server.render.KustomizeRenderer;
 import dev.tether.server.render.RenderLimits;
 import dev.tether.server.http.AdminToken;
@@ -117,7 +118,8 @@ public final class TetherServer implements AutoCloseable {
     poller.addListener(configReader);
 
     RenderedSources rendered = new RenderedSources(RenderedSources.trees(mirrors), List.of(new KustomizeRenderer(
-        new KustomizeProgram(settings.kustomizePath()), dataDir.resolve("render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
+        new KustomizeProgram(settings.kustomizePath()), dataDir.resolve("render"), RenderLimits.DEFAULT),
+        new HelmRenderer(dataDir.resolve("helm-render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
         metrics.registry());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
         rendered, hub, store.projects());

@@ -66,7 +66,9 @@ public final class Reconciler {
     }
     if (parsed.objects().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
       String none = project.source() instanceof dev.tether.common.config.ManifestSource.Kustomize k
-          ? "the overlay " + k.path() + " renders no objects" : "the globs select no objects";
+          ? "the overlay " + k.path() + " renders no objects"
+          : project.source() instanceof dev.tether.common.config.ManifestSource.Helm h
+              ? "the chart " + h.chart() + " renders no objects" : "the globs select no objects";
       return run.failed(none + " at this commit; nothing was pruned. If every object "
           + "should go, set prune_when_empty: true for this manifest project");
     }

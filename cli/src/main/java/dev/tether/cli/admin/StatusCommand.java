@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
         "Shows every agent and the sync state of each of its manifest projects: one line per agent and "
             + "project (INVENTORY tells two entries of one project apart), then, for each project that is not synced "
             + "and healthy, why: the sync's error and each object that failed or is not healthy.",
-        "SOURCE is raw (files selected by paths) or the renderer and what it renders (kustomize overlays/prod), "
+        "SOURCE is raw (files selected by paths) or the renderer and what it renders (kustomize overlays/prod, helm charts/web (release web)), "
             + "with `render failed` when the last render did.",
         "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
             + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "

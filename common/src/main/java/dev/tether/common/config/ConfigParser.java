@@ -57,18 +57,23 @@ public final class ConfigParser {
   }
 
   private static Gitops gitops(ConfigNodeReader r, Node node, String agentName) {
-    Map<String, Node> m = r.mapping(node, "gitops", Set.of("manifest_projects"));
+    Map<String, Node> m = r.mapping(node, "gitops", Set.of("manifest_projects", "charts"));
     List<ManifestProject> projects = new ArrayList<>();
-    List<Node> items = r.sequence(m.get("manifest_projects"), "gitops.manifest_projects");
+    List<Node> items = new ArrayList<>(r.sequence(m.get("manifest_projects"), "gitops.manifest_projects"));
+    int manifestProjects = items.size();
+    // GitLab's experimental charts entries are Helm sources on entries of their own, after the manifest projects.
+    items.addAll(r.sequence(m.get("charts"), "gitops.charts"));
     Map<String, Integer> entryByInventory = new java.util.HashMap<>();
     Map<Integer, ManifestProject> byEntry = new java.util.HashMap<>();
     for (int i = 0; i < items.size(); i++) {
       int index = i;
-      ManifestProjectParser.read(r, items.get(i), "gitops.manifest_projects[" + i + "]").ifPresent(p -> {
+      String entryPath = i < manifestProjects ? "gitops.manifest_projects[" + i + "]" : "gitops.charts[" + (i - manifestProjects) + "]";
+      (i < manifestProjects ? ManifestProjectParser.read(r, items.get(i), entryPath)
+          : HelmSourceParser.chart(r, items.get(i), entryPath)).ifPresent(p -> {
         // Each entry keeps its own inventory, or the two would prune each other's objects.
         Integer earlier = entryByInventory.putIfAbsent(p.inventoryIdFor(agentName), index);
         if (earlier != null) {
-          r.error(items.get(index), "gitops.manifest_projects[" + index + "]", "shares its inventory with entry " + earlier
+          r.error(items.get(index), entryPath, "shares its inventory with entry " + earlier
               + " (" + sharedInventory(agentName, byEntry.get(earlier), earlier, p, index) + "); give one of them its own inventory_id");
         }
         byEntry.put(index, p);

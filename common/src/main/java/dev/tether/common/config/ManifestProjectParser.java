@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.Node;
 
-/** Reads one entry of {@code gitops.manifest_projects}: its source ({@code paths} or {@code kustomize}) and engine keys. */
+/** Reads one entry of {@code gitops.manifest_projects}: its source ({@code paths}, {@code kustomize} or {@code helm}) and engine keys. */
 final class ManifestProjectParser {
   /** Kubernetes label values: inventory ids are stored as one. */
   private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
@@ -26,7 +26,7 @@ final class ManifestProjectParser {
   private ManifestProjectParser() {}
 
   static Optional<ManifestProject> read(ConfigNodeReader r, Node node, String path) {
-    Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths", "kustomize",
+    Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths", "kustomize", "helm",
         "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy",
         "inventory_policy", "inventory_id", "drift", "resync_interval", "field_manager", "force_conflicts",
         "prune_when_empty"));
@@ -38,7 +38,7 @@ final class ManifestProjectParser {
     String namespace = m.containsKey("default_namespace")
         ? r.matching(m.get("default_namespace"), path + ".default_namespace", ConfigParser.NAMESPACE, ConfigParser.NAMESPACE_RULE).orElse(null)
         : ManifestProject.DEFAULT_NAMESPACE;
-    ManifestSource source = source(r, m, path);
+    ManifestSource source = source(r, m, path, namespace);
     Duration reconcileTimeout = ConfigParser.optional(m, "reconcile_timeout", n -> r.duration(n, path + ".reconcile_timeout"),
         ManifestProject.DEFAULT_RECONCILE_TIMEOUT);
     DryRunStrategy dryRun = ConfigParser.optional(m, "dry_run_strategy", n -> r.oneOf(n, path + ".dry_run_strategy", DryRunStrategy.class), DryRunStrategy.NONE);
@@ -85,7 +85,16 @@ final class ManifestProjectParser {
   }
 
   /** {@code paths} or {@code kustomize}: one entry renders one thing, so the two do not mix. */
-  private static ManifestSource source(ConfigNodeReader r, Map<String, Node> m, String path) {
+  private static ManifestSource source(ConfigNodeReader r, Map<String, Node> m, String path, String namespace) {
+    if (m.containsKey("helm")) {
+      for (String other : List.of("paths", "kustomize")) {
+        if (m.containsKey(other)) {
+          r.error(m.get("helm"), path + ".helm", "give one of 'paths', 'kustomize' or 'helm', not 'helm' and '" + other
+              + "'; to apply both, list the project twice");
+        }
+      }
+      return HelmSourceParser.helm(r, m.get("helm"), path + ".helm", namespace);
+    }
     if (m.containsKey("kustomize")) {
       if (m.containsKey("paths")) {
         r.error(m.get("kustomize"), path + ".kustomize", "give either 'paths' (files applied as they are) or 'kustomize' "
@@ -142,7 +151,7 @@ final class ManifestProjectParser {
   }
 
   /** Without a leading {@code ./} or trailing {@code /}: {@code overlays/prod}, or {@code .} for the root. */
-  private static String normalized(String dir) {
+  static String normalized(String dir) {
     String d = dir;
     while (d.startsWith("./")) {
       d = d.substring(2);

@@ -6,15 +6,20 @@ import java.util.List;
  * Where a manifest project entry's objects come from: files selected by globs, or the output of a
  * renderer run on the server. The agent's engine treats both the same way.
  */
-public sealed interface ManifestSource permits ManifestSource.Raw, ManifestSource.Kustomize {
+public sealed interface ManifestSource permits ManifestSource.Raw, ManifestSource.Kustomize, ManifestSource.Helm {
 
   /** The kinds of source, as the status and the API name them. */
-  enum Kind { RAW, KUSTOMIZE }
+  enum Kind { RAW, KUSTOMIZE, HELM }
 
   Kind kind();
 
   /** What the source renders, for status: the overlay path, or null for raw files. */
   String renders();
+
+  /** What the source renders as the status shows it: {@link #renders()}, with more where a kind has more to say. */
+  default String summary() {
+    return renders();
+  }
 
   /** Files of the project selected by {@code paths}. */
   record Raw(List<ManifestPath> paths) implements ManifestSource {
@@ -47,6 +52,35 @@ public sealed interface ManifestSource permits ManifestSource.Raw, ManifestSourc
     @Override
     public String renders() {
       return path;
+    }
+  }
+
+  /**
+   * The output of {@code helm template} of a chart directory of the project.
+   *
+   * @param chart the chart directory (holding Chart.yaml), relative to the project root
+   * @param releaseName the release name ({@code .Release.Name})
+   * @param namespace the release namespace ({@code .Release.Namespace})
+   * @param values values in the order Helm takes them, later wins: as {@code -f a.yaml -f b.yaml}
+   */
+  record Helm(String chart, String releaseName, String namespace, List<HelmValues> values) implements ManifestSource {
+    public Helm {
+      values = List.copyOf(values);
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.HELM;
+    }
+
+    @Override
+    public String renders() {
+      return chart;
+    }
+
+    @Override
+    public String summary() {
+      return chart + " (release " + releaseName + ")";
     }
   }
 }

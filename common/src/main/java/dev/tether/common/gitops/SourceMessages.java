@@ -1,7 +1,9 @@
 package dev.tether.common.gitops;
 
+import dev.tether.common.config.HelmValues;
 import dev.tether.common.config.ManifestPath;
 import dev.tether.common.config.ManifestSource;
+import dev.tether.proto.v1.HelmSource;
 import dev.tether.proto.v1.KustomizeSource;
 import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.proto.v1.RenderSource;
@@ -23,6 +25,15 @@ public final class SourceMessages {
       }
     } else if (source instanceof ManifestSource.Kustomize kustomize) {
       request.setRender(RenderSource.newBuilder().setKustomize(KustomizeSource.newBuilder().setPath(kustomize.path())));
+    } else if (source instanceof ManifestSource.Helm helm) {
+      HelmSource.Builder message = HelmSource.newBuilder().setChart(helm.chart()).setReleaseName(helm.releaseName())
+          .setNamespace(helm.namespace());
+      for (HelmValues values : helm.values()) {
+        message.addValues(values instanceof HelmValues.Inline inline
+            ? dev.tether.proto.v1.HelmValues.newBuilder().setInlineYaml(inline.yaml())
+            : dev.tether.proto.v1.HelmValues.newBuilder().setFile(((HelmValues.File) values).path()));
+      }
+      request.setRender(RenderSource.newBuilder().setHelm(message));
     }
     return request;
   }
@@ -34,6 +45,12 @@ public final class SourceMessages {
   public static ManifestSource source(ManifestsRequest request) {
     if (request.hasRender() && request.getRender().hasKustomize()) {
       return new ManifestSource.Kustomize(request.getRender().getKustomize().getPath());
+    }
+    if (request.hasRender() && request.getRender().hasHelm()) {
+      HelmSource helm = request.getRender().getHelm();
+      return new ManifestSource.Helm(helm.getChart(), helm.getReleaseName(), helm.getNamespace(), helm.getValuesList().stream()
+          .map(v -> v.hasInlineYaml() ? (HelmValues) new HelmValues.Inline(v.getInlineYaml()) : new HelmValues.File(v.getFile()))
+          .toList());
     }
     if (request.getPathsCount() > 0) {
       return new ManifestSource.Raw(request.getPathsList().stream()

@@ -47,12 +47,20 @@ class ConfigurationReferenceTest {
 
   /** Valid values for keys an entry cannot go without, to build the smallest documents that reach a key. */
   private static final Map<String, String> SAMPLES = Map.of(
-      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team", "val", "[platform]", "path", "overlays/prod");
+      "id", "group/app", "glob", "'manifests/*.yaml'", "username", "deployer", "key", "team", "val", "[platform]", "path", "overlays/prod",
+      "chart", "charts/web", "release_name", "web", "source", "{project: {id: group/charts}}", "project", "{id: group/charts}");
 
   /** Defaults the reference states in words rather than as a value, and what the parser must fill in. */
   private static final Map<String, WordedDefault> WORDED_DEFAULTS = Map.of(
       "gitops.manifest_projects[].kustomize", new WordedDefault("none",
           c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw),
+      "gitops.manifest_projects[].helm", new WordedDefault("none",
+          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw),
+      "gitops.manifest_projects[].helm.namespace", new WordedDefault("the entry's `default_namespace`",
+          c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).namespace()
+              .equals(c.gitops().manifestProjects().get(0).defaultNamespace())),
+      // Accepted for GitLab files and unused: there is nothing it fills in.
+      "gitops.charts[].max_history", new WordedDefault("none", c -> true),
       "gitops.manifest_projects[].ref", new WordedDefault("the default branch",
           c -> c.gitops().manifestProjects().get(0).ref().equals(GitRef.defaultBranch())),
       "gitops.manifest_projects[].inventory_id", new WordedDefault("derived from the agent and project",
@@ -136,6 +144,12 @@ class ConfigurationReferenceTest {
       } else if (type.equals("mapping")) {
         soft.assertThat(shape).as(row.where()).isEqualTo(Shape.MAPPING);
         soft.assertThat(schema.children.get(row.key())).as(row.where() + ": keys inside").isNotEmpty();
+      } else if (type.equals("map of values")) {
+        // Free-form: any keys, as in a Helm values file.
+        soft.assertThat(shape).as(row.where()).isEqualTo(Shape.VALUE);
+        soft.assertThat(errorsOf(document(row.key(), "{a: 1, b: {c: [x]}}"))).as(row.where()).isEmpty();
+        soft.assertThat(messagesAt(errorsOf(document(row.key(), PROBE)), concrete(row.key()))).as(row.where())
+            .anySatisfy(m -> assertThat(m).startsWith("must be a map of values"));
       } else if (type.equals("list of mappings")) {
         soft.assertThat(shape).as(row.where()).isEqualTo(Shape.LIST);
       } else if (type.equals("text")) {
@@ -190,7 +204,10 @@ class ConfigurationReferenceTest {
         documentedRequired.add(row.key());
       } else if (stated.equals("—")) {
         String parent = row.key().substring(0, row.key().lastIndexOf('.'));
-        soft.assertThat(messagesAt(errorsOf(document(parent, "{}")), concrete(parent))).as(row.where()
+        // The alternatives may be keys of a mapping, or of each item of a list (an empty item then).
+        boolean item = parent.endsWith("[]");
+        String holder = item ? parent.substring(0, parent.length() - 2) : parent;
+        soft.assertThat(messagesAt(errorsOf(document(holder, item ? "[{}]" : "{}")), concrete(parent))).as(row.where()
             + ": '—' is for the alternatives of a key that needs exactly one").hasSize(1)
             .allSatisfy(m -> assertThat(m).startsWith("give exactly one of"));
       } else if (value.matches()) {

@@ -3,6 +3,7 @@ package dev.tether.server.gitops;
 import dev.tether.common.config.GitRef;
 import dev.tether.common.config.ManifestProject;
 import dev.tether.common.config.ManifestSource;
+import dev.tether.server.render.ClusterCapabilities;
 import dev.tether.common.gitops.SourceMessages;
 import dev.tether.proto.v1.GitRefSpec;
 import dev.tether.proto.v1.GitopsAgentMessage;
@@ -114,7 +115,8 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         }
         inventoryId = entry.get().inventoryIdFor(identity.agentName());
         stream = new ManifestStream(identity, request.getProjectId(), ref, source, inventoryId, toAgent,
-            request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes());
+            request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes(), capabilities(identity.agentName(),
+            request.getConnectionId()));
         distribution.register(stream);
         distribution.offer(stream);
       } else if (message.hasReport() && stream != null) {
@@ -240,6 +242,13 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         distribution.unregister(stream);
       }
     }
+  }
+
+  /** The cluster version the requesting connection reported (or, from an agent that sends no connection id, its applier's). */
+  private ClusterCapabilities capabilities(String agentName, String connectionId) {
+    return connections.of(agentName).stream().filter(c -> c.id().equals(connectionId)).findFirst()
+        .or(() -> connections.applier(agentName))
+        .map(c -> ClusterCapabilities.of(c.clusterVersion())).orElse(ClusterCapabilities.NONE);
   }
 
   private static String describe(ManifestSource source) {

@@ -74,7 +74,7 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
       if (stream.source instanceof ManifestSource.Raw raw) {
         stream.offer(selector.select(stream.projectId, commit, raw.paths()));
       } else {
-        stream.offer(rendered.render(stream.projectId, commit, stream.source));
+        stream.offer(rendered.render(stream.projectId, commit, stream.source, stream.capabilities));
       }
     } catch (RepositoryFileException e) {
       stream.offerError(commit, e.getMessage());
@@ -89,7 +89,7 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
     RenderedSources.Outcome render = byProject.values().stream().flatMap(Set::stream)
         .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId))
         .map(ManifestStream::lastRender).filter(java.util.Objects::nonNull).findFirst().orElse(null);
-    return source.map(s -> new SourceStatus(s.kind().name().toLowerCase(java.util.Locale.ROOT), s.renders(),
+    return source.map(s -> new SourceStatus(s.kind().name().toLowerCase(java.util.Locale.ROOT), s.summary(),
         render == null ? null : render.renderedAt(), render == null ? null : render.commit(), render == null ? null : render.error()));
   }
 

@@ -11,6 +11,7 @@ import dev.tether.proto.v1.ManifestsError;
 import dev.tether.proto.v1.ManifestsHeader;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
+import dev.tether.server.render.ClusterCapabilities;
 import java.util.Objects;
 
 /**
@@ -25,6 +26,8 @@ final class ManifestStream {
   final GitRef ref;
   final ManifestSource source;
   final String inventoryId;
+  // The agent's cluster as its connection reported it: Helm charts render for it.
+  final ClusterCapabilities capabilities;
   private final OutboundStream<GitopsServerMessage> toAgent;
   private String sentCommit;
   private String sentDigest;
@@ -36,8 +39,10 @@ final class ManifestStream {
   private volatile RenderedSources.Outcome lastRender;
 
   ManifestStream(AgentIdentity agent, String projectId, GitRef ref, ManifestSource source, String inventoryId,
-      OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest, long agentMaxBytes) {
+      OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest, long agentMaxBytes,
+      ClusterCapabilities capabilities) {
     this.agentMaxBytes = agentMaxBytes;
+    this.capabilities = capabilities;
     this.agent = agent;
     this.projectId = projectId;
     this.ref = ref;

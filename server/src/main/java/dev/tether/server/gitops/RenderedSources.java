@@ -2,6 +2,7 @@ package dev.tether.server.gitops;
 
 import dev.tether.common.config.ManifestSource;
 import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.render.ClusterCapabilities;
 import dev.tether.server.render.ProjectTree;
 import dev.tether.server.render.RenderException;
 import dev.tether.server.render.RenderLimits;
@@ -45,7 +46,7 @@ public final class RenderedSources {
   /** Sources in use at once; each entry holds a reference to rendered bytes the other cache shares. */
   private static final int CACHED = 256;
 
-  private record CommitKey(String projectId, String commit, ManifestSource source) {}
+  private record CommitKey(String projectId, String commit, ManifestSource source, ClusterCapabilities capabilities) {}
 
   private record InputKey(String projectId, String inputKey) {}
 
@@ -80,9 +81,20 @@ public final class RenderedSources {
     return renders.get();
   }
 
-  /** The source rendered at the commit; concurrent callers for one key share one render. */
+  /** The source rendered at the commit for no cluster in particular. */
   public Outcome render(String projectId, String commit, ManifestSource source) {
-    CommitKey key = new CommitKey(projectId, commit, source);
+    return render(projectId, commit, source, ClusterCapabilities.NONE);
+  }
+
+  /**
+   * The source rendered at the commit for a cluster with these capabilities; concurrent callers for
+   * one key share one render, and clusters of one version share it too. Sources whose renderer does
+   * not read capabilities render once for all clusters.
+   */
+  public Outcome render(String projectId, String commit, ManifestSource source, ClusterCapabilities clusterCapabilities) {
+    Renderer renderer = renderers.get(source.kind());
+    ClusterCapabilities capabilities = renderer != null && renderer.readsCapabilities() ? clusterCapabilities : ClusterCapabilities.NONE;
+    CommitKey key = new CommitKey(projectId, commit, source, capabilities);
     CompletableFuture<Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Outcome> existing;
     synchronized (byCommit) {
@@ -99,7 +111,7 @@ public final class RenderedSources {
       return existing.join();
     }
     try {
-      mine.complete(renderNow(projectId, commit, source));
+      mine.complete(renderNow(projectId, commit, source, capabilities));
     } catch (RuntimeException e) {
       synchronized (byCommit) {
         byCommit.remove(key);
@@ -110,7 +122,7 @@ public final class RenderedSources {
     return mine.join();
   }
 
-  private Outcome renderNow(String projectId, String commit, ManifestSource source) {
+  private Outcome renderNow(String projectId, String commit, ManifestSource source, ClusterCapabilities capabilities) {
     String name = describe(source);
     Renderer renderer = renderers.get(source.kind());
     if (renderer == null) {
@@ -119,7 +131,7 @@ public final class RenderedSources {
     }
     RenderPlan plan;
     try {
-      plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source);
+      plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source, capabilities);
     } catch (RenderException e) {
       return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
     }
@@ -158,7 +170,7 @@ public final class RenderedSources {
         .tag("kind", kind).tag("result", result).register(meters).increment();
   }
 
-  /** How a source is named in messages: {@code kustomize overlays/prod}. */
+  /** How a source is named in messages: {@code kustomize overlays/prod}, {@code helm charts/web}. */
   public static String describe(ManifestSource source) {
     return source.kind().name().toLowerCase(Locale.ROOT) + (source.renders() == null ? "" : " " + source.renders());
   }

@@ -5,7 +5,7 @@ import java.time.Instant;
 /**
  * What one manifest project entry of an agent takes its manifests from, and its last render.
  *
- * @param kind {@code raw} or {@code kustomize}
+ * @param kind {@code raw}, {@code kustomize} or {@code helm}
  * @param renders what is rendered (the overlay path), or null for raw files
  * @param renderedAt when the manifests the agent was last offered were rendered; null for raw files or before the first render
  * @param renderError why the last render failed, or null

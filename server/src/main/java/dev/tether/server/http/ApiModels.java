@@ -54,7 +54,7 @@ final class ApiModels {
 
   /**
    * What a manifest project entry takes its manifests from: {@code kind} raw (files selected by paths) or
-   * kustomize (an overlay the server renders, named by {@code renders}), and the last render's time and error.
+   * kustomize or helm (an overlay or a chart the server renders, named by {@code renders}), and the last render's time and error.
    */
   record SourceView(String kind, String renders, Instant renderedAt, String renderCommit, String renderError) {}
 

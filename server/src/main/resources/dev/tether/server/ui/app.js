@@ -341,7 +341,7 @@ function projectCard(g) {
       el('td', { class: 'wrap', text: o.message || '' }), el('td', { class: 'muted', text: o.file || '' }))), 'No objects.'));
 }
 
-// What the entry takes its manifests from: raw files, or an overlay the server renders (with its last render).
+// What the entry takes its manifests from: raw files, or an overlay or chart the server renders (with its last render).
 function sourceLine(s) {
   if (!s) return null;
   if (s.kind === 'raw') return el('p', { class: 'muted source', text: 'source: raw manifests' });
