@@ -80,7 +80,7 @@ class ConnectionFloodTest {
     TetherAgent steady = tether.startAgent(newAgent("steady"), Optional.empty());
     await().atMost(Duration.ofSeconds(15)).until(() -> steady.session().isPresent());
     String steadyConnection = steady.session().get().connectionId();
-    int eventsBefore = events("looping").size();
+    int eventsBefore = loopEvents("looping").size();
 
     List<Attempt> attempts = new ArrayList<>();
     TetherAgent newcomer = null;
@@ -112,9 +112,9 @@ class ConnectionFloodTest {
     assertThat(steady.session().map(s -> s.connectionId())).as("the steady agent stayed connected").contains(steadyConnection);
 
     // Three each of connected, disconnected and refused; the rest are being counted.
-    await().atMost(Duration.ofSeconds(10)).until(() -> events("looping").size() - eventsBefore >= 9);
+    await().atMost(Duration.ofSeconds(10)).until(() -> loopEvents("looping").size() - eventsBefore >= 9);
     Thread.sleep(500);
-    List<String> written = events("looping").subList(0, events("looping").size() - eventsBefore);
+    List<String> written = loopEvents("looping").subList(0, loopEvents("looping").size() - eventsBefore);
     assertThat(written).hasSize(9);
     assertThat(written).filteredOn(m -> m.startsWith("Refused a connection from")).hasSize(3)
         .allMatch(m -> m.contains("accepts 10 a minute per token"));
@@ -124,7 +124,7 @@ class ConnectionFloodTest {
     tether.restartServer();
 
     // A server that stops writes what it counted.
-    List<String> summed = events("looping");
+    List<String> summed = loopEvents("looping");
     assertThat(summed).anySatisfy(m -> assertThat(m).startsWith("Connected " + (accepted - 3) + " more times in the last")
         .contains("; the last: Connected from 127.0.0.1:"));
     assertThat(summed).anySatisfy(m -> assertThat(m).startsWith("Disconnected " + (accepted - 3) + " more times in the last")
@@ -196,6 +196,14 @@ class ConnectionFloodTest {
     Path token = tether.createAgent(name, "config");
     secretsUsed.add(Files.readString(token).strip());
     return token;
+  }
+
+  /**
+   * The agent's connection events less those about which of its connections applies GitOps: connections of a
+   * loop overlap now and then, and those events (folded like the others) depend on that timing.
+   */
+  private static List<String> loopEvents(String agent) {
+    return events(agent).stream().filter(m -> !m.startsWith("Second connection") && !m.startsWith("Connection ")).toList();
   }
 
   private static List<String> events(String agent) {

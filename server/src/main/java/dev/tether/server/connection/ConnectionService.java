@@ -100,7 +100,8 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
         if (!role.getApplies()) {
           log.warn("Agent '{}' has a second connection ({} from {}); it does not apply GitOps: {}", identity.agentName(),
               connectionId, identity.remoteAddress(), role.getReason());
-          events.warning("connection", identity.agentName(), null, "Second connection " + connectionId + " from "
+          // Repeatable: an agent reconnecting in a loop overlaps its own connections, and must not flood the feed.
+          events.warningRepeatable("connection", identity.agentName(), "Second connection", "Second connection " + connectionId + " from "
               + identity.remoteAddress() + " does not apply GitOps: " + role.getReason());
         }
       } else if (message.getKindCase() == AgentMessage.KindCase.HEARTBEAT) {
@@ -115,7 +116,8 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
       }
       toAgent.send(ServerMessage.newBuilder().setGitopsRole(role).build());
       log.info("Agent '{}': connection {} from {} applies GitOps now", identity.agentName(), connectionId, identity.remoteAddress());
-      events.info("connection", identity.agentName(), null, "Connection " + connectionId + " from " + identity.remoteAddress()
+      events.infoRepeatable("connection", identity.agentName(), "Connection", "Connection " + connectionId + " from "
+          + identity.remoteAddress()
           + " applies GitOps now; the one that did has gone");
     }
 
