@@ -72,6 +72,12 @@ final class GitopsSyncBenchmark implements Benchmark {
             + PeerEngineSync.DIR_VARIABLE + " is unset or lacks them; measuring kubectl and Tether only");
       }
 
+      boolean realApplication = !"false".equals(System.getenv("TETHER_BENCH_REAL_APPLICATION"));
+      RealApplicationRows real = new RealApplicationRows(admin, workDir, kubectl, peers, tether, cores);
+      if (realApplication) {
+        real.cold();
+      }
+
       // Tether alone first, until the JIT compiler has compiled the sync's hot path, as in an agent that has run a while.
       List<String> warmUps = new ArrayList<>();
       for (int i = 1; i <= maxWarmUps; i++) {
@@ -123,6 +129,10 @@ final class GitopsSyncBenchmark implements Benchmark {
             t.floorMs(cores) + " ms", ratio(t.ms(), t.floorMs(cores)));
         System.out.printf("[gitops-sync] %d objects: kubectl %d ms, Tether %d ms, no-op resync %d ms with %d writes%n",
             n, reference.ms(), t.ms(), t.resyncMs(), t.resyncRequests().writes());
+      }
+      if (realApplication) {
+        real.warm(this::awaitJitIdle);
+        real.addTo(table);
       }
       printTables(table, tetherTable, warmUps, cores);
     } finally {

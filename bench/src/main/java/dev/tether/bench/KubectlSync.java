@@ -27,9 +27,20 @@ final class KubectlSync {
     return new SyncRun("kubectl apply --server-side", ms, requests, planeCpu, againMs, ApiRequests.since(audit, mark, "kubectl/"));
   }
 
+  /**
+   * One `kubectl apply --server-side` of the files; when it fails because custom resources came before
+   * their CRDs were established ("no matches for kind"), again until it succeeds (up to five more), as a
+   * person or a CI job does: kubectl has no stage that waits for CRDs, and the time of all is what it costs.
+   */
   private void apply(Path files, String namespace) {
-    plane.kubectl("apply", "--server-side", "-n", namespace, "-R", "-f", files.toString())
-        .timeout(Duration.ofMinutes(30)).run().orThrow();
+    var result = plane.kubectl("apply", "--server-side", "-n", namespace, "-R", "-f", files.toString())
+        .timeout(Duration.ofMinutes(30)).run();
+    for (int again = 0; again < 5 && result.exitCode() != 0 && (result.stderr() + result.stdout()).contains("no matches for kind");
+        again++) {
+      result = plane.kubectl("apply", "--server-side", "-n", namespace, "-R", "-f", files.toString())
+          .timeout(Duration.ofMinutes(30)).run();
+    }
+    result.orThrow();
   }
 
   private static long timed(Runnable work) {
