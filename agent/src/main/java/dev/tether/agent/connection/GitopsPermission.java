@@ -35,6 +35,19 @@ public final class GitopsPermission {
 
   private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
   private volatile Status status = new Status(State.DISCONNECTED, "not connected to the server yet");
+  private volatile boolean serverKnowsRoles;
+
+  /**
+   * Whether the server of the current session gives out the role, and so also confirms each new stream's
+   * manifests: a process that applies again then waits for that word instead of applying what it had.
+   */
+  public boolean serverKnowsRoles() {
+    return serverKnowsRoles;
+  }
+
+  void serverKnowsRoles(boolean knows) {
+    serverKnowsRoles = knows;
+  }
 
   public Status current() {
     return status;

@@ -182,6 +182,7 @@ public final class ServerConnection implements AutoCloseable {
     channel.resetConnectBackoff();
     CompletableFuture<ServerMessage> welcome = new CompletableFuture<>();
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    SessionRole role = new SessionRole();
     List<ClientCallStreamObserver<AgentMessage>> upstream = new ArrayList<>(1);
     AgentConnectionGrpc.newStub(channel).withCallCredentials(token).connect(new ClientResponseObserver<AgentMessage, ServerMessage>() {
       @Override
@@ -192,15 +193,19 @@ public final class ServerConnection implements AutoCloseable {
       @Override
       public void onNext(ServerMessage message) {
         if (message.getKindCase() == ServerMessage.KindCase.WELCOME) {
+          // The welcome's role is taken here, in stream order with the role messages that may follow it at once.
+          // A server that predates the role has one applier in mind: this connection.
+          role.take(message.getWelcome().hasGitopsRole() ? message.getWelcome().getGitopsRole()
+              : dev.tether.proto.v1.GitopsRole.newBuilder().setApplies(true).build(), message.getWelcome().hasGitopsRole());
           welcome.complete(message);
         } else if (message.getKindCase() == ServerMessage.KindCase.GITOPS_ROLE && welcome.isDone()) {
-          applyRole(message.getGitopsRole());
+          role.take(message.getGitopsRole(), true);
         }
       }
 
       @Override
       public void onError(Throwable t) {
-        stopGitops(t);
+        role.end(t);
         welcome.completeExceptionally(t);
         ended.complete(t);
       }
@@ -208,7 +213,7 @@ public final class ServerConnection implements AutoCloseable {
       @Override
       public void onCompleted() {
         Throwable t = Status.UNAVAILABLE.withDescription("the server ended the connection").asRuntimeException();
-        stopGitops(t);
+        role.end(t);
         welcome.completeExceptionally(t);
         ended.complete(t);
       }
@@ -238,12 +243,10 @@ public final class ServerConnection implements AutoCloseable {
     log.info("Connected to {} as agent '{}' (connection {}, server {})", server, agentName, connectionId,
         welcomed.getWelcome().getServerVersion());
     Session session = new Session(channel, token, agentName, connectionId, cause -> {
-      stopGitops(cause);
+      role.end(cause);
       ended.complete(cause);
     });
-    // A server that predates the role has one applier in mind: this connection.
-    applyRole(welcomed.getWelcome().hasGitopsRole() ? welcomed.getWelcome().getGitopsRole()
-        : dev.tether.proto.v1.GitopsRole.newBuilder().setApplies(true).build());
+
     List<AutoCloseable> opened = new ArrayList<>();
     ScheduledFuture<?> heartbeats = timers.scheduleAtFixedRate(() -> {
       synchronized (sending) {
@@ -260,7 +263,7 @@ public final class ServerConnection implements AutoCloseable {
       return new Outcome(true, ConnectionProblem.of(cause, server, trustDescription));
     } finally {
       current = null;
-      stopGitops(ended.getNow(null));
+      role.end(ended.getNow(null));
       heartbeats.cancel(false);
       for (AutoCloseable streams : opened) {
         try {
@@ -274,6 +277,35 @@ public final class ServerConnection implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * The GitOps role as one session sees it. Every change of one session goes through here under one
+   * lock, and nothing after the session's end counts: a role message still on its way, or the callbacks
+   * of streams that end after the session did, must not change what the next session decided.
+   */
+  private final class SessionRole {
+    private boolean over;
+
+    void take(dev.tether.proto.v1.GitopsRole role, boolean serverKnowsRoles) {
+      synchronized (permissionLock) {
+        if (!over) {
+          permission.serverKnowsRoles(serverKnowsRoles);
+          applyRole(role);
+        }
+      }
+    }
+
+    void end(Throwable cause) {
+      synchronized (permissionLock) {
+        if (!over) {
+          over = true;
+          stopGitops(cause);
+        }
+      }
+    }
+  }
+
+  private final Object permissionLock = new Object();
 
   private void applyRole(dev.tether.proto.v1.GitopsRole role) {
     if (role.getApplies()) {

@@ -51,7 +51,8 @@ final class ManifestStreamClient {
   // The stream of the current session, if any.
   private volatile ClientCallStreamObserver<GitopsAgentMessage> stream;
   // The last complete set received, readable from gRPC threads for the next request.
-  private volatile ManifestSet latestReceived;
+  private final java.util.concurrent.atomic.AtomicReference<ManifestSet> latestReceived =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   ManifestStreamClient(ManifestProject project, String inventoryId, long maxManifestBytes, Executor worker, Listener listener) {
     this.project = project;
@@ -66,7 +67,7 @@ final class ManifestStreamClient {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventoryId)
         .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes);
     SourceMessages.describe(request, project.source());
-    ManifestSet known = latestReceived;
+    ManifestSet known = latestReceived.get();
     if (known != null) {
       request.setKnownCommit(known.commit()).setKnownDigest(known.digest());
     }
@@ -90,12 +91,15 @@ final class ManifestStreamClient {
 
   /** The newest complete set received; newer than the one a sync works on when one arrived meanwhile. */
   ManifestSet latestReceived() {
-    return latestReceived;
+    return latestReceived.get();
   }
 
-  /** The set the worker now holds (a moved commit relabels it), so that the next session asks from there. */
-  void remember(ManifestSet set) {
-    latestReceived = set;
+  /**
+   * The worker's set relabelled for a moved commit, so that the next session asks from there; false, and
+   * nothing changed, when a newer set arrived meanwhile (it is synced next, not the relabelled one).
+   */
+  boolean relabel(ManifestSet held, ManifestSet moved) {
+    return latestReceived.compareAndSet(held, moved);
   }
 
   /** Sends a report if a stream is open; a report that cannot be sent is dropped (the next session resends the state). */
@@ -173,7 +177,7 @@ final class ManifestStreamClient {
             worker.execute(() -> listener.unavailable(at, problem));
           } else if (files != null) {
             ManifestSet set = new ManifestSet(commit, digest, List.copyOf(files));
-            latestReceived = set;
+            latestReceived.set(set);
             files = null;
             worker.execute(() -> listener.received(set));
           }

@@ -60,6 +60,8 @@ final class ProjectWorker implements AutoCloseable {
   private ScheduledFuture<?> resume;
 
   private volatile boolean closed;
+  // After this process applies again: nothing is applied until the server answers the new stream (worker thread).
+  private boolean awaitingServer;
 
   private final SyncMetrics metrics;
   private final GitopsPermission permission;
@@ -128,6 +130,13 @@ final class ProjectWorker implements AutoCloseable {
         if (resume != null) {
           resume.cancel(false);
         }
+        if (permission.serverKnowsRoles()) {
+          // What this process holds may be behind what another process applied meanwhile: it waits for the
+          // server's answer on the new stream (new manifests, or the word that its own are current) before it
+          // applies, resyncs or puts drift back.
+          awaitingServer = true;
+          return;
+        }
         resume = thread.schedule(() -> {
           resume = null;
           if (latest != null && !closed) {
@@ -149,6 +158,7 @@ final class ProjectWorker implements AutoCloseable {
     if (closed || set != stream.latestReceived()) {
       return; // a newer set arrived meanwhile; sync that one
     }
+    awaitingServer = false;
     latest = set;
     refusal = null;
     retries.reset();
@@ -157,12 +167,17 @@ final class ProjectWorker implements AutoCloseable {
 
   private void commitMoved(String commit, String digest) {
     if (latest != null && latest.digest().equals(digest)) {
+      ManifestSet held = latest;
+      ManifestSet moved = latest.atCommit(commit);
+      if (!stream.relabel(latest, moved)) {
+        return; // a newer set arrived meanwhile and is synced next
+      }
       refusal = null;
-      latest = latest.atCommit(commit);
-      stream.remember(latest);
+      awaitingServer = false;
+      latest = moved;
       // A sync at the new commit, not the last report relabelled: its counts and time are then this commit's own.
       // Nothing changed for this source, so it finds every object unchanged and writes nothing.
-      applyLatest("new commit, same manifests");
+      applyLatest(commit.equals(held.commit()) ? "the server confirmed the manifests" : "new commit, same manifests");
     }
   }
 
@@ -177,7 +192,7 @@ final class ProjectWorker implements AutoCloseable {
   }
 
   private void resync() {
-    if (latest != null && !closed) {
+    if (latest != null && !closed && !awaitingServer) {
       applyLatest("periodic resync");
     }
   }
@@ -292,6 +307,7 @@ final class ProjectWorker implements AutoCloseable {
   /** Syncs the current manifests again now; completes with the outcome. */
   java.util.concurrent.CompletableFuture<SyncOutcome> resyncNow() {
     java.util.concurrent.CompletableFuture<SyncOutcome> done = new java.util.concurrent.CompletableFuture<>();
+    java.time.Instant asked = clock.instant();
     thread.execute(() -> {
       if (latest == null) {
         done.completeExceptionally(new IllegalStateException("no manifests received yet for " + project.id()));
@@ -301,8 +317,17 @@ final class ProjectWorker implements AutoCloseable {
         done.completeExceptionally(new IllegalStateException("this agent process does not apply now: " + permission.refusal()));
         return;
       }
-      applyLatest("requested");
-      done.complete(outcome().orElseThrow());
+      try {
+        applyLatest("requested");
+        SyncOutcome now = outcome().orElse(null);
+        if (now == null || now.started().isBefore(asked)) {
+          done.completeExceptionally(new IllegalStateException("the sync of " + project.id() + " stopped before it finished"));
+        } else {
+          done.complete(now);
+        }
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
     });
     return done;
   }
@@ -333,11 +358,12 @@ final class ProjectWorker implements AutoCloseable {
     driftPending.remove(key);
     SyncOutcome last = outcome;
     SyncOutcome.Desired desired = last == null ? null : last.desired().get(key);
-    if (desired == null || closed || !permission.applies()) {
+    if (desired == null || closed || !permission.applies() || awaitingServer) {
       return; // found again by the sync that follows when this process may apply again
     }
     Health.Status health = current.get(key).map(ObjectResult::health).orElse(Health.Status.NONE);
-    Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health);
+    Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health,
+        () -> closed ? "the worker stopped" : permission.refusal());
     if (checked.isEmpty()) {
       return;
     }

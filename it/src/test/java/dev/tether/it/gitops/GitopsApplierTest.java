@@ -210,10 +210,9 @@ class GitopsApplierTest {
         JsonNode inventory = setup.tether.agentStatus("prod").get("gitops").get(0);
         assertThat(inventory.toString()).doesNotContain("internal error");
       } finally {
-        client.configMaps().withName("held").edit(cm -> {
-          cm.getMetadata().setFinalizers(List.of());
-          return cm;
-        });
+        // A merge patch without a resourceVersion: the API server itself updates the object while it is deleted.
+        client.configMaps().withName("held").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
       }
     }
   }

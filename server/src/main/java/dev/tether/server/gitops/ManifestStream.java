@@ -32,6 +32,9 @@ final class ManifestStream {
   private String sentCommit;
   private String sentDigest;
   private String sentError;
+  // Whether this stream has answered at all: the first offer always does, so that an agent that applies
+  // again after a pause learns its manifests are current before it applies what it holds.
+  private boolean answered;
   // The most bytes the agent can take (sized from its heap); 0 when it did not say.
   private final long agentMaxBytes;
 
@@ -55,7 +58,7 @@ final class ManifestStream {
 
   /** Sends the selection unless the agent has it; a new commit with the same content sends only a header. */
   synchronized void offer(ManifestSelection selection) {
-    if (selection.commit().equals(sentCommit) && selection.digest().equals(sentDigest) && sentError == null) {
+    if (selection.commit().equals(sentCommit) && selection.digest().equals(sentDigest) && sentError == null && answered) {
       return;
     }
     if (agentMaxBytes > 0 && selection.totalBytes() > agentMaxBytes) {
@@ -89,6 +92,7 @@ final class ManifestStream {
     sentCommit = selection.commit();
     sentDigest = selection.digest();
     sentError = null;
+    answered = true;
   }
 
   /** Sends a render's manifests, or its error, and keeps it for status. */
@@ -113,5 +117,6 @@ final class ManifestStream {
     toAgent.send(GitopsServerMessage.newBuilder().setError(ManifestsError.newBuilder()
         .setCommit(commit == null ? "" : commit).setMessage(message)).build());
     sentError = message;
+    answered = true;
   }
 }
