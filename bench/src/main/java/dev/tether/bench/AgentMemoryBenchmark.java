@@ -69,7 +69,10 @@ final class AgentMemoryBenchmark implements Benchmark {
       GitRepository bulkRepo = GitRepository.fromFolder(workDir.resolve("repos"), "bulk", bulk);
       api.post("/api/v1/projects", Map.of("id", "bench/bulk", "url", bulkRepo.bareDir().toString()));
       Path crds = workDir.resolve("crds");
-      LargeCrds.write(crds, 3, 1024 * 1024);
+      Files.createDirectories(crds);
+      for (int c = 0; c < 3; c++) {
+        Files.writeString(crds.resolve("crd-" + c + ".yaml"), RealApplication.crd("memory.bench.tether.dev", "Gadget" + c));
+      }
       GitRepository crdRepo = GitRepository.fromFolder(workDir.resolve("repos"), "crds", crds);
       api.post("/api/v1/projects", Map.of("id", "bench/crds", "url", crdRepo.bareDir().toString()));
 
