@@ -7,12 +7,7 @@ import java.util.List;
 final class AgentJvmVariants {
   private AgentJvmVariants() {}
 
-  /** JVM options and environment of the agent process. */
-  record Variant(String name, List<String> jvmOptions, java.util.Map<String, String> environment) {
-    Variant(String name, List<String> jvmOptions) {
-      this(name, jvmOptions, java.util.Map.of());
-    }
-  }
+  record Variant(String name, List<String> jvmOptions) {}
 
   private static final List<String> POD = List.of("-XX:MaxRAM=512m", "-XX:MaxRAMPercentage=75");
 

@@ -84,7 +84,7 @@ final class AgentMemoryBenchmark implements Benchmark {
         String namespace = "mem-" + round;
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
         configure("gitops:\n  manifest_projects: []\n");
-        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(), variant.environment(),
+        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(),
             "127.0.0.1:" + server.agentAddress().getPort(), token, server.devCaFile().orElseThrow(), plane.kubeconfig());
         try {
           await(() -> api.get("/api/v1/agents/mem").get("connected").asBoolean(), Duration.ofMinutes(2), "the agent to connect");
@@ -158,23 +158,19 @@ final class AgentMemoryBenchmark implements Benchmark {
   /** The agent as a process of its own: `tether agent` on this JVM's classpath. */
   private static final class AgentProcess {
     private final Process process;
-    private final boolean tracksNativeMemory;
 
-    private AgentProcess(Process process, boolean tracksNativeMemory) {
+    private AgentProcess(Process process) {
       this.process = process;
-      this.tracksNativeMemory = tracksNativeMemory;
     }
 
-    static AgentProcess start(Path log, List<String> jvmOptions, Map<String, String> environment, String server, Path token, Path ca,
-        Path kubeconfig) throws Exception {
+    static AgentProcess start(Path log, List<String> jvmOptions, String server, Path token, Path ca, Path kubeconfig)
+        throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tether.cli.TetherCommand", "agent", "--server", server,
           "--token-file", token.toString(), "--ca-file", ca.toString(), "--kubeconfig", kubeconfig.toString()));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().putAll(environment);
-      return new AgentProcess(builder.start(), jvmOptions.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking")));
+      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
     Sample sample() throws Exception {
@@ -182,9 +178,6 @@ final class AgentMemoryBenchmark implements Benchmark {
       run("jcmd", String.valueOf(pid), "GC.run");
       Thread.sleep(500);
       String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
-      if (tracksNativeMemory) {
-        System.out.println("[agent-memory] native memory of the agent process:\n" + run("jcmd", String.valueOf(pid), "VM.native_memory", "summary"));
-      }
       return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
     }
 

@@ -1,5 +1,7 @@
 package dev.tether.common.config;
 
+import static dev.tether.common.config.ConfigTexts.errorsOf;
+import static dev.tether.common.config.ConfigTexts.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,27 +9,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tether.common.config.ManifestProject.DryRunStrategy;
 import dev.tether.common.config.ManifestProject.InventoryPolicy;
 import dev.tether.common.config.ManifestProject.PropagationPolicy;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigParserTest {
-  private static final String FILE = ".gitlab/agents/prod/config.yaml";
+  private static final String FILE = ConfigTexts.FILE;
 
-  private static AgentConfig parse(String yaml) throws InvalidConfigException {
-    return ConfigParser.parse("prod", FILE, yaml.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static List<ConfigError> errorsOf(String yaml) {
-    try {
-      parse(yaml);
-    } catch (InvalidConfigException e) {
-      return e.errors();
-    }
-    throw new AssertionError("expected the config to be rejected:\n" + yaml);
-  }
 
   @Test
   void readsTheDesignExample() throws Exception {

@@ -1,27 +1,16 @@
 package dev.tether.common.config;
 
+import static dev.tether.common.config.ConfigTexts.errorsOf;
+import static dev.tether.common.config.ConfigTexts.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The {@code kustomize} source key and {@code paths[].exclude}. */
 class ManifestSourceConfigTest {
-  private static final String FILE = ".gitlab/agents/prod/config.yaml";
+  private static final String FILE = ConfigTexts.FILE;
 
-  private static AgentConfig parse(String yaml) throws InvalidConfigException {
-    return ConfigParser.parse("prod", FILE, yaml.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static List<ConfigError> errorsOf(String yaml) {
-    try {
-      parse(yaml);
-    } catch (InvalidConfigException e) {
-      return e.errors();
-    }
-    throw new AssertionError("expected the config to be rejected:\n" + yaml);
-  }
 
   @Test
   void aKustomizeEntryKeepsEveryEngineKey() throws Exception {

@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,17 +45,6 @@ class ApiServerOutageTest {
   private static final Duration OUTAGE = Duration.ofSeconds(40);
   /** The longest wait after the API server is back: the retry's, far below the default resync_interval of 10 min. */
   private static final Duration RECOVERY = Duration.ofSeconds(15);
-
-  private static String configMap(String name, String value) {
-    return """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: %s
-        data:
-          value: "%s"
-        """.formatted(name, value);
-  }
 
   @Test
   @DisplayName("a commit pushed while the API server is down fails, prunes nothing, and is synced within seconds of its return; "

@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,10 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 @WithKubernetes
 class GitopsApplierTest {
   private static final String AGENT = "tether-agent/";
-
-  private static String configMap(String name, String value) {
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
-  }
 
   private static String config(TestNamespace ns) {
     return "gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n      resync_interval: 1s\n";

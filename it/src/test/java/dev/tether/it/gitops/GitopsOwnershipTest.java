@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.agent.gitops.Phase;
@@ -23,10 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Who owns what: field managers, manifest projects and inventories. */
 @WithKubernetes
 class GitopsOwnershipTest {
-
-  private static String configMap(String name, String value) {
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
-  }
 
   private static void existing(KubernetesClient client, String name, String value, String owner) {
     ConfigMapBuilder cm = new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata().addToData("value", value);

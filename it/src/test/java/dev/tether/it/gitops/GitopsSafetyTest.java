@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -22,10 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Deletion needs certainty: nothing is pruned after a failed fetch, parse or dry run, or an unexpectedly empty selection. */
 @WithKubernetes
 class GitopsSafetyTest {
-
-  private static String configMap(String name, String value) {
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
-  }
 
   private static String config(TestNamespace ns, String extra) {
     return "gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n" + extra;

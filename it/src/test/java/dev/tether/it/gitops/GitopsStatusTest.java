@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -21,10 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The status and the events tell the truth: which commit a report is of, what is not healthy, and why. */
 @WithKubernetes
 class GitopsStatusTest {
-
-  private static String configMap(String name, String value) {
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
-  }
 
   @Test
   @DisplayName("a commit that changes no selected file gets a sync of its own (counts and time of that commit), with no write")

@@ -1,5 +1,6 @@
 package dev.tether.it.gitops;
 
+import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,17 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The GitOps path end to end: Git → server → agent → API server, and back as status. */
 @WithKubernetes
 class GitopsSyncTest {
-
-  private static String configMap(String name, String value) {
-    return """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: %s
-        data:
-          value: "%s"
-        """.formatted(name, value);
-  }
 
   @Test
   @DisplayName("new objects are applied with server-side apply and recorded in a cli-utils inventory; status reaches the API")

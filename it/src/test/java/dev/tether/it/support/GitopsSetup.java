@@ -37,6 +37,11 @@ public final class GitopsSetup implements AutoCloseable {
     tether.addProject(projectId, manifests.bareDir().toString(), Map.of());
   }
 
+  /** A ConfigMap manifest with one data entry, {@code value}: the objects most GitOps tests push. */
+  public static String configMap(String name, String value) {
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
+  }
+
   /** Pushes the agent's config.yaml. */
   public String configure(String yaml) {
     return config.push(agentName, yaml);
