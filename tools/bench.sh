@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TETHER_K8S_DIR=$(tools/k8s/build.sh --print-dir)
+TETHER_CHARTS_DIR=$(tools/charts/build.sh --print-dir)
 # The reference programs some benchmarks compare Tether with (Go, standard library only).
 TETHER_BENCH_REFERENCE_DIR=$(bench/reference/build.sh --print-dir)
-export TETHER_K8S_DIR TETHER_BENCH_REFERENCE_DIR
+export TETHER_K8S_DIR TETHER_CHARTS_DIR TETHER_BENCH_REFERENCE_DIR
 mvn -B -ntp -q install -DskipTests -pl bench -am
 mvn -B -ntp -q dependency:build-classpath -pl bench -Dmdep.outputFile=target/classpath.txt
 # A JVM of its own, not Maven's: the server and agent measured here run in it, and sharing the

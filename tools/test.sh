@@ -35,6 +35,12 @@ end
 begin "kubernetes binaries"
 TETHER_K8S_DIR=$(tools/k8s/build.sh --print-dir)
 export TETHER_K8S_DIR
+end
+
+# --- 2b. Helm CLI and an OCI registry from Go modules, for chart sources (a no-op once cached).
+begin "chart tools"
+TETHER_CHARTS_DIR=$(tools/charts/build.sh --print-dir)
+export TETHER_CHARTS_DIR
 
 end
 
