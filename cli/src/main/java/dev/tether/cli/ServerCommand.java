@@ -4,9 +4,12 @@ import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
 import dev.tether.server.connection.AgentConnectRates;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.server.store.DatabaseSettings;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +40,10 @@ import picocli.CommandLine.Option;
         "  tether server --agent-address 0.0.0.0:8443 \\",
         "      --tls-cert-file /etc/tether/tls.crt --tls-key-file /etc/tether/tls.key \\",
         "      --data-dir /var/lib/tether",
+        "",
+        "  # state in PostgreSQL; the password comes from a file (or TETHER_DATABASE_PASSWORD)",
+        "  tether server --dev-tls --database-url jdbc:postgresql://db.example.com:5432/tether \\",
+        "      --database-user tether --database-password-file /etc/tether/db-password",
         "",
         "  # projects only on your Git host over HTTPS, or on a mirror in the office",
         "  tether server --dev-tls --allow-git-url https://git.example.com \\",
@@ -117,6 +124,21 @@ final class ServerCommand implements Callable<Integer> {
           + "It runs without plugins, exec functions or Helm, on a private copy of the overlay's files.")
   Path kustomizePath;
 
+  @Option(names = "--database-url", paramLabel = "JDBC_URL",
+      description = "Keep the server's state in this PostgreSQL database, jdbc:postgresql://HOST[:PORT]/DATABASE[?PARAM=VALUE&...], "
+          + "instead of the embedded H2 database in the data dir. It must not carry the user or password. The data dir still "
+          + "holds the key that seals project credentials, the Git mirrors and the admin token.")
+  String databaseUrl;
+
+  @Option(names = "--database-user", paramLabel = "USER", defaultValue = "${env:TETHER_DATABASE_USER:-tether}",
+      description = "The PostgreSQL user (default: $TETHER_DATABASE_USER, else tether).")
+  String databaseUser;
+
+  @Option(names = "--database-password-file", paramLabel = "FILE",
+      description = "File whose first line is the PostgreSQL user's password (default: $TETHER_DATABASE_PASSWORD when set, else "
+          + "none, for PostgreSQL that needs no password or a ~/.pgpass file).")
+  Path databasePasswordFile;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -152,7 +174,42 @@ final class ServerCommand implements Callable<Integer> {
     }
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
-        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath));
+        new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath),
+        databaseSettings());
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
+  }
+
+  private DatabaseSettings databaseSettings() {
+    if (databaseUrl == null) {
+      if (databasePasswordFile != null || spec.commandLine().getParseResult().hasMatchedOption("--database-user")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--database-user and --database-password-file go with --database-url; without it the server uses its embedded database");
+      }
+      return new DatabaseSettings.Embedded();
+    }
+    try {
+      return new DatabaseSettings.Postgres(databaseUrl, databaseUser, databasePassword());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** From the file if one is named, else from the environment: never from the command line, where process listings show it. */
+  private Optional<String> databasePassword() {
+    if (databasePasswordFile == null) {
+      return Optional.ofNullable(System.getenv("TETHER_DATABASE_PASSWORD")).filter(p -> !p.isEmpty());
+    }
+    String firstLine;
+    try {
+      firstLine = Files.readAllLines(databasePasswordFile).stream().findFirst().orElse("");
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "cannot read --database-password-file " + databasePasswordFile
+          + ": " + e.getMessage() + "; give a file this user may read, or set TETHER_DATABASE_PASSWORD instead");
+    }
+    if (firstLine.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--database-password-file " + databasePasswordFile
+          + " is empty: write the password on its first line");
+    }
+    return Optional.of(firstLine);
   }
 }

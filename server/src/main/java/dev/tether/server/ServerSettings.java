@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import dev.tether.server.connection.AgentConnectRates;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.server.store.DatabaseSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param agentConnectRates how often agents may connect, per token and per source address
  * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
+ * @param database where the state is kept: the embedded H2 file in {@code dataDir} unless a PostgreSQL database is named
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -29,7 +31,8 @@ public record ServerSettings(
     Duration gitTimeout,
     AgentConnectRates agentConnectRates,
     GitUrlPolicy gitUrls,
-    Optional<Path> kustomizePath) {
+    Optional<Path> kustomizePath,
+    DatabaseSettings database) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -43,36 +46,41 @@ public record ServerSettings(
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty());
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath);
+        agentConnectRates, gitUrls, kustomizePath, database);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath);
+        gitTimeout, rates, gitUrls, kustomizePath, database);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program));
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database);
+  }
+
+  public ServerSettings withDatabase(DatabaseSettings settings) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings);
   }
 }

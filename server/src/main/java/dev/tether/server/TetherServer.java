@@ -99,9 +99,10 @@ public final class TetherServer implements AutoCloseable {
         : ServerTls.dev(dataDir, settings.devTlsHosts());
     adminToken = AdminToken.loadOrCreate(dataDir.resolve("admin-token"));
 
-    Database database = Database.openEmbedded(dataDir);
+    Database database = Database.open(settings.database(), dataDir);
     toClose.push(metrics);
     toClose.push(database);
+    log.info("State kept in {}", database.description());
     store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
 
     ProjectMirrors mirrors = new ProjectMirrors(dataDir.resolve("git"), settings.gitTimeout(), settings.gitUrls());

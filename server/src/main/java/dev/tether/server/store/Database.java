@@ -3,17 +3,22 @@ package dev.tether.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import java.util.function.Function;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
 
 /** The server's database: a connection pool, migrated to the current schema when opened. */
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
+  private final String description;
 
-  private Database(HikariDataSource dataSource) {
+  private Database(HikariDataSource dataSource, String description) {
     this.dataSource = dataSource;
+    this.description = description;
+  }
+
+  /** The database {@code settings} name; the embedded one lives in {@code dataDir}. */
+  public static Database open(DatabaseSettings settings, Path dataDir) {
+    return settings instanceof DatabaseSettings.Postgres postgres ? openPostgres(postgres) : openEmbedded(dataDir);
   }
 
   /**
@@ -26,10 +31,16 @@ public final class Database implements AutoCloseable {
     // still stopping polling and agent calls, which then fail on a closed database. The server closes
     // it last, with the connection pool.
     String url = "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
-    return open(url, "tether", "", "the embedded database " + file + ".mv.db");
+    return open(url, "tether", "", "the embedded database " + file + ".mv.db", OpenProblems::embedded);
   }
 
-  public static Database open(String jdbcUrl, String user, String password, String description) {
+  public static Database openPostgres(DatabaseSettings.Postgres settings) {
+    return open(settings.jdbcUrl(), settings.user(), settings.password().orElse(null), "the " + settings.describe(),
+        e -> OpenProblems.postgres(settings, e));
+  }
+
+  private static Database open(String jdbcUrl, String user, String password, String description,
+      Function<RuntimeException, String> explain) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setUsername(user);
@@ -41,28 +52,24 @@ public final class Database implements AutoCloseable {
     try {
       dataSource = new HikariDataSource(config);
     } catch (RuntimeException e) {
-      throw new StoreException(openProblem(description, e), e);
+      throw new StoreException(explain.apply(e), e);
     }
     try {
-      Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-    } catch (FlywayException e) {
+      SchemaMigration.migrate(dataSource, description);
+    } catch (RuntimeException e) {
       dataSource.close();
-      throw new StoreException("cannot migrate " + description + " to this version's schema: " + e.getMessage(), e);
+      throw e;
     }
-    return new Database(dataSource);
-  }
-
-  private static String openProblem(String description, RuntimeException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && sql.getMessage() != null && sql.getMessage().contains("already in use")) {
-        return "cannot open " + description + ": another Tether server is using this data dir; stop it or choose another --data-dir";
-      }
-    }
-    return "cannot open " + description + ": " + e.getMessage();
+    return new Database(dataSource, description);
   }
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /** Which database this is, for messages; never the password. */
+  public String description() {
+    return description;
   }
 
   @Override
