@@ -28,10 +28,15 @@ public sealed interface DatabaseSettings {
       }
     }
 
-    /** Host, port and database only: what messages may show. */
-    public String describe() {
+    /** The URL without its parameters: host, port and database. */
+    public String address() {
       int query = jdbcUrl.indexOf('?');
-      return "PostgreSQL database " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)) + " as user '" + user + "'";
+      return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+    }
+
+    /** What messages may show: the address and the user. */
+    public String describe() {
+      return "PostgreSQL database " + address() + " as user '" + user + "'";
     }
 
     @Override

@@ -19,7 +19,7 @@ final class OpenProblems {
     String said = sql.map(SQLException::getMessage).orElse(e.getMessage());
     if (state.equals("28P01") || state.equals("28000")) {
       // 28P01: wrong password (or, with SCRAM, an unknown user); 28000: no pg_hba.conf entry lets this user in from here.
-      return "PostgreSQL refused user '" + settings.user() + "' at " + settings.describe() + ": " + said
+      return "PostgreSQL refused user '" + settings.user() + "' at " + settings.address() + ": " + said
           + ". Check --database-user and the password in --database-password-file or TETHER_DATABASE_PASSWORD, and that"
           + " PostgreSQL's pg_hba.conf lets this user in from this host";
     }
