@@ -22,9 +22,12 @@ trap summary EXIT
 # --- 1. Debian packages: install only what is missing; refresh the index only then.
 begin "packages"
 # git (with git daemon) and openssh-server (sshd, never started as a service) for Git fixtures;
-# chromium and its driver (with a font) for the web UI's tests; a JDK 17+ and Maven for the build.
+# chromium and its driver (with a font) for the web UI's tests; a JDK 17+ and Maven for the build;
+# postgresql for the store's tests on PostgreSQL (the testkit runs its own cluster, never the service;
+# util-linux's setpriv runs it as the package's postgres user when the tests run as root).
 source tools/lib/packages.sh
-ensure_packages git openssh-server chromium chromium-driver fonts-dejavu-core maven openjdk-17-jdk-headless ca-certificates procps
+ensure_packages git openssh-server chromium chromium-driver fonts-dejavu-core maven openjdk-17-jdk-headless ca-certificates procps \
+  postgresql util-linux
 # sshd run as root wants its privilege separation folder, which only the service would create.
 if [[ $(id -u) -eq 0 && ! -d /run/sshd ]]; then
   mkdir -p /run/sshd && chmod 0755 /run/sshd
@@ -53,7 +56,8 @@ end
 begin "leftover check"
 leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager' || true
   pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true
-  pgrep -af 'sshd -D -e -f .*/sshd_config' || true) | grep -v pgrep || true)
+  pgrep -af 'sshd -D -e -f .*/sshd_config' || true
+  pgrep -af 'postgres.*tether-test-postgres' || true) | grep -v pgrep || true)
 if [[ -n "$leftovers" ]]; then
   echo "test: processes started by the tests are still running:" >&2
   echo "$leftovers" >&2

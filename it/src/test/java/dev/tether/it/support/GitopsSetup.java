@@ -3,12 +3,14 @@ package dev.tether.it.support;
 import dev.tether.agent.TetherAgent;
 import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
+import dev.tether.server.ServerSettings;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 
 /**
@@ -26,13 +28,18 @@ public final class GitopsSetup implements AutoCloseable {
   private Path tokenFile;
 
   public GitopsSetup(Path dir, KubeControlPlane plane, String agentName, String projectId) {
+    this(dir, plane, agentName, projectId, UnaryOperator.identity());
+  }
+
+  /** With the server's settings changed by {@code change} (its poll interval is 300 ms before that). */
+  public GitopsSetup(Path dir, KubeControlPlane plane, String agentName, String projectId, UnaryOperator<ServerSettings> change) {
     this.plane = plane;
     this.agentName = agentName;
     this.projectId = projectId;
     config = new ConfigProject(dir.resolve("repos"), "config");
     manifests = GitRepository.create(dir.resolve("repos"), "manifests");
     manifests.write("README.md", "Manifests\n").commitAndPush("Start");
-    tether = new TetherHarness(dir, Duration.ofMillis(300));
+    tether = new TetherHarness(dir, settings -> change.apply(settings.withPollInterval(Duration.ofMillis(300))));
     tether.addProject("platform/config", config.repo().bareDir().toString(), Map.of());
     tether.addProject(projectId, manifests.bareDir().toString(), Map.of());
   }

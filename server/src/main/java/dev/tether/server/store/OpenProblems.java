@@ -16,7 +16,8 @@ final class OpenProblems {
   static String postgres(DatabaseSettings.Postgres settings, RuntimeException e) {
     Optional<SQLException> sql = sqlException(e);
     String state = sql.map(SQLException::getSQLState).orElse("");
-    String said = sql.map(SQLException::getMessage).orElse(e.getMessage());
+    // The driver's sentences end with a period; ours follow after one.
+    String said = sql.map(SQLException::getMessage).orElse(String.valueOf(e.getMessage())).strip().replaceAll("\\.+$", "");
     if (state.equals("28P01") || state.equals("28000")) {
       // 28P01: wrong password (or, with SCRAM, an unknown user); 28000: no pg_hba.conf entry lets this user in from here.
       return "PostgreSQL refused user '" + settings.user() + "' at " + settings.address() + ": " + said

@@ -123,8 +123,8 @@ public final class PostgresServer implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("postgres exited with code " + process.exitValue() + "; its log " + log + " ends with:\n" + tail(log));
       }
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=2",
-          SUPERUSER, password)) {
+      try {
+        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=2", SUPERUSER, password).close();
         return;
       } catch (SQLException e) {
         lastProblem = e.getMessage();
