@@ -22,7 +22,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * A real Tether server in this JVM (real TLS, real H2 store, real Git fetches) and real agents that
+ * A real Tether server in this JVM (real TLS, a real H2 store or the PostgreSQL its settings name, real Git fetches) and real agents that
  * dial it over loopback, with the HTTP API client an administrator would use.
  */
 public final class TetherHarness implements AutoCloseable {
