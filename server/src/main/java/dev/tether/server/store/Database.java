@@ -3,6 +3,7 @@ package dev.tether.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -10,10 +11,12 @@ import javax.sql.DataSource;
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final String description;
+  private final AutoCloseable serverLock;
 
-  private Database(HikariDataSource dataSource, String description) {
+  private Database(HikariDataSource dataSource, String description, AutoCloseable serverLock) {
     this.dataSource = dataSource;
     this.description = description;
+    this.serverLock = serverLock;
   }
 
   /** The database {@code settings} name; the embedded one lives in {@code dataDir}. */
@@ -31,16 +34,17 @@ public final class Database implements AutoCloseable {
     // still stopping polling and agent calls, which then fail on a closed database. The server closes
     // it last, with the connection pool.
     String url = "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
-    return open(url, "tether", "", "the embedded database " + file + ".mv.db", OpenProblems::embedded);
+    // H2 locks the file itself.
+    return open(url, "tether", "", "the embedded database " + file + ".mv.db", OpenProblems::embedded, (ds, d) -> () -> {});
   }
 
   public static Database openPostgres(DatabaseSettings.Postgres settings) {
     return open(settings.jdbcUrl(), settings.user(), settings.password().orElse(null), "the " + settings.describe(),
-        e -> OpenProblems.postgres(settings, e));
+        e -> OpenProblems.postgres(settings, e), SingleServerLock::take);
   }
 
   private static Database open(String jdbcUrl, String user, String password, String description,
-      Function<RuntimeException, String> explain) {
+      Function<RuntimeException, String> explain, BiFunction<DataSource, String, AutoCloseable> lock) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setUsername(user);
@@ -55,12 +59,18 @@ public final class Database implements AutoCloseable {
       throw new StoreException(explain.apply(e), e);
     }
     try {
-      SchemaMigration.migrate(dataSource, description);
+      AutoCloseable serverLock = lock.apply(dataSource, description);
+      try {
+        SchemaMigration.migrate(dataSource, description);
+      } catch (RuntimeException e) {
+        closeLock(serverLock);
+        throw e;
+      }
+      return new Database(dataSource, description, serverLock);
     } catch (RuntimeException e) {
       dataSource.close();
       throw e;
     }
-    return new Database(dataSource, description);
   }
 
   public DataSource dataSource() {
@@ -74,6 +84,15 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    closeLock(serverLock);
     dataSource.close();
+  }
+
+  private static void closeLock(AutoCloseable lock) {
+    try {
+      lock.close();
+    } catch (Exception e) {
+      throw new StoreException("cannot release the database's server lock: " + e.getMessage(), e);
+    }
   }
 }
