@@ -24,6 +24,11 @@ final class OpenProblems {
           + ". Check --database-user and the password in --database-password-file or TETHER_DATABASE_PASSWORD, and that"
           + " PostgreSQL's pg_hba.conf lets this user in from this host";
     }
+    if (state.equals("08004") && settings.password().isEmpty()) {
+      // The driver's words for "PostgreSQL asked for a password and there was none".
+      return "PostgreSQL at " + settings.address() + " asks for a password for user '" + settings.user() + "' and none was given:"
+          + " put it in the file --database-password-file names, or in TETHER_DATABASE_PASSWORD (" + said + ")";
+    }
     if (state.equals("3D000")) {
       return "the " + settings.describe() + " does not exist: create it (for example `createdb --owner " + settings.user()
           + " DATABASE`) or correct --database-url";

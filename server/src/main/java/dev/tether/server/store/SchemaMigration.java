@@ -1,5 +1,9 @@
 package dev.tether.server.store;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
@@ -17,13 +21,19 @@ import org.flywaydb.core.api.MigrationVersion;
  */
 final class SchemaMigration {
   static final String LOCATION = "classpath:db/migration";
+  private static final String OWNER_HINT = ". The database user may not create tables: make it the database's owner"
+      + " (ALTER DATABASE ... OWNER TO ...), or have the owner run this version once";
 
   private SchemaMigration() {}
 
   static void migrate(DataSource dataSource, String description) {
     Flyway flyway = Flyway.configure().dataSource(dataSource).locations(LOCATION).load();
     try {
-      refuseNewerSchema(flyway.info(), description);
+      MigrationInfoService info = flyway.info();
+      refuseNewerSchema(info, description);
+      if (info.pending().length > 0) {
+        requireCreatePrivilege(dataSource, description);
+      }
       flyway.migrate();
     } catch (FlywayException e) {
       throw new StoreException("cannot migrate " + description + " to this version's schema: " + e.getMessage()
@@ -50,10 +60,32 @@ final class SchemaMigration {
         + " version, restore the backup taken before the upgrade");
   }
 
+  /**
+   * Said before Flyway tries: it would retry creating its history table for ten seconds first. Only
+   * when there is something to migrate, so a user without CREATE runs a schema its owner migrated.
+   */
+  private static void requireCreatePrivilege(DataSource dataSource, String description) {
+    try (Connection c = dataSource.getConnection()) {
+      if (!c.getMetaData().getDatabaseProductName().equals("PostgreSQL")) {
+        return;
+      }
+      try (Statement s = c.createStatement(); ResultSet row = s.executeQuery(
+          "select current_user, current_schema(), has_schema_privilege(current_schema(), 'CREATE')")) {
+        row.next();
+        if (!row.getBoolean(3)) {
+          throw new StoreException("cannot migrate " + description + " to this version's schema: user '" + row.getString(1)
+              + "' may not create tables in schema '" + row.getString(2) + "'" + OWNER_HINT);
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot migrate " + description + " to this version's schema: " + e.getMessage(), e);
+    }
+  }
+
   private static String permissionHint(FlywayException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLException sql && "42501".equals(sql.getSQLState())) {
-        return ". The database user may not create tables: make it the database's owner (ALTER DATABASE ... OWNER TO ...)";
+      if (t instanceof SQLException sql && "42501".equals(sql.getSQLState())) {
+        return OWNER_HINT;
       }
     }
     return "";
