@@ -230,7 +230,7 @@ final class ManifestStreamClient {
           .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name())
           .setAction(o.action().wireName()).setObjectAction(ObjectAction.forNumber(o.action().ordinal() + 1))
           .setHealth(o.health().statusName()).setObjectHealth(wireHealth(o.health()))
-          .setMessage(o.message()).setFile(o.file()));
+          .setMessage(o.message()).setFile(o.file()).setHookPhase(dev.tether.proto.v1.HookPhase.forNumber(o.hook().ordinal())));
     }
     return report.build();
   }

@@ -435,7 +435,7 @@ public final class HttpApi {
   private ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
     SyncRecord r = state.report();
     List<ApiModels.ObjectView> objects = r.objects().stream().map(o -> new ApiModels.ObjectView(o.group(), o.version(), o.kind(),
-        o.namespace(), o.name(), o.action().apiName(), o.health().apiName(), o.message(), o.file())).toList();
+        o.namespace(), o.name(), o.action().apiName(), o.health().apiName(), o.message(), o.file(), o.hook().apiName())).toList();
     Instant started = r.startedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.startedUnixMillis());
     Instant finished = r.finishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.finishedUnixMillis());
     return new ApiModels.GitopsView(state.projectId(), r.commit(), r.phase().apiName(), r.message(), started, finished,

@@ -2,6 +2,7 @@ package dev.tether.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.proto.v1.HookPhase;
 import dev.tether.proto.v1.ObjectAction;
 import dev.tether.proto.v1.ObjectHealth;
 import dev.tether.proto.v1.ObjectResult;
@@ -65,10 +66,13 @@ class GitopsStateStoreTest {
       assertThat(legacy.objects()).extracting(o -> o.action() + "/" + o.health())
           .containsExactly("CREATED/CURRENT", "CONFIGURED/FAILED");
       assertThat(legacy.unhealthy()).extracting(SyncRecord.ObjectRecord::name).containsExactly("web");
+      assertThat(legacy.objects()).extracting(SyncRecord.ObjectRecord::hook).as("older agents apply no hooks")
+          .containsOnly(SyncRecord.Hook.NONE);
 
       SyncReport typed = SyncReport.newBuilder(olderAgentsReport()).setCommit("def456").setSyncPhase(SyncPhase.SYNC_PHASE_FAILED)
           .setPhase("failed").setObjects(0, ObjectResult.newBuilder(olderAgentsReport().getObjects(0))
-              .setObjectAction(ObjectAction.OBJECT_ACTION_UNCHANGED).setObjectHealth(ObjectHealth.OBJECT_HEALTH_IN_PROGRESS))
+              .setObjectAction(ObjectAction.OBJECT_ACTION_UNCHANGED).setObjectHealth(ObjectHealth.OBJECT_HEALTH_IN_PROGRESS)
+              .setHookPhase(HookPhase.HOOK_PHASE_POST_SYNC))
           .build();
       store.gitops().record("prod", "team/app", "inv", SyncRecord.fromWire(typed), AT.plusSeconds(1));
 
@@ -79,10 +83,21 @@ class GitopsStateStoreTest {
       assertThat(stored.phase()).isEqualTo(SyncRecord.Phase.FAILED);
       assertThat(stored.objects()).extracting(o -> o.action().apiName() + "/" + o.health().apiName())
           .as("the typed values win over the strings").containsExactly("unchanged/InProgress", "configured/Failed");
+      assertThat(stored.objects()).extracting(SyncRecord.ObjectRecord::hook).containsExactly(SyncRecord.Hook.POST_SYNC, SyncRecord.Hook.NONE);
       assertThat(states.get(0).updatedAt()).isEqualTo(AT.plusSeconds(1));
 
       store.gitops().retainOnly("prod", Set.of());
       assertThat(store.gitops().of("prod")).isEmpty();
     }
+  }
+
+  @Test
+  void aPhaseOfANewerAgentStaysAHook() throws Exception {
+    SyncReport report = SyncReport.newBuilder(olderAgentsReport())
+        .setObjects(0, ObjectResult.newBuilder(olderAgentsReport().getObjects(0)).setHookPhase(HookPhase.HOOK_PHASE_PRE_SYNC))
+        .setObjects(1, ObjectResult.newBuilder(olderAgentsReport().getObjects(1)).setHookPhaseValue(9))
+        .build();
+    SyncRecord record = SyncRecord.fromWire(SyncReport.parseFrom(report.toByteArray()));
+    assertThat(record.objects()).extracting(o -> o.hook().apiName()).containsExactly("PreSync", "hook");
   }
 }
