@@ -5,6 +5,7 @@ import dev.tether.common.config.ManifestProject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class HookRunner {
     TreeMap<Integer, List<PlannedHook>> byWeight = new TreeMap<>();
     hooks.stream().filter(h -> h.role().phases().contains(phase))
         .sorted(Comparator.comparing((PlannedHook h) -> h.object().key().kind()).thenComparing(h -> h.object().key().name()))
-        .forEach(h -> byWeight.computeIfAbsent(h.role().weight(), w -> new java.util.ArrayList<>()).add(h));
+        .forEach(h -> byWeight.computeIfAbsent(h.role().weight(), w -> new ArrayList<>()).add(h));
     for (List<PlannedHook> wave : byWeight.values()) {
       for (PlannedHook hook : wave) {
         if (stop.reason() != null) {
@@ -115,11 +116,11 @@ final class HookRunner {
     Health seen = health;
     results.computeIfPresent(p.key(), (k, r) -> r.withHealth(seen));
     if (health.status() == Health.Status.CURRENT) {
-      deleteIf(hook, DeletePolicy.HOOK_SUCCEEDED);
+      deleteIf(hook, DeletePolicy.HOOK_SUCCEEDED, results);
       return Optional.empty();
     }
     if (health.status() == Health.Status.FAILED) {
-      deleteIf(hook, DeletePolicy.HOOK_FAILED);
+      deleteIf(hook, DeletePolicy.HOOK_FAILED, results);
       return Optional.of(what + " failed: " + health.message());
     }
     if (health.status() == Health.Status.NOT_FOUND) {
@@ -166,10 +167,14 @@ final class HookRunner {
     return Optional.empty();
   }
 
-  private void deleteIf(PlannedHook hook, DeletePolicy policy) {
+  /** Deletes the hook when its policy says so; its result says it was deleted, and why. */
+  private void deleteIf(PlannedHook hook, DeletePolicy policy, Map<ObjectKey, ObjectResult> results) {
     if (hook.role().deletePolicies().contains(policy)) {
       PlannedObject p = hook.object();
       KubeApi.join(api.delete(p.type(), p.namespace(), p.key().name(), PROPAGATION));
+      String why = policy == DeletePolicy.HOOK_SUCCEEDED ? "deleted once it succeeded (HookSucceeded)" : "deleted as it failed (HookFailed)";
+      results.computeIfPresent(p.key(), (k, r) -> new ObjectResult(r.key(), r.version(), r.action(), r.health(),
+          r.message().isEmpty() ? why : r.message() + "; " + why, r.file(), r.hook()));
     }
   }
 

@@ -160,7 +160,8 @@ public final class Reconciler {
     claims.releaseAllBut(owner, after);
 
     failures = run.failures();
-    if (runHooks && failures == 0 && hookFailure.isEmpty() && plannedHooks.stream().anyMatch(h -> h.role().phases().contains(HookPhase.POST_SYNC))) {
+    boolean postSync = plannedHooks.stream().anyMatch(h -> h.role().phases().contains(HookPhase.POST_SYNC));
+    if (runHooks && postSync && failures == 0 && hookFailure.isEmpty()) {
       List<PlannedObject> existing = applied.applied().stream().filter(p -> applied.existing().contains(p.key())).toList();
       hookFailure = hooks.awaitHealthy(existing, project, run.results, stop).map(why -> "PostSync hooks not run: " + why);
       if (hookFailure.isEmpty()) {
