@@ -1,6 +1,5 @@
 package dev.tether.it.gitops;
 
-import static dev.tether.it.support.GitopsSetup.configMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -169,6 +168,17 @@ class GitopsHooksTest {
     }
   }
 
+  private static final String DEPLOYMENT = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: app}
+      spec:
+        selector: {matchLabels: {app: app}}
+        template:
+          metadata: {labels: {app: app}}
+          spec: {containers: [{name: main, image: busybox}]}
+      """;
+
   private static String job(String name, String annotations) {
     return """
         apiVersion: batch/v1
@@ -215,7 +225,7 @@ class GitopsHooksTest {
   void preSyncJobs(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) throws Exception {
     ExecutorService jobController = Executors.newSingleThreadExecutor();
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
-      setup.manifests.write("app.yaml", configMap("app", "1"))
+      setup.manifests.write("app.yaml", DEPLOYMENT)
           .write("migrate.yaml", job("migrate", "\"helm.sh/hook\": pre-upgrade"));
       String commit = setup.manifests.commitAndPush("A migration that fails");
       setup.configure(rawConfig(ns));
@@ -228,10 +238,18 @@ class GitopsHooksTest {
       assertThat(failed.phase()).isEqualTo(Phase.FAILED);
       assertThat(failed.message()).contains("PreSync hook batch/Job " + ns.name() + "/migrate failed: job failed")
           .contains("nothing else was applied or pruned");
-      assertThat(client.configMaps().inNamespace(ns.name()).withName("app").get()).as("nothing else applied").isNull();
+      assertThat(client.apps().deployments().inNamespace(ns.name()).withName("app").get()).as("nothing else applied").isNull();
 
       setup.manifests.delete("migrate.yaml").write("migrate-v2.yaml", job("migrate-v2",
-          "\"argocd.argoproj.io/hook\": PreSync, \"argocd.argoproj.io/hook-delete-policy\": HookSucceeded"));
+          "\"argocd.argoproj.io/hook\": PreSync, \"argocd.argoproj.io/hook-delete-policy\": HookSucceeded"))
+          .write("note.yaml", """
+              apiVersion: v1
+              kind: ConfigMap
+              metadata:
+                name: note
+                annotations: {"argocd.argoproj.io/hook": Sync}
+              data: {synced: "yes"}
+              """);
       AuditLog audit = new AuditLog(plane);
       long mark = audit.mark();
       String fixed = setup.manifests.commitAndPush("A migration that works");
@@ -240,16 +258,43 @@ class GitopsHooksTest {
       succeeding.get();
 
       assertThat(synced.phase()).as(synced.message() + "\n" + synced.changes()).isEqualTo(Phase.SYNCED);
-      assertThat(client.configMaps().inNamespace(ns.name()).withName("app").get()).isNotNull();
+      assertThat(client.apps().deployments().inNamespace(ns.name()).withName("app").get()).isNotNull();
       // The audit log, not the outcome: a resync may have replaced that outcome by now.
-      assertThat(writeOrder(audit, mark).stream().filter(w -> w.endsWith(" migrate-v2") || w.endsWith(" app")).toList())
-          .as("the hook is created, completes, is deleted (HookSucceeded), and then the objects are applied")
-          .containsExactly("patch migrate-v2", "delete migrate-v2", "patch app");
+      assertThat(writeOrder(audit, mark).stream().filter(w -> w.endsWith(" migrate-v2") || w.endsWith(" app") || w.endsWith(" note"))
+          .toList()).as("the PreSync Job is created, completes, is deleted (HookSucceeded); then the Deployment is applied, and "
+              + "the Sync hook right after it").containsExactly("patch migrate-v2", "delete migrate-v2", "patch app", "patch note");
       assertThat(client.batch().v1().jobs().inNamespace(ns.name()).withName("migrate-v2").get()).isNull();
       Job old = client.batch().v1().jobs().inNamespace(ns.name()).withName("migrate").get();
       assertThat(old).as("the failed hook of the earlier commit is no regular object: it is not pruned").isNotNull();
     } finally {
       jobController.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("PostSync hooks wait for the objects to be healthy: a Deployment that never is (no kubelet here) fails the sync "
+      + "after reconcile_timeout, naming it, and the hook is not applied")
+  void postSyncWaitsForHealth(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("app.yaml", DEPLOYMENT).write("notify.yaml", """
+          apiVersion: v1
+          kind: ConfigMap
+          metadata:
+            name: notify
+            annotations: {"helm.sh/hook": post-install}
+          """);
+      String commit = setup.manifests.commitAndPush("A Deployment and a PostSync hook");
+      setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns
+          + "\n      reconcile_timeout: 3s\n");
+      setup.startAgent();
+
+      SyncOutcome outcome = setup.awaitSync(commit);
+
+      assertThat(outcome.phase()).isEqualTo(Phase.FAILED);
+      assertThat(outcome.message()).startsWith("PostSync hooks not run: apps/Deployment " + ns.name() + "/app is not healthy (InProgress")
+          .contains("after 3 s, the reconcile_timeout");
+      assertThat(client.apps().deployments().inNamespace(ns.name()).withName("app").get()).isNotNull();
+      assertThat(client.configMaps().inNamespace(ns.name()).withName("notify").get()).isNull();
     }
   }
 }
