@@ -65,7 +65,7 @@ final class ManifestStreamClient {
   /** Opens the stream on a new session and asks for manifests, saying what this agent already has. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventoryId)
-        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes);
+        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes).setRunsHooks(true);
     SourceMessages.describe(request, project.source());
     ManifestSet known = latestReceived.get();
     if (known != null) {

@@ -149,7 +149,7 @@ class HundredAgentsOneRenderTest {
       public void onCompleted() {}
     });
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId("team/web").setInventoryId("")
-        .setRef(GitRefSpec.newBuilder().setDefaultBranch(true)).setConnectionId(connectionId);
+        .setRef(GitRefSpec.newBuilder().setDefaultBranch(true)).setConnectionId(connectionId).setRunsHooks(true);
     SourceMessages.describe(request, WEB);
     stream.onNext(GitopsAgentMessage.newBuilder().setRequest(request).build());
     result.whenComplete((done, error) -> stream.onCompleted());

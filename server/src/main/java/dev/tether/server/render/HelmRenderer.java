@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code charts/}), on a small pool of threads with a time limit and a limit on the output.
  *
  * <p>Hooks: Helm keeps {@code helm.sh/hook} objects out of what it returns; {@link HelmHookRenaming}
- * keeps them in, so that the agent runs them in phases around the sync, as Argo CD does.
+ * keeps them in, so that the agent runs them in phases around the sync, as Argo CD does (for an agent
+ * of an older version, which would apply them as ordinary objects, they stay out).
  */
 public final class HelmRenderer implements Renderer {
   /** Helm renders on these threads only; a chart that never finishes holds one, not the server. */
@@ -138,6 +139,8 @@ public final class HelmRenderer implements Renderer {
   @Override
   public byte[] render(RenderPlan plan) throws RenderException {
     ManifestSource.Helm helm = (ManifestSource.Helm) plan.source();
+    // Helm leaves hooks out of what it returns; they are kept, renamed while Helm renders, for an agent that runs them.
+    boolean hooks = plan.capabilities().agentRunsHooks();
     try (RenderWorkspace workspace = RenderWorkspace.create(workDir)) {
       long total = 0;
       StringBuilder crds = new StringBuilder();
@@ -152,10 +155,10 @@ public final class HelmRenderer implements Renderer {
           throw new RenderException("the files chart " + helm.chart() + " reads are more than " + limits.maxTotalBytes()
               + " bytes together (the limit per render)");
         }
-        workspace.write(entry.path(), HelmHookRenaming.forHelm(valuesFile(helm, entry.path()) ? null : inChart(helm.chart(), entry.path()),
-            content));
+        workspace.write(entry.path(), !hooks ? content
+            : HelmHookRenaming.forHelm(valuesFile(helm, entry.path()) ? null : inChart(helm.chart(), entry.path()), content));
       }
-      List<Path> valuesFiles = valuesFiles(helm, workspace);
+      List<Path> valuesFiles = valuesFiles(helm, workspace, hooks);
       TemplateCommand template = new Helm(workspace.project().resolve(helm.chart()).normalize()).template()
           .withName(helm.releaseName()).withNamespace(helm.namespace());
       if (!plan.capabilities().kubeVersion().isEmpty()) {
@@ -163,7 +166,8 @@ public final class HelmRenderer implements Renderer {
       }
       valuesFiles.forEach(template::withValuesFile);
       // helm install installs crds/ before the templates, as they are (never templated); helm template leaves them out.
-      String out = crds + HelmHookRenaming.fromHelm(run(template, helm, workspace));
+      String rendered = run(template, helm, workspace);
+      String out = crds + (hooks ? HelmHookRenaming.fromHelm(rendered) : rendered);
       if (out.length() > limits.maxOutputBytes()) {
         throw new RenderException("helm template of chart " + helm.chart() + " rendered more than " + limits.maxOutputBytes()
             + " bytes (the render output limit)");
@@ -188,14 +192,14 @@ public final class HelmRenderer implements Renderer {
   }
 
   /** Every values item as a file, in order: inline maps are written beside the project, never into it. */
-  private static List<Path> valuesFiles(ManifestSource.Helm helm, RenderWorkspace workspace) throws RenderException {
+  private static List<Path> valuesFiles(ManifestSource.Helm helm, RenderWorkspace workspace, boolean hooks) throws RenderException {
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < helm.values().size(); i++) {
       HelmValues values = helm.values().get(i);
       if (values instanceof HelmValues.Inline inline) {
         Path file = workspace.root().resolve("inline-values-" + i + ".yaml");
         try {
-          Files.writeString(file, HelmHookRenaming.forHelm(inline.yaml()), StandardOpenOption.CREATE_NEW);
+          Files.writeString(file, hooks ? HelmHookRenaming.forHelm(inline.yaml()) : inline.yaml(), StandardOpenOption.CREATE_NEW);
         } catch (IOException e) {
           throw new RenderException("cannot write inline values into the render folder: " + e.getMessage(), true);
         }

@@ -121,6 +121,17 @@ class HelmHooksRenderTest {
   }
 
   @Test
+  void anAgentThatRunsNoHooksGetsTheChartWithoutThem() throws Exception {
+    HelmRenderer renderer = new HelmRenderer(dir.resolve("render"), RenderLimits.DEFAULT);
+    ProjectTree tree = ProjectTree.inMemory("team/app", "c1", chart(), Set.of());
+    ManifestSource.Helm source = new ManifestSource.Helm("chart", "rel", "apps", List.of());
+    String out = new String(renderer.render(renderer.plan(tree, source, ClusterCapabilities.of("v1.37.2").withoutHooks())),
+        StandardCharsets.UTF_8);
+    assertThat(documents(out)).extracting(HelmHooksRenderTest::name).as("an older agent would apply hooks as objects")
+        .containsExactly("rel-settings");
+  }
+
+  @Test
   void onlyTemplatesAndValuesAreRenamedAndTheOutputExactlyBack() {
     byte[] data = "helm.sh/hook: x".getBytes(StandardCharsets.UTF_8);
     assertThat(new String(HelmHookRenaming.forHelm("templates/job.yaml", data), StandardCharsets.UTF_8))
