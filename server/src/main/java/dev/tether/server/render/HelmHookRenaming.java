@@ -1,5 +1,7 @@
 package dev.tether.server.render;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,8 +14,8 @@ import java.nio.charset.StandardCharsets;
  * {@code helm.sh/hook} annotations the same way for every source).
  *
  * <p>What this changes, and why it is safe: only the text {@code helm.sh/hook} (so also
- * {@code helm.sh/hook-weight} and {@code helm.sh/hook-delete-policy}) in templates and values files, and
- * exactly back. A template that hashes its own text containing the key ({@code sha256sum} of an
+ * {@code helm.sh/hook-weight} and {@code helm.sh/hook-delete-policy}) in the files Helm renders from, and
+ * exactly back in all it rendered. A template that hashes its own text containing the key ({@code sha256sum} of an
  * included template) gets another, equally stable, checksum than {@code helm template} prints.
  */
 final class HelmHookRenaming {
@@ -24,17 +26,23 @@ final class HelmHookRenaming {
   private HelmHookRenaming() {}
 
   /**
-   * The content Helm reads for a file of the render: templates (of the chart and its subcharts) and
-   * values files with the hook key renamed; every other file as it is.
+   * The content Helm reads for a file of the render, with the hook key renamed: templates, values and
+   * other files of the chart and its subcharts (a template may render one with {@code tpl} and
+   * {@code .Files.Get}), and values files. Left as they are: {@code Chart.yaml} and {@code Chart.lock},
+   * which are no objects, {@code crds/}, which Helm never templates, and a file that is not UTF-8 text.
    *
    * @param inChart the file's path inside the chart, or null for a values file outside it
    */
   static byte[] forHelm(String inChart, byte[] content) {
-    boolean rendered = inChart == null || inChart.matches("(charts/[^/]+/)*(templates/.+|values\\.ya?ml)");
-    if (!rendered) {
+    if (inChart != null && inChart.matches("(charts/[^/]+/)*(Chart\\.yaml|Chart\\.lock|crds/.+)")) {
       return content;
     }
-    String text = new String(content, StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
+    } catch (CharacterCodingException binary) {
+      return content;
+    }
     return text.contains(HELM_KEY) ? text.replace(HELM_KEY, RENAMED_KEY).getBytes(StandardCharsets.UTF_8) : content;
   }
 

@@ -22,7 +22,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 /**
  * A Helm render holds the chart's hook objects, exactly as the Helm command line's {@code helm template}
  * prints them (the real Helm CLI of tools/charts, run on the same files): hooks written in templates,
- * in helpers, in values files and in inline values, in the chart and in a subchart. Fails if Helm (or
+ * in helpers, in values files, in inline values and in a file a template renders with {@code tpl}, in
+ * the chart and in a subchart. Fails if Helm (or
  * helm-java) starts to render or sort them differently.
  */
 class HelmHooksRenderTest {
@@ -80,6 +81,14 @@ class HelmHooksRenderTest {
           annotations: {{- toYaml .annotations | nindent 4 }}
         {{- end }}
         """);
+    files.put("chart/templates/from-file.yaml", "{{ tpl (.Files.Get \"files/cleanup.yaml\") . }}\n");
+    files.put("chart/files/cleanup.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: {{ .Release.Name }}-cleanup
+          annotations: {"helm.sh/hook": post-upgrade}
+        """);
     files.put("chart/charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n");
     files.put("chart/charts/db/templates/seed.yaml", """
         apiVersion: v1
@@ -103,7 +112,7 @@ class HelmHooksRenderTest {
     assertThat(ours).doesNotContain(HelmHookRenaming.RENAMED_KEY);
     List<Map<String, Object>> objects = documents(ours);
     assertThat(objects).extracting(HelmHooksRenderTest::name)
-        .containsExactlyInAnyOrder("rel-settings", "rel-migrate", "rel-notify", "rel-test", "rel-extra", "rel-db-seed");
+        .containsExactlyInAnyOrder("rel-settings", "rel-migrate", "rel-notify", "rel-test", "rel-extra", "rel-db-seed", "rel-cleanup");
     assertThat(annotations(objects, "rel-migrate")).containsEntry("helm.sh/hook", "pre-install,pre-upgrade")
         .containsEntry("helm.sh/hook-weight", "-5");
     assertThat(annotations(objects, "rel-notify")).containsEntry("helm.sh/hook", "post-install,post-upgrade")
@@ -139,8 +148,13 @@ class HelmHooksRenderTest {
     assertThat(new String(HelmHookRenaming.forHelm("charts/db/values.yaml", data), StandardCharsets.UTF_8))
         .isEqualTo(HelmHookRenaming.RENAMED_KEY + ": x");
     assertThat(new String(HelmHookRenaming.forHelm(null, data), StandardCharsets.UTF_8)).isEqualTo(HelmHookRenaming.RENAMED_KEY + ": x");
+    assertThat(new String(HelmHookRenaming.forHelm("files/job.yaml", data), StandardCharsets.UTF_8)).as("read with .Files.Get and tpl")
+        .isEqualTo(HelmHookRenaming.RENAMED_KEY + ": x");
     assertThat(HelmHookRenaming.forHelm("crds/widget.yaml", data)).as("crds/ is never templated").isSameAs(data);
-    assertThat(HelmHookRenaming.forHelm("files/notes.txt", data)).isSameAs(data);
+    assertThat(HelmHookRenaming.forHelm("charts/db/crds/widget.yaml", data)).isSameAs(data);
+    assertThat(HelmHookRenaming.forHelm("Chart.yaml", data)).isSameAs(data);
+    byte[] binary = {(byte) 0xff, 'h', 'e', 'l', 'm', '.', 's', 'h', '/', 'h', 'o', 'o', 'k'};
+    assertThat(HelmHookRenaming.forHelm("files/logo.png", binary)).as("not UTF-8: left as it is").isSameAs(binary);
     String text = "a: helm.sh/hook-weight\nb: helm.sh/hook-delete-policy\n";
     assertThat(HelmHookRenaming.fromHelm(HelmHookRenaming.forHelm(text))).isEqualTo(text);
   }
