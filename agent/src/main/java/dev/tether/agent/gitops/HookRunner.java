@@ -148,13 +148,17 @@ final class HookRunner {
         continue;
       }
       Health health;
-      while (true) {
-        health = KubeApi.join(api.get(p.type(), p.namespace(), p.key().name())).map(Health::of).orElse(Health.notFound());
-        if (health.status() == Health.Status.CURRENT || health.status() == Health.Status.FAILED
-            || !clock.instant().isBefore(deadline) || stop.reason() != null) {
-          break;
+      try {
+        while (true) {
+          health = KubeApi.join(api.get(p.type(), p.namespace(), p.key().name())).map(Health::of).orElse(Health.notFound());
+          if (health.status() == Health.Status.CURRENT || health.status() == Health.Status.FAILED
+              || !clock.instant().isBefore(deadline) || stop.reason() != null) {
+            break;
+          }
+          sleep();
         }
-        sleep();
+      } catch (RuntimeException e) {
+        return Optional.of("cannot read " + p.key() + " to see whether it is healthy: " + Reconciler.message(e));
       }
       Health seen = health;
       results.computeIfPresent(p.key(), (k, r) -> r.withHealth(seen));
@@ -171,10 +175,18 @@ final class HookRunner {
   private void deleteIf(PlannedHook hook, DeletePolicy policy, Map<ObjectKey, ObjectResult> results) {
     if (hook.role().deletePolicies().contains(policy)) {
       PlannedObject p = hook.object();
-      KubeApi.join(api.delete(p.type(), p.namespace(), p.key().name(), PROPAGATION));
-      String why = policy == DeletePolicy.HOOK_SUCCEEDED ? "deleted once it succeeded (HookSucceeded)" : "deleted as it failed (HookFailed)";
+      String name = policy == DeletePolicy.HOOK_SUCCEEDED ? "HookSucceeded" : "HookFailed";
+      String why;
+      try {
+        KubeApi.join(api.delete(p.type(), p.namespace(), p.key().name(), PROPAGATION));
+        why = policy == DeletePolicy.HOOK_SUCCEEDED ? "deleted once it succeeded (" + name + ")" : "deleted as it failed (" + name + ")";
+      } catch (RuntimeException e) {
+        // The hook did its work; a delete that failed leaves it in place, which the next BeforeHookCreation clears.
+        why = "not deleted (" + name + "): " + Reconciler.message(e);
+      }
+      String said = why;
       results.computeIfPresent(p.key(), (k, r) -> new ObjectResult(r.key(), r.version(), r.action(), r.health(),
-          r.message().isEmpty() ? why : r.message() + "; " + why, r.file(), r.hook()));
+          r.message().isEmpty() ? said : r.message() + "; " + said, r.file(), r.hook()));
     }
   }
 
