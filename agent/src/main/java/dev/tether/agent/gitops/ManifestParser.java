@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -38,7 +39,16 @@ public final class ManifestParser {
   public static Parsed parse(List<ManifestFile> files) {
     List<DesiredObject> objects = new ArrayList<>();
     List<String> errors = new ArrayList<>();
+    ChartFiles charts = new ChartFiles(files);
     for (ManifestFile file : files) {
+      Optional<String> chart = charts.problem(file);
+      if (chart.isPresent()) {
+        // One message per chart, on its Chart.yaml; its other files say nothing more.
+        if (!chart.get().isEmpty()) {
+          errors.add(chart.get());
+        }
+        continue;
+      }
       boolean mayHoldSecrets = new String(file.content(), StandardCharsets.UTF_8).contains("Secret");
       List<Node> documents;
       try {

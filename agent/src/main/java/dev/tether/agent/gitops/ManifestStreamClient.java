@@ -65,7 +65,7 @@ final class ManifestStreamClient {
   /** Opens the stream on a new session and asks for manifests, saying what this agent already has. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventoryId)
-        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes);
+        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes).setRunsHooks(true);
     SourceMessages.describe(request, project.source());
     ManifestSet known = latestReceived.get();
     if (known != null) {
@@ -230,7 +230,7 @@ final class ManifestStreamClient {
           .setKind(o.key().kind()).setNamespace(o.key().namespace()).setName(o.key().name())
           .setAction(o.action().wireName()).setObjectAction(ObjectAction.forNumber(o.action().ordinal() + 1))
           .setHealth(o.health().statusName()).setObjectHealth(wireHealth(o.health()))
-          .setMessage(o.message()).setFile(o.file()));
+          .setMessage(o.message()).setFile(o.file()).setHookPhase(dev.tether.proto.v1.HookPhase.forNumber(o.hook().ordinal())));
     }
     return report.build();
   }

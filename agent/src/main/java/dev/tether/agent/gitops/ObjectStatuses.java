@@ -35,7 +35,7 @@ final class ObjectStatuses {
     // A failure or drift message says more than the health message; keep it.
     boolean keepMessage = r.failed() || r.action() == Action.DRIFTED || r.message().startsWith("drift corrected");
     byKey.put(key, new ObjectResult(r.key(), r.version(), r.action(), health.status(), keepMessage ? r.message() : health.message(),
-        r.file()));
+        r.file(), r.hook()));
     return true;
   }
 
@@ -46,7 +46,7 @@ final class ObjectStatuses {
       ObjectResult r = e.getValue();
       if (r.health() == Health.Status.IN_PROGRESS || r.health() == Health.Status.UNKNOWN) {
         e.setValue(new ObjectResult(r.key(), r.version(), r.action(), Health.Status.FAILED, "not Current within reconcile_timeout ("
-            + timeout + "): " + r.message(), r.file()));
+            + timeout + "): " + r.message(), r.file(), r.hook()));
         changed = true;
       }
     }

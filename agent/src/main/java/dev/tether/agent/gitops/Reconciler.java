@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * lives here (prune and prune_when_empty, dry_run_strategy, ownership claims, when to stop); the
  * verbs live in {@link ApplyPlanner}, {@link StagedApplier}, {@link CrdWaiter} and {@link Pruner}.
  * An object whose live state already has every field Git sets is not written, so a resync of an
- * unchanged commit makes no write request.
+ * unchanged commit makes no write request. Hooks ({@link HookRole}) run in phases around the apply
+ * ({@link HookRunner}), only when the sync writes something, and stay out of the inventory.
  */
 public final class Reconciler {
   private final KubeApi api;
@@ -30,6 +31,7 @@ public final class Reconciler {
   private final ApplyPlanner planner;
   private final StagedApplier applier;
   private final Pruner pruner;
+  private final HookRunner hooks;
 
   public Reconciler(KubeApi api, ApiResources resources, ObjectClaims claims, Clock clock) {
     this.api = api;
@@ -38,6 +40,7 @@ public final class Reconciler {
     this.planner = new ApplyPlanner(resources::find, claims);
     this.applier = new StagedApplier(api, new CrdWaiter(resources, api, clock));
     this.pruner = new Pruner(api, resources, clock);
+    this.hooks = new HookRunner(api, clock);
   }
 
   KubeApi api() {
@@ -64,7 +67,8 @@ public final class Reconciler {
     } catch (RuntimeException e) {
       return run.failed("cannot read the inventory " + inventory.describe() + ": " + e.getMessage());
     }
-    if (parsed.objects().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
+    SyncObjects objects = SyncObjects.split(parsed.objects(), run.results);
+    if (objects.regular().isEmpty() && !before.isEmpty() && !project.pruneWhenEmpty()) {
       String none = project.source() instanceof dev.tether.common.config.ManifestSource.Kustomize k
           ? "the overlay " + k.path() + " renders no objects"
           : project.source() instanceof dev.tether.common.config.ManifestSource.Helm h
@@ -72,9 +76,13 @@ public final class Reconciler {
       return run.failed(none + " at this commit; nothing was pruned. If every object "
           + "should go, set prune_when_empty: true for this manifest project");
     }
-    ApplyPlanner.Plan plan = planner.plan(parsed.objects(), project.defaultNamespace(), inventory.id(), owner);
+    ApplyPlanner.Plan plan = planner.plan(objects.regular(), project.defaultNamespace(), inventory.id(), owner);
     plan.refused().forEach(r -> run.results.put(r.key(), r));
-    long refusedLocally = plan.refused().size();
+    ApplyPlanner.Plan hookPlan = planner.plan(objects.hookObjects(), project.defaultNamespace(), inventory.id(), owner);
+    hookPlan.refused().forEach(r -> run.results.put(r.key(), r));
+    List<HookRunner.PlannedHook> plannedHooks = objects.planned(hookPlan.objects());
+    Set<ObjectKey> hookKeys = plannedHooks.stream().map(h -> h.object().key()).collect(Collectors.toCollection(TreeSet::new));
+    long refusedLocally = plan.refused().size() + hookPlan.refused().size();
     if (project.dryRunStrategy() == DryRunStrategy.CLIENT && refusedLocally > 0) {
       return run.failed("dry_run_strategy client: " + refusedLocally + " objects failed the checks, so nothing from this commit was applied");
     }
@@ -93,25 +101,40 @@ public final class Reconciler {
     Set<ObjectKey> planned = plan.objects().stream().map(PlannedObject::key).collect(Collectors.toCollection(TreeSet::new));
     Set<ObjectKey> tracked = new TreeSet<>(before);
     tracked.addAll(planned);
+    tracked.removeAll(hookKeys);
+    boolean runHooks = !plannedHooks.isEmpty() && (applier.wouldWrite(plan.objects(), project, inventory.id())
+        || (project.prune() && !tracked.equals(planned)));
     Optional<String> inventoryProblem = recordBeforeApply(inventory, plan.objects(), tracked, project, run.results);
     if (inventoryProblem.isPresent()) {
       return run.failed(inventoryProblem.get());
+    }
+    if (runHooks) {
+      Optional<String> preSync = hooks.run(HookPhase.PRE_SYNC, plannedHooks, project, run.results, stop);
+      if (preSync.isPresent()) {
+        return run.failed(preSync.get() + "; nothing else was applied or pruned");
+      }
     }
     StagedApplier.Applied applied = applier.apply(plan.objects(), project, inventory.id(), run.results, stop);
     if (stop.reason() != null) {
       return run.stopped(stop.reason());
     }
+    Optional<String> hookFailure = Optional.empty();
+    if (runHooks && run.failures() == 0) {
+      hookFailure = hooks.run(HookPhase.SYNC, plannedHooks, project, run.results, stop);
+    }
 
     long failures = run.failures();
     Set<ObjectKey> candidates = new TreeSet<>(before);
     candidates.removeAll(planned);
+    candidates.removeAll(hookKeys); // a hook is never pruned, also when it was a regular object before
     Set<ObjectKey> gone = new TreeSet<>();
     String message = "";
     if (!candidates.isEmpty()) {
       if (!project.prune()) {
         message = candidates.size() + " objects left Git but were not deleted (prune: false)";
-      } else if (failures > 0) {
-        message = "prune skipped: " + failures + " objects failed, so " + candidates.size() + " objects that left Git were kept";
+      } else if (failures > 0 || hookFailure.isPresent()) {
+        message = "prune skipped: " + (failures > 0 ? failures + " objects failed" : "a Sync hook failed") + ", so " + candidates.size()
+            + " objects that left Git were kept";
       } else {
         gone.addAll(pruner.prune(candidates, project, inventory.id(), run.results, stop));
       }
@@ -122,6 +145,7 @@ public final class Reconciler {
     // What failed to be created does not exist; everything else that may exist stays listed.
     Set<ObjectKey> after = new TreeSet<>(tracked);
     after.removeAll(gone);
+    after.removeAll(hookKeys);
     for (ObjectKey key : planned) {
       ObjectResult r = run.results.get(key);
       if (r != null && r.failed() && !applied.existing().contains(key) && !before.contains(key)) {
@@ -136,6 +160,14 @@ public final class Reconciler {
     claims.releaseAllBut(owner, after);
 
     failures = run.failures();
+    boolean postSync = plannedHooks.stream().anyMatch(h -> h.role().phases().contains(HookPhase.POST_SYNC));
+    if (runHooks && postSync && failures == 0 && hookFailure.isEmpty()) {
+      List<PlannedObject> existing = applied.applied().stream().filter(p -> applied.existing().contains(p.key())).toList();
+      hookFailure = hooks.awaitHealthy(existing, project, run.results, stop).map(why -> "PostSync hooks not run: " + why);
+      if (hookFailure.isEmpty()) {
+        hookFailure = hooks.run(HookPhase.POST_SYNC, plannedHooks, project, run.results, stop);
+      }
+    }
     Map<ObjectKey, SyncOutcome.Desired> desired = new LinkedHashMap<>();
     for (PlannedObject p : applied.applied()) {
       ObjectResult r = run.results.get(p.key());
@@ -147,7 +179,10 @@ public final class Reconciler {
     if (failures > 0 && message.isEmpty()) {
       message = failures + " objects failed";
     }
-    return new SyncOutcome(commit, failures > 0 ? Phase.FAILED : Phase.SYNCED, message, run.changes(), run.started, clock.instant(),
+    if (hookFailure.isPresent()) {
+      message = hookFailure.get() + (message.isEmpty() ? "" : "; " + message);
+    }
+    return new SyncOutcome(commit, failures > 0 || hookFailure.isPresent() ? Phase.FAILED : Phase.SYNCED, message, run.changes(), run.started, clock.instant(),
         inventory.describe(), desired);
   }
 

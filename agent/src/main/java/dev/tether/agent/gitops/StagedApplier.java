@@ -78,6 +78,22 @@ final class StagedApplier {
     applyStage(objects, project, inventoryId, results, ConcurrentHashMap.newKeySet(), StopSignal.NEVER);
   }
 
+  /**
+   * Whether applying the plan would write anything: an object is missing or differs from Git, or its kind is
+   * not served yet. Reads as an apply run does and writes nothing; hooks run only before a sync that writes.
+   */
+  boolean wouldWrite(List<PlannedObject> plan, ManifestProject project, String inventoryId) {
+    if (plan.stream().anyMatch(p -> !p.resolved())) {
+      return true;
+    }
+    Map<String, List<PlannedObject>> byCollection = new LinkedHashMap<>();
+    plan.forEach(p -> byCollection.computeIfAbsent(p.type().apiVersion() + "/" + p.type().plural() + "/" + p.namespace(),
+        k -> new ArrayList<>()).add(p));
+    List<CompletableFuture<Boolean>> reads = byCollection.values().stream().map(members -> read(members, project, inventoryId)
+        .thenApply(live -> members.stream().anyMatch(p -> !live.getOrDefault(p.key(), Live.ABSENT).unchanged()))).toList();
+    return reads.stream().anyMatch(KubeApi::join);
+  }
+
   /** Every object the server can check now, checked with a server-side dry run; the refusals by object. */
   Map<ObjectKey, ObjectResult> serverDryRun(List<PlannedObject> plan, ManifestProject project) {
     Set<String> namespacesInCommit = plan.stream().filter(p -> p.key().isNamespace()).map(p -> p.key().name()).collect(Collectors.toSet());

@@ -61,5 +61,21 @@ class ChangeSetTest {
       assertThat(SyncPhase.forNumber(p.ordinal() + 1).name()).isEqualTo("SYNC_PHASE_" + p.name());
     }
     assertThat(ObjectHealth.values()).hasSize(Health.Status.values().length + 1); // NONE is unspecified; plus UNRECOGNIZED
+    for (HookPhase h : HookPhase.values()) {
+      assertThat(dev.tether.proto.v1.HookPhase.forNumber(h.ordinal()).name())
+          .isEqualTo(h == HookPhase.NONE ? "HOOK_PHASE_UNSPECIFIED" : "HOOK_PHASE_" + h.name());
+    }
+  }
+
+  @Test
+  void aHookSaysItsPhaseOnItsLineAndOnTheWire() {
+    ObjectResult hook = new ObjectResult(new ObjectKey("batch", "Job", "shop", "migrate"), "v1", Action.CREATED, Health.Status.CURRENT,
+        "job completed", "job.yaml", HookPhase.PRE_SYNC);
+    assertThat(hook).hasToString("batch/Job shop/migrate created Current (PreSync hook): job completed");
+    SyncOutcome outcome = new SyncOutcome("abc", Phase.SYNCED, "", new ChangeSet(List.of(hook)), Instant.ofEpochMilli(1),
+        Instant.ofEpochMilli(5), "inv", Map.of());
+    assertThat(ManifestStreamClient.report(outcome, outcome.objects(), 0, false).getObjects(0).getHookPhase())
+        .isEqualTo(dev.tether.proto.v1.HookPhase.HOOK_PHASE_PRE_SYNC);
+    assertThat(hook.withHealth(new Health(Health.Status.FAILED, "x")).hook()).isEqualTo(HookPhase.PRE_SYNC);
   }
 }

@@ -129,4 +129,24 @@ class ManifestParserTest {
     assertThat(parsed.objects()).as("Flux's Kustomization is an object like any other").singleElement()
         .satisfies(o -> assertThat(o.kind()).isEqualTo("Kustomization"));
   }
+
+  @Test
+  void aHelmChartPickedUpByGlobsIsNamedWithTheKeyThatRendersIt() {
+    ManifestParser.Parsed parsed = ManifestParser.parse(List.of(
+        file("app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"),
+        file("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n"),
+        file("charts/web/values.yaml", "replicas: 2\n"),
+        file("charts/web/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"),
+        file("charts/web/charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n"),
+        file("other/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n"),
+        file("templates/plain.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n")));
+
+    assertThat(parsed.errors()).containsExactly(
+        "charts/web/Chart.yaml is a Helm chart: render its chart with `helm: {chart: charts/web, release_name: <name>}` in its own "
+            + "manifest project entry, or leave it out with paths[].exclude: ['charts/web/**']",
+        "other/templates/cm.yaml is a Helm template: render its chart with `helm: {chart: other, release_name: <name>}` in its own "
+            + "manifest project entry, or leave it out with paths[].exclude: ['other/**']");
+    assertThat(parsed.objects()).as("a file of templates/ without template braces is a manifest")
+        .extracting(DesiredObject::name).containsExactly("a", "plain");
+  }
 }

@@ -116,7 +116,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         inventoryId = entry.get().inventoryIdFor(identity.agentName());
         stream = new ManifestStream(identity, request.getProjectId(), ref, source, inventoryId, toAgent,
             request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes(), capabilities(identity.agentName(),
-            request.getConnectionId()));
+            request.getConnectionId(), request.getRunsHooks()));
         distribution.register(stream);
         distribution.offer(stream);
       } else if (message.hasReport() && stream != null) {
@@ -244,8 +244,14 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
     }
   }
 
+  /** What the requesting agent renders for: its cluster's version, and whether it runs hooks. */
+  private ClusterCapabilities capabilities(String agentName, String connectionId, boolean runsHooks) {
+    ClusterCapabilities reported = reported(agentName, connectionId);
+    return runsHooks ? reported : reported.withoutHooks();
+  }
+
   /** The cluster version the requesting connection reported (or, from an agent that sends no connection id, its applier's). */
-  private ClusterCapabilities capabilities(String agentName, String connectionId) {
+  private ClusterCapabilities reported(String agentName, String connectionId) {
     return connections.of(agentName).stream().filter(c -> c.id().equals(connectionId)).findFirst()
         .or(() -> connections.applier(agentName))
         .map(c -> ClusterCapabilities.of(c.clusterVersion())).orElse(ClusterCapabilities.NONE);

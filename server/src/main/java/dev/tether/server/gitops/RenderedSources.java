@@ -48,7 +48,8 @@ public final class RenderedSources {
 
   private record CommitKey(String projectId, String commit, ManifestSource source, ClusterCapabilities capabilities) {}
 
-  private record InputKey(String projectId, String inputKey) {}
+  /** @param hooks whether the render keeps hooks: the same inputs render differently for an agent that runs none */
+  private record InputKey(String projectId, String inputKey, boolean hooks) {}
 
   private final Map<ManifestSource.Kind, Renderer> renderers = new EnumMap<>(ManifestSource.Kind.class);
   private final ProjectTreeSource trees;
@@ -135,7 +136,7 @@ public final class RenderedSources {
     } catch (RenderException e) {
       return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
     }
-    InputKey inputs = new InputKey(projectId, plan.inputKey());
+    InputKey inputs = new InputKey(projectId, plan.inputKey(), capabilities.agentRunsHooks());
     Outcome earlier;
     synchronized (byInputs) {
       earlier = byInputs.get(inputs);

@@ -69,7 +69,7 @@ final class ApiModels {
   record EventPage(List<EventView> events, Long nextBefore) {}
 
   record ObjectView(String group, String version, String kind, String namespace, String name, String action, String health,
-      String message, String file) {}
+      String message, String file, String hook) {}
 
   /** The last sync of one manifest project, as the agent reported it. */
   record GitopsView(String project, String commit, String phase, String message, Instant startedAt, Instant finishedAt,

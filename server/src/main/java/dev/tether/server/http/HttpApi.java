@@ -410,9 +410,13 @@ public final class HttpApi {
   private AgentView agentView(Agent a) {
     List<ConnectionView> live = connections.of(a.name()).stream().map(this::connectionView).toList();
     List<ApiModels.SyncSummary> gitops = store.gitops().of(a.name()).stream().map(this::gitopsView)
-        .map(g -> new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), g.objects().size(),
-            (int) g.objects().stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
-            (int) g.objects().stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory(), g.source()))
+        .map(g -> {
+          // The entry's own objects: hooks and objects left alone (skipped) are listed in the report but are not the application.
+          List<ApiModels.ObjectView> own = g.objects().stream().filter(o -> o.hook().isEmpty() && !o.action().equals("skipped")).toList();
+          return new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), own.size(),
+              (int) own.stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
+              (int) own.stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory(), g.source());
+        })
         .toList();
     return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live,
         configView(a), gitops);
@@ -435,7 +439,7 @@ public final class HttpApi {
   private ApiModels.GitopsView gitopsView(GitopsStateStore.GitopsState state) {
     SyncRecord r = state.report();
     List<ApiModels.ObjectView> objects = r.objects().stream().map(o -> new ApiModels.ObjectView(o.group(), o.version(), o.kind(),
-        o.namespace(), o.name(), o.action().apiName(), o.health().apiName(), o.message(), o.file())).toList();
+        o.namespace(), o.name(), o.action().apiName(), o.health().apiName(), o.message(), o.file(), o.hook().apiName())).toList();
     Instant started = r.startedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.startedUnixMillis());
     Instant finished = r.finishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.finishedUnixMillis());
     return new ApiModels.GitopsView(state.projectId(), r.commit(), r.phase().apiName(), r.message(), started, finished,

@@ -23,8 +23,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Renders a chart directory of a project as {@code helm template} does, with Helm itself, in-process
@@ -33,13 +31,11 @@ import org.slf4j.LoggerFactory;
  * returns nothing), no repositories and no dependency download (subcharts must be vendored in
  * {@code charts/}), on a small pool of threads with a time limit and a limit on the output.
  *
- * <p>Hooks: the output is the release manifest, which holds no {@code helm.sh/hook} objects (Helm
- * keeps those apart), so no hook is applied: not tests, and not install or upgrade hooks either.
- * Applying those as Argo CD does, in phases around the sync, needs the hooks themselves, which
- * helm-java does not return; the documentation says so.
+ * <p>Hooks: Helm keeps {@code helm.sh/hook} objects out of what it returns; {@link HelmHookRenaming}
+ * keeps them in, so that the agent runs them in phases around the sync, as Argo CD does (for an agent
+ * of an older version, which would apply them as ordinary objects, they stay out).
  */
 public final class HelmRenderer implements Renderer {
-  private static final Logger log = LoggerFactory.getLogger(HelmRenderer.class);
   /** Helm renders on these threads only; a chart that never finishes holds one, not the server. */
   private static final int THREADS = 2;
   private static final int QUEUED = 32;
@@ -143,9 +139,10 @@ public final class HelmRenderer implements Renderer {
   @Override
   public byte[] render(RenderPlan plan) throws RenderException {
     ManifestSource.Helm helm = (ManifestSource.Helm) plan.source();
+    // Helm leaves hooks out of what it returns; they are kept, renamed while Helm renders, for an agent that runs them.
+    boolean hooks = plan.capabilities().agentRunsHooks();
     try (RenderWorkspace workspace = RenderWorkspace.create(workDir)) {
       long total = 0;
-      List<String> hookTemplates = new ArrayList<>();
       StringBuilder crds = new StringBuilder();
       for (ProjectTree.Entry entry : plan.inputs()) {
         byte[] content = plan.tree().read(entry, limits.maxFileBytes());
@@ -153,17 +150,15 @@ public final class HelmRenderer implements Renderer {
           crds.append("---\n# Source: ").append(entry.path()).append('\n').append(new String(content, StandardCharsets.UTF_8))
               .append('\n');
         }
-        if (entry.path().contains("templates/") && new String(content, StandardCharsets.UTF_8).contains("helm.sh/hook")) {
-          hookTemplates.add(entry.path());
-        }
         total += content.length;
         if (total > limits.maxTotalBytes()) {
           throw new RenderException("the files chart " + helm.chart() + " reads are more than " + limits.maxTotalBytes()
               + " bytes together (the limit per render)");
         }
-        workspace.write(entry.path(), content);
+        workspace.write(entry.path(), !hooks ? content
+            : HelmHookRenaming.forHelm(valuesFile(helm, entry.path()) ? null : inChart(helm.chart(), entry.path()), content));
       }
-      List<Path> valuesFiles = valuesFiles(helm, workspace);
+      List<Path> valuesFiles = valuesFiles(helm, workspace, hooks);
       TemplateCommand template = new Helm(workspace.project().resolve(helm.chart()).normalize()).template()
           .withName(helm.releaseName()).withNamespace(helm.namespace());
       if (!plan.capabilities().kubeVersion().isEmpty()) {
@@ -171,18 +166,23 @@ public final class HelmRenderer implements Renderer {
       }
       valuesFiles.forEach(template::withValuesFile);
       // helm install installs crds/ before the templates, as they are (never templated); helm template leaves them out.
-      String out = crds + run(template, helm, workspace);
+      String rendered = run(template, helm, workspace);
+      String out = crds + (hooks ? HelmHookRenaming.fromHelm(rendered) : rendered);
       if (out.length() > limits.maxOutputBytes()) {
         throw new RenderException("helm template of chart " + helm.chart() + " rendered more than " + limits.maxOutputBytes()
             + " bytes (the render output limit)");
       }
-      if (!hookTemplates.isEmpty()) {
-        // Helm leaves hooks out of the release manifest that template returns; say where they were, as nothing else will.
-        log.info("Chart {} of project '{}' declares Helm hooks, which Tether does not apply: {}", helm.chart(),
-            plan.tree().projectId(), hookTemplates);
-      }
       return out.getBytes(StandardCharsets.UTF_8);
     }
+  }
+
+  /** The path inside the chart, or null for a file outside it. */
+  private static String inChart(String chart, String path) {
+    return chart.equals(".") ? path : path.startsWith(chart + "/") ? path.substring(chart.length() + 1) : null;
+  }
+
+  private static boolean valuesFile(ManifestSource.Helm helm, String path) {
+    return helm.values().stream().anyMatch(v -> v instanceof HelmValues.File file && file.path().equals(path));
   }
 
   /** A file of a {@code crds/} directory of the chart or of one of its subcharts, as Helm finds them. */
@@ -192,14 +192,14 @@ public final class HelmRenderer implements Renderer {
   }
 
   /** Every values item as a file, in order: inline maps are written beside the project, never into it. */
-  private static List<Path> valuesFiles(ManifestSource.Helm helm, RenderWorkspace workspace) throws RenderException {
+  private static List<Path> valuesFiles(ManifestSource.Helm helm, RenderWorkspace workspace, boolean hooks) throws RenderException {
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < helm.values().size(); i++) {
       HelmValues values = helm.values().get(i);
       if (values instanceof HelmValues.Inline inline) {
         Path file = workspace.root().resolve("inline-values-" + i + ".yaml");
         try {
-          Files.writeString(file, inline.yaml(), StandardOpenOption.CREATE_NEW);
+          Files.writeString(file, hooks ? HelmHookRenaming.forHelm(inline.yaml()) : inline.yaml(), StandardOpenOption.CREATE_NEW);
         } catch (IOException e) {
           throw new RenderException("cannot write inline values into the render folder: " + e.getMessage(), true);
         }

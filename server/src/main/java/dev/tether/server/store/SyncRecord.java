@@ -1,5 +1,6 @@
 package dev.tether.server.store;
 
+import dev.tether.proto.v1.HookPhase;
 import dev.tether.proto.v1.ObjectAction;
 import dev.tether.proto.v1.ObjectHealth;
 import dev.tether.proto.v1.SyncPhase;
@@ -83,14 +84,46 @@ public record SyncRecord(String commit, Phase phase, String message, long starte
     }
   }
 
+  /** The sync phase a hook object was applied in; NONE for a regular object. */
+  public enum Hook {
+    NONE(""), PRE_SYNC("PreSync"), SYNC("Sync"), POST_SYNC("PostSync"),
+    /** A phase of a newer agent that this server does not know: still a hook, never a regular object. */
+    OTHER("hook");
+
+    private final String apiName;
+
+    Hook(String apiName) {
+      this.apiName = apiName;
+    }
+
+    public String apiName() {
+      return apiName;
+    }
+
+    static Hook fromWire(HookPhase typed) {
+      return switch (typed) {
+        case HOOK_PHASE_UNSPECIFIED -> NONE;
+        case HOOK_PHASE_PRE_SYNC -> PRE_SYNC;
+        case HOOK_PHASE_SYNC -> SYNC;
+        case HOOK_PHASE_POST_SYNC -> POST_SYNC;
+        default -> OTHER;
+      };
+    }
+  }
+
+  /** @param hook NONE in records stored before hooks were reported */
   public record ObjectRecord(String group, String version, String kind, String namespace, String name, Action action, Health health,
-      String message, String file) {}
+      String message, String file, Hook hook) {
+    public ObjectRecord {
+      hook = hook == null ? Hook.NONE : hook;
+    }
+  }
 
   /** From the agent's report, typed fields first and the strings of an older agent otherwise. */
   public static SyncRecord fromWire(SyncReport r) {
     List<ObjectRecord> objects = r.getObjectsList().stream().map(o -> new ObjectRecord(o.getGroup(), o.getVersion(), o.getKind(),
         o.getNamespace(), o.getName(), Action.fromWire(o.getObjectAction(), o.getAction()),
-        Health.fromWire(o.getObjectHealth(), o.getHealth()), o.getMessage(), o.getFile())).toList();
+        Health.fromWire(o.getObjectHealth(), o.getHealth()), o.getMessage(), o.getFile(), Hook.fromWire(o.getHookPhase()))).toList();
     return new SyncRecord(r.getCommit(), Phase.fromWire(r.getSyncPhase(), r.getPhase()), r.getMessage(), r.getStartedUnixMillis(),
         r.getFinishedUnixMillis(), r.getApplied(), r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(),
         r.getInventory(), r.getResent(), objects);

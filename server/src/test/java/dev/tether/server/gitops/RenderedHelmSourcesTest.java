@@ -64,5 +64,7 @@ class RenderedHelmSourcesTest {
     assertThat(rendered.renders()).isEqualTo(2);
     rendered.render("team/web", "c2", WEB, ClusterCapabilities.of("v1.37.2"));
     assertThat(rendered.renders()).as("a commit that changes nothing the chart reads").isEqualTo(2);
+    rendered.render("team/web", "c2", WEB, ClusterCapabilities.of("v1.37.2").withoutHooks());
+    assertThat(rendered.renders()).as("an older agent, which runs no hooks, gets a render of its own").isEqualTo(3);
   }
 }

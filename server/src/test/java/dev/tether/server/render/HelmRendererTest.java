@@ -81,7 +81,7 @@ class HelmRendererTest {
     assertThat(out).contains("name: web-settings").contains("namespace: apps").contains("color: \"blue\"")
         .contains("size: \"large\"").contains("shape: \"square\"").contains("branch: new").contains("name: web-db")
         .as("CRDs of crds/ are applied with the rest").contains("name: widgets.example.com");
-    assertThat(out).as("hooks are not applied, tests nor install hooks").doesNotContain("web-test").doesNotContain("web-migrate");
+    assertThat(out).as("hooks stay in the render; the agent runs or drops them").contains("name: web-test").contains("name: web-migrate");
     assertThat(render(chart(), Set.of(), web(), "v1.29.0")).contains("branch: old").contains("color: \"red\"");
   }
 

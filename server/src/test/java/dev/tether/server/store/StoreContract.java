@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.common.config.ConfigError;
+import dev.tether.proto.v1.HookPhase;
 import dev.tether.proto.v1.ObjectAction;
 import dev.tether.proto.v1.ObjectHealth;
 import dev.tether.proto.v1.ObjectResult;
@@ -247,10 +248,13 @@ abstract class StoreContract {
     assertThat(legacy.objects()).extracting(o -> o.action() + "/" + o.health())
         .containsExactly("CREATED/CURRENT", "CONFIGURED/FAILED");
     assertThat(legacy.unhealthy()).extracting(SyncRecord.ObjectRecord::name).containsExactly("web");
+    assertThat(legacy.objects()).extracting(SyncRecord.ObjectRecord::hook).as("older agents apply no hooks")
+        .containsOnly(SyncRecord.Hook.NONE);
 
     SyncReport typed = SyncReport.newBuilder(olderAgentsReport()).setCommit("def456").setSyncPhase(SyncPhase.SYNC_PHASE_FAILED)
         .setPhase("failed").setObjects(0, ObjectResult.newBuilder(olderAgentsReport().getObjects(0))
-            .setObjectAction(ObjectAction.OBJECT_ACTION_UNCHANGED).setObjectHealth(ObjectHealth.OBJECT_HEALTH_IN_PROGRESS))
+            .setObjectAction(ObjectAction.OBJECT_ACTION_UNCHANGED).setObjectHealth(ObjectHealth.OBJECT_HEALTH_IN_PROGRESS)
+            .setHookPhase(HookPhase.HOOK_PHASE_POST_SYNC))
         .build();
     store().gitops().record("prod", "team/app", "inv", SyncRecord.fromWire(typed), AT.plusSeconds(1));
 
@@ -261,6 +265,7 @@ abstract class StoreContract {
     assertThat(stored.phase()).isEqualTo(SyncRecord.Phase.FAILED);
     assertThat(stored.objects()).extracting(o -> o.action().apiName() + "/" + o.health().apiName())
         .as("the typed values win over the strings").containsExactly("unchanged/InProgress", "configured/Failed");
+    assertThat(stored.objects()).extracting(SyncRecord.ObjectRecord::hook).containsExactly(SyncRecord.Hook.POST_SYNC, SyncRecord.Hook.NONE);
     assertThat(states.get(0).updatedAt()).isEqualTo(AT.plusSeconds(1));
 
     store().gitops().retainOnly("prod", Set.of());
