@@ -5,10 +5,11 @@ import java.time.Duration;
 /**
  * The Lease that elects the replica running GitOps, and its timing.
  *
- * <p>The numbers (15 s, 10 s, 2 s) give a takeover within 15 s of a leader's death: the others see the
- * Lease expire 15 s after its last renewal and take it within a retry period. A leader that cannot renew
- * for 10 s stops writing, 5 s before anyone else could take the Lease, which leaves room for a write in
- * flight and for clock skew between nodes. A leader that stops cleanly releases the Lease at once.
+ * <p>The numbers (10 s, 7 s, 2 s) give a takeover within 15 s of a leader's death: the others see the
+ * Lease expire 10 s after its last renewal and try every 2 to 4.4 s (the retry period with fabric8's
+ * jitter), so one holds it at most 14.4 s after the leader's last renewal. A leader that cannot renew for
+ * 7 s stops writing, 3 s before anyone else could take the Lease, which leaves room for a write in flight
+ * and for clock skew between nodes. A leader that stops cleanly releases the Lease at once.
  *
  * @param namespace where the Lease lives: the agent's own namespace
  * @param name the Lease's name, one per agent installation
@@ -21,8 +22,8 @@ public record LeaseSettings(String namespace, String name, String identity, Dura
     Duration retryPeriod) {
 
   public static final String DEFAULT_NAME = "tether-agent-gitops";
-  public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
-  public static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+  public static final Duration LEASE_DURATION = Duration.ofSeconds(10);
+  public static final Duration RENEW_DEADLINE = Duration.ofSeconds(7);
   public static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
 
   public LeaseSettings {
