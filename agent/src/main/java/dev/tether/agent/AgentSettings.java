@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import dev.tether.agent.lease.LeaseSettings;
 
 /**
  * How an agent runs.
@@ -16,9 +17,12 @@ import java.util.Optional;
  *     agent program, false when agents are embedded (tests run many in one JVM)
  * @param maxManifestBytes the most manifest bytes one manifest project may send this agent; a larger
  *     selection is refused up front, naming this limit
+ * @param gitopsLease the Lease that elects which replica runs GitOps; empty for a process that needs none (one
+ *     process, out of a cluster): the server's role alone then decides
  */
 public record AgentSettings(String server, Path tokenFile, Optional<Path> caFile, Optional<Path> kubeconfig,
-    Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging, long maxManifestBytes) {
+    Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging, long maxManifestBytes,
+    Optional<LeaseSettings> gitopsLease) {
 
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
@@ -37,7 +41,18 @@ public record AgentSettings(String server, Path tokenFile, Optional<Path> caFile
     this(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, defaultMaxManifestBytes());
   }
 
+  public AgentSettings(String server, Path tokenFile, Optional<Path> caFile, Optional<Path> kubeconfig,
+      Duration heartbeatInterval, Optional<InetSocketAddress> metricsAddress, boolean ownsLogging, long maxManifestBytes) {
+    this(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, maxManifestBytes, Optional.empty());
+  }
+
   public AgentSettings withMaxManifestBytes(long bytes) {
-    return new AgentSettings(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, bytes);
+    return new AgentSettings(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging, bytes,
+        gitopsLease);
+  }
+
+  public AgentSettings withGitopsLease(LeaseSettings lease) {
+    return new AgentSettings(server, tokenFile, caFile, kubeconfig, heartbeatInterval, metricsAddress, ownsLogging,
+        maxManifestBytes, Optional.of(lease));
   }
 }

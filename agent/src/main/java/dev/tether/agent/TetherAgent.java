@@ -16,6 +16,8 @@ import dev.tether.common.token.SecretToken;
 import dev.tether.proto.v1.AgentInfo;
 import dev.tether.agent.gitops.GitopsModule;
 import dev.tether.agent.kubeproxy.KubeProxyModule;
+import dev.tether.agent.lease.GitopsLeaseElection;
+import dev.tether.agent.lease.LeaseSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -44,6 +46,8 @@ public final class TetherAgent implements AutoCloseable {
   private KubernetesClient kube;
   private GitopsModule gitops;
   private KubernetesClient proxyClient;
+  private KubernetesClient leaseClient;
+  private GitopsLeaseElection election;
   private KubeHttp kubeHttp;
   private final PrometheusMetrics metrics = new PrometheusMetrics("agent");
   private ObservabilityEndpoint observability;
@@ -65,7 +69,17 @@ public final class TetherAgent implements AutoCloseable {
         // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
         // only briefly: the next sync tries again anyway.
         .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
-    GitopsPermission permission = new GitopsPermission();
+    GitopsPermission permission = new GitopsPermission(settings.gitopsLease().isPresent(), Clock.systemUTC());
+    if (settings.gitopsLease().isPresent()) {
+      LeaseSettings lease = settings.gitopsLease().get();
+      // Lease calls must fail well within the renew deadline, and not retry: the election retries on its own period.
+      leaseClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
+          .withUserAgent("tether-agent/" + TetherVersion.get() + " (lease)")
+          .withRequestTimeout((int) lease.renewDeadline().dividedBy(3).toMillis())
+          .withConnectionTimeout((int) lease.renewDeadline().dividedBy(3).toMillis())
+          .withRequestRetryBackoffLimit(0).build()).build();
+      election = new GitopsLeaseElection(leaseClient, lease, permission).start();
+    }
     gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry(), permission, settings.maxManifestBytes());
     // Proxied requests are not all idempotent: they are sent once, as the client sent them.
     proxyClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
@@ -184,6 +198,13 @@ public final class TetherAgent implements AutoCloseable {
     }
     if (gitops != null) {
       gitops.close();
+    }
+    // After GitOps stopped: releasing the Lease lets another replica write at once.
+    if (election != null) {
+      election.close();
+    }
+    if (leaseClient != null) {
+      leaseClient.close();
     }
     if (clusterVersion != null) {
       clusterVersion.close();

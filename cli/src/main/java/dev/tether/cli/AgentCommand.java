@@ -2,6 +2,7 @@ package dev.tether.cli;
 
 import dev.tether.agent.AgentSettings;
 import dev.tether.agent.TetherAgent;
+import dev.tether.agent.lease.LeaseSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
     subcommands = ManifestsCommand.class,
     footer = {
         "",
-        "Environment: POD_NAME and POD_NAMESPACE (from the Downward API) are reported to the server.",
+        "Environment: POD_NAME and POD_NAMESPACE (from the Downward API) are reported to the server; POD_NAME names the "
+            + "replica in the Lease and POD_NAMESPACE is the Lease's namespace.",
         "",
         "Examples:",
         "  tether agent --server tether.example.com:8443 --token-file /etc/tether/token",
@@ -70,6 +72,24 @@ final class AgentCommand implements Callable<Integer> {
           + "front and the status names this limit (default: an eighth of the JVM's heap, which -Xmx sets).")
   Long maxManifestBytes;
 
+  /** Whether the agent elects the replica that runs GitOps with a Lease. */
+  enum LeaseMode { auto, on, off }
+
+  @Option(names = "--gitops-lease", paramLabel = "MODE", defaultValue = "auto",
+      description = "Elect the replica that runs GitOps (apply, prune, drift) with a coordination.k8s.io Lease, so that "
+          + "the agent can run as several replicas: on, off, or auto: on in a pod (POD_NAMESPACE is set), off elsewhere "
+          + "(default: ${DEFAULT-VALUE}). Every replica serves proxied requests.")
+  LeaseMode gitopsLease;
+
+  @Option(names = "--gitops-lease-namespace", paramLabel = "NAMESPACE",
+      description = "Namespace of the Lease (default: POD_NAMESPACE, the agent's own namespace).")
+  String gitopsLeaseNamespace;
+
+  @Option(names = "--gitops-lease-name", paramLabel = "NAME",
+      description = "Name of the Lease; replicas of one agent share it, two agents in one namespace need two names "
+          + "(default: " + LeaseSettings.DEFAULT_NAME + ").")
+  String gitopsLeaseName;
+
   @Override
   public Integer call() throws Exception {
     List<String> missing = new ArrayList<>();
@@ -91,6 +111,38 @@ final class AgentCommand implements Callable<Integer> {
     if (maxManifestBytes != null) {
       settings = settings.withMaxManifestBytes(maxManifestBytes);
     }
+    Optional<LeaseSettings> lease = lease();
+    if (lease.isPresent()) {
+      settings = settings.withGitopsLease(lease.get());
+    }
     return UntilStopped.run(new TetherAgent(settings).start(), "tether-agent");
+  }
+
+  private Optional<LeaseSettings> lease() {
+    String podNamespace = env("POD_NAMESPACE");
+    if (gitopsLease == LeaseMode.off || (gitopsLease == LeaseMode.auto && podNamespace.isEmpty())) {
+      return Optional.empty();
+    }
+    String namespace = gitopsLeaseNamespace != null ? gitopsLeaseNamespace : podNamespace;
+    if (namespace.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--gitops-lease on needs the Lease's namespace: give "
+          + "--gitops-lease-namespace=NAMESPACE (in a pod, POD_NAMESPACE from the Downward API gives it)");
+    }
+    String identity = env("POD_NAME");
+    if (identity.isEmpty()) {
+      identity = java.util.UUID.randomUUID().toString().substring(0, 8);
+      try {
+        identity = java.net.InetAddress.getLocalHost().getHostName() + "-" + identity;
+      } catch (java.net.UnknownHostException e) {
+        identity = "agent-" + identity;
+      }
+    }
+    return Optional.of(LeaseSettings.of(namespace, gitopsLeaseName != null ? gitopsLeaseName : LeaseSettings.DEFAULT_NAME,
+        identity));
+  }
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    return value == null ? "" : value;
   }
 }

@@ -73,6 +73,11 @@ final class ManifestsCommand implements Callable<Integer> {
           + "cluster-wide rights include it.")
   boolean allowImpersonation;
 
+  @Option(names = "--replicas", paramLabel = "N", defaultValue = "1",
+      description = "How many agent replicas run (default: ${DEFAULT-VALUE}). A Lease elects the one that runs GitOps; "
+          + "every replica serves proxied requests, and another takes GitOps over within 15 s when the leader goes.")
+  int replicas;
+
   @Option(names = "--ca-file", paramLabel = "FILE",
       description = "PEM CA certificate of the server's certificate, put in a ConfigMap and passed to the agent as "
           + "--ca-file (default: the image's trusted CAs).")
@@ -88,7 +93,7 @@ final class ManifestsCommand implements Callable<Integer> {
     String yaml;
     try {
       yaml = new AgentInstallManifests().name(name).server(server).tokenFile(tokenFile).namespace(namespace)
-          .namespaced(namespaced).allowImpersonation(allowImpersonation).caFile(caFile).image(image).yaml();
+          .namespaced(namespaced).allowImpersonation(allowImpersonation).caFile(caFile).image(image).replicas(replicas).yaml();
     } catch (InstallOptionException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

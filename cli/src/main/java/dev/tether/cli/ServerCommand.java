@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
 import dev.tether.server.connection.AgentConnectRates;
+import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.store.DatabaseSettings;
 import java.io.IOException;
@@ -102,6 +103,16 @@ final class ServerCommand implements Callable<Integer> {
           + "and the agent waits as told. 0: no limit (default: ${DEFAULT-VALUE}).")
   int agentConnectRatePerToken;
 
+  @Option(names = "--proxy-requests-per-token", paramLabel = "N", defaultValue = "50",
+      description = "Kubernetes API requests a second one access token may send through the proxy, refilled evenly; more are "
+          + "answered 429 with Retry-After, and other tokens are not affected. 0: no limit (default: ${DEFAULT-VALUE}).")
+  int proxyRequestsPerToken;
+
+  @Option(names = "--proxy-request-burst-per-token", paramLabel = "N", defaultValue = "250",
+      description = "Requests one access token may send at once after a quiet spell, above --proxy-requests-per-token "
+          + "(default: ${DEFAULT-VALUE}).")
+  int proxyRequestBurstPerToken;
+
   @Option(names = "--agent-refusal-rate-per-address", paramLabel = "N", defaultValue = "30",
       description = "Unknown, revoked or malformed agent tokens a minute (in bursts of as many) one source address may send; past "
           + "that, its connections are refused with RESOURCE_EXHAUSTED before their token is looked at. 0: no limit "
@@ -156,6 +167,13 @@ final class ServerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--agent-connect-rate-per-token and --agent-refusal-rate-per-address are a number a minute: 0 (no limit) or more");
     }
+    ProxyRequestRate proxyRate;
+    try {
+      proxyRate = new ProxyRequestRate(proxyRequestsPerToken, proxyRequestBurstPerToken);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--proxy-requests-per-token and "
+          + "--proxy-request-burst-per-token: " + e.getMessage());
+    }
     List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1"));
     try {
       hosts.add(InetAddress.getLocalHost().getHostName());
@@ -176,7 +194,7 @@ final class ServerCommand implements Callable<Integer> {
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
         new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath),
-        databaseSettings());
+        databaseSettings(), proxyRate);
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 

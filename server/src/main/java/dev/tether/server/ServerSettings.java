@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.server.connection.AgentConnectRates;
+import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.server.store.DatabaseSettings;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param tlsCertFile with {@code tlsKeyFile}: the agent listener's certificate; when empty, {@code devTlsHosts}
  *     must name the hosts for a development certificate made in the data dir
  * @param agentConnectRates how often agents may connect, per token and per source address
+ * @param proxyRequestRate how many proxied Kubernetes API requests one access token may send
  * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  * @param database where the state is kept: the embedded H2 file in {@code dataDir} unless a PostgreSQL database is named
@@ -32,7 +34,8 @@ public record ServerSettings(
     AgentConnectRates agentConnectRates,
     GitUrlPolicy gitUrls,
     Optional<Path> kustomizePath,
-    DatabaseSettings database) {
+    DatabaseSettings database,
+    ProxyRequestRate proxyRequestRate) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -46,41 +49,46 @@ public record ServerSettings(
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded());
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath, database);
+        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+  }
+
+  public ServerSettings withProxyRequestRate(ProxyRequestRate rate) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath, database);
+        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath, database);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath, database);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database);
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate);
   }
 
   public ServerSettings withDatabase(DatabaseSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate);
   }
 }

@@ -132,7 +132,8 @@ public final class TetherServer implements AutoCloseable {
     AgentAuthentication auth = new AgentAuthentication(store.tokens(), clock, calls, settings.agentConnectRates(), events);
     Registry registry = new Registry(store, calls, poller, settings.gitUrls(), clock, events);
 
-    kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry());
+    kubeProxy = new KubeProxyListener(resolve(settings.kubeProxyAddress()), tls, store, hub, connections, calls, clock, metrics.registry(),
+        settings.proxyRequestRate());
     toClose.push(kubeProxy);
     agentListener = startAgentListener(auth,
         kubeProxy.tunnels(),

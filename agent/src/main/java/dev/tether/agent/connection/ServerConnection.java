@@ -79,6 +79,7 @@ public final class ServerConnection implements AutoCloseable {
         // message of every stream (each proxied request opens one) for a replay nothing uses.
         .disableRetry()
         .build();
+    permission.onLeaseChange(this::sendLease);
     this.loop = new Thread(this::run, "agent-connection");
     this.loop.setDaemon(true);
   }
@@ -219,9 +220,10 @@ public final class ServerConnection implements AutoCloseable {
       }
     });
     ClientCallStreamObserver<AgentMessage> toServer = upstream.get(0);
-    Object sending = new Object();
     synchronized (sending) {
-      toServer.onNext(AgentMessage.newBuilder().setInfo(info.get()).build());
+      // The Lease as it is now; a change from here on is sent after this, as the server needs AgentInfo first.
+      toServer.onNext(AgentMessage.newBuilder().setInfo(info.get().toBuilder().setGitopsLease(lease())).build());
+      leaseSink = toServer;
     }
 
     ServerMessage welcomed;
@@ -273,6 +275,7 @@ public final class ServerConnection implements AutoCloseable {
         }
       }
       synchronized (sending) {
+        leaseSink = null;
         toServer.cancel("session ended", null);
       }
     }
@@ -324,6 +327,27 @@ public final class ServerConnection implements AutoCloseable {
       // A refused token stays the reason until a session is welcomed again: the streams that end after the
       // refusal (with other codes, in any order) must not make it look like a mere disconnection.
       permission.set(GitopsPermission.State.DISCONNECTED, problem == null ? "the session ended" : problem.message());
+    }
+  }
+
+  // Guards the session stream's sends: heartbeats, Lease changes and the session's end come from different threads.
+  private final Object sending = new Object();
+  private ClientCallStreamObserver<AgentMessage> leaseSink;
+
+  private dev.tether.proto.v1.GitopsLease lease() {
+    return dev.tether.proto.v1.GitopsLease.newBuilder().setUsed(permission.usesLease()).setHeld(permission.leaseHeld()).build();
+  }
+
+  /** Tells the server of the current session that this process gained or lost its Lease: the role follows it. */
+  private void sendLease() {
+    synchronized (sending) {
+      if (leaseSink != null) {
+        try {
+          leaseSink.onNext(AgentMessage.newBuilder().setGitopsLease(lease()).build());
+        } catch (RuntimeException ended) {
+          log.debug("The session ended while telling the server about the Lease", ended);
+        }
+      }
     }
   }
 

@@ -70,6 +70,7 @@ public final class AgentInstallManifests {
   private List<String> namespaced = List.of();
   private boolean allowImpersonation;
   private String image = defaultImage();
+  private int replicas = 1;
 
   /** The image of this build: {@value #IMAGE_REPOSITORY} tagged with Tether's version. */
   public static String defaultImage() {
@@ -117,6 +118,15 @@ public final class AgentInstallManifests {
     return this;
   }
 
+  /**
+   * How many replicas run: a Lease elects the one that runs GitOps, and every one serves proxied requests, so
+   * a second replica keeps kubectl working while one restarts and takes GitOps over within 15 s.
+   */
+  public AgentInstallManifests replicas(int replicas) {
+    this.replicas = replicas;
+    return this;
+  }
+
   public AgentInstallManifests image(String image) {
     this.image = image;
     return this;
@@ -130,6 +140,9 @@ public final class AgentInstallManifests {
     String serverAddress = serverAddress();
     if (image == null || !IMAGE.matcher(image).matches()) {
       throw new InstallOptionException("--image must be an image reference without spaces, for example " + defaultImage());
+    }
+    if (replicas < 1) {
+      throw new InstallOptionException("--replicas must be 1 or more, got " + replicas);
     }
     String token = readToken();
     String caCertificate = caFile == null ? null : readCaCertificate();
@@ -149,6 +162,7 @@ public final class AgentInstallManifests {
     objects.addAll(namespaced.isEmpty()
         ? AgentRbac.clusterWide(fullName, agent, n -> meta(n, null))
         : AgentRbac.namespaced(fullName, namespaced, allowImpersonation, agent, n -> meta(n, null)));
+    objects.addAll(AgentRbac.lease(fullName, namespace, agent, n -> meta(n, null)));
     objects.add(deployment(fullName, serverAddress, caCertificate != null));
     return objects;
   }
@@ -169,7 +183,7 @@ public final class AgentInstallManifests {
 
   private HasMetadata deployment(String fullName, String serverAddress, boolean withCa) {
     List<String> args = new ArrayList<>(List.of("agent", "--server", serverAddress, "--token-file", TOKEN_DIR + "/token",
-        "--metrics-address", "0.0.0.0:" + METRICS_PORT));
+        "--metrics-address", "0.0.0.0:" + METRICS_PORT, "--gitops-lease-name", fullName));
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("token").withNewSecret().withSecretName(fullName + "-token")
@@ -212,9 +226,10 @@ public final class AgentInstallManifests {
         .withContainers(container).withVolumes(volumes).build();
     return new DeploymentBuilder().withMetadata(meta(fullName, namespace))
         .withNewSpec()
-          .withReplicas(1)
-          // One agent per cluster: never two applying the same manifests during a rollout.
-          .withNewStrategy().withType("Recreate").endStrategy()
+          .withReplicas(replicas)
+          // The Lease lets only one replica apply, during a rollout too; one replica is still replaced, not doubled,
+          // as before replicas. Several roll one at a time, so that proxied requests always have a replica.
+          .withNewStrategy().withType(replicas == 1 ? "Recreate" : "RollingUpdate").endStrategy()
           .withNewSelector().withMatchLabels(labels()).endSelector()
           .withNewTemplate().withNewMetadata().withLabels(labels())
             .addToAnnotations("prometheus.io/scrape", "true").addToAnnotations("prometheus.io/port", Integer.toString(METRICS_PORT))

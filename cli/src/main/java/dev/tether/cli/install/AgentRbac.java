@@ -44,7 +44,25 @@ final class AgentRbac {
       new PolicyRuleBuilder().withApiGroups("authentication.k8s.io").withResources("*")
           .withVerbs("impersonate").build());
 
+  /** The Lease that elects the replica running GitOps: only this, only in the agent's namespace. */
+  static final List<PolicyRule> LEASE = List.of(
+      new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
+          .withVerbs("get", "create", "update").build());
+
   private AgentRbac() {}
+
+  /**
+   * A Role and RoleBinding for the GitOps Lease in the agent's own namespace, whatever else it may do: with
+   * --namespaced the agent's namespace need not be among the listed ones.
+   */
+  static List<HasMetadata> lease(String name, String namespace, Subject agent, Function<String, ObjectMeta> meta) {
+    ObjectMeta roleMeta = meta.apply(name + "-lease");
+    roleMeta.setNamespace(namespace);
+    ObjectMeta bindingMeta = meta.apply(name + "-lease");
+    bindingMeta.setNamespace(namespace);
+    return List.of(new RoleBuilder().withMetadata(roleMeta).withRules(LEASE).build(),
+        new RoleBindingBuilder().withMetadata(bindingMeta).withRoleRef(roleRef("Role", name + "-lease")).withSubjects(agent).build());
+  }
 
   static List<HasMetadata> clusterWide(String name, Subject agent, Function<String, ObjectMeta> meta) {
     return clusterRole(name, EVERYTHING, agent, meta);

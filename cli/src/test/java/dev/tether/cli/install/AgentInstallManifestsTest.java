@@ -57,6 +57,8 @@ class AgentInstallManifestsTest {
             "Secret tether-agent/tether-agent-prod-token",
             "ClusterRole null/tether-agent-prod",
             "ClusterRoleBinding null/tether-agent-prod",
+            "Role tether-agent/tether-agent-prod-lease",
+            "RoleBinding tether-agent/tether-agent-prod-lease",
             "Deployment tether-agent/tether-agent-prod");
     ClusterRole role = (ClusterRole) objects.get(3);
     assertThat(role.getRules()).isEqualTo(AgentRbac.EVERYTHING);
@@ -73,13 +75,13 @@ class AgentInstallManifestsTest {
 
   @Test
   void deploymentRunsTheAgentWithItsTokenAsNonRoot() throws Exception {
-    Deployment deployment = (Deployment) prod().objects().get(5);
+    Deployment deployment = (Deployment) prod().objects().get(7);
 
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
     Container agent = pod.getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("ghcr.io/tether-dev/tether:" + TetherVersion.get());
     assertThat(agent.getArgs()).containsExactly("agent", "--server", "tether.example.com:8443",
-        "--token-file", "/etc/tether/token/token", "--metrics-address", "0.0.0.0:8080");
+        "--token-file", "/etc/tether/token/token", "--metrics-address", "0.0.0.0:8080", "--gitops-lease-name", "tether-agent-prod");
     assertThat(agent.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
     assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
@@ -99,6 +101,33 @@ class AgentInstallManifestsTest {
     assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("token", "tmp");
     assertThat(pod.getVolumes().get(0).getSecret().getSecretName()).isEqualTo("tether-agent-prod-token");
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+  }
+
+  @Test
+  void replicasShareALeaseInTheAgentNamespaceThatOnlyItsRoleMayTouch() throws Exception {
+    List<HasMetadata> objects = prod().namespace("agents").namespaced(List.of("apps")).replicas(3).objects();
+
+    Deployment deployment = (Deployment) objects.get(objects.size() - 1);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSequence("--gitops-lease-name", "tether-agent-prod");
+    Role lease = objects.stream().filter(Role.class::isInstance).map(Role.class::cast)
+        .filter(r -> r.getMetadata().getName().equals("tether-agent-prod-lease")).findFirst().orElseThrow();
+    assertThat(lease.getMetadata().getNamespace()).isEqualTo("agents");
+    assertThat(lease.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(rule.getResources()).containsExactly("leases");
+      assertThat(rule.getVerbs()).containsExactly("get", "create", "update");
+    });
+    assertThat(objects).filteredOn(RoleBinding.class::isInstance).map(o -> (RoleBinding) o)
+        .filteredOn(b -> b.getMetadata().getName().equals("tether-agent-prod-lease")).singleElement().satisfies(b -> {
+          assertThat(b.getMetadata().getNamespace()).isEqualTo("agents");
+          assertThat(b.getRoleRef().getName()).isEqualTo("tether-agent-prod-lease");
+          assertThat(b.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("tether-agent-prod"));
+        });
+    assertThatThrownBy(() -> prod().replicas(0).objects()).hasMessageContaining("--replicas must be 1 or more");
   }
 
   @Test
@@ -114,9 +143,11 @@ class AgentInstallManifestsTest {
             "Role web/tether-agent-prod",
             "RoleBinding apps/tether-agent-prod",
             "RoleBinding web/tether-agent-prod",
+            "Role agents/tether-agent-prod-lease",
+            "RoleBinding agents/tether-agent-prod-lease",
             "Deployment agents/tether-agent-prod");
-    assertThat(objects).filteredOn(Role.class::isInstance).extracting(o -> ((Role) o).getRules())
-        .containsOnly(AgentRbac.EVERYTHING_IN_NAMESPACE);
+    assertThat(objects).filteredOn(Role.class::isInstance).filteredOn(o -> !o.getMetadata().getName().endsWith("-lease"))
+        .extracting(o -> ((Role) o).getRules()).containsOnly(AgentRbac.EVERYTHING_IN_NAMESPACE);
     assertThat(objects).filteredOn(RoleBinding.class::isInstance).allSatisfy(o -> {
       RoleBinding binding = (RoleBinding) o;
       assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
@@ -216,7 +247,7 @@ class AgentInstallManifestsTest {
 
   @Test
   void ipv6ServerIsBracketed() throws Exception {
-    Deployment deployment = (Deployment) prod().server(InetSocketAddress.createUnresolved("fd00::1", 8443)).objects().get(5);
+    Deployment deployment = (Deployment) prod().server(InetSocketAddress.createUnresolved("fd00::1", 8443)).objects().get(7);
 
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .containsSubsequence("--server", "[fd00::1]:8443");

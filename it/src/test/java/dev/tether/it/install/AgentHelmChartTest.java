@@ -86,7 +86,7 @@ class AgentHelmChartTest {
     String cli = TetherJar.run("agent", "manifests", "--name", id, "--server", SERVER, "--token-file", tokenFile.toString(),
         "--namespace", agentNamespace, "--ca-file", caFile.toString()).run().orThrow().stdout();
 
-    assertThat(dryRun.stdout().lines()).hasSize(6).allSatisfy(line -> assertThat(line).endsWith("(server dry run)"));
+    assertThat(dryRun.stdout().lines()).hasSize(8).allSatisfy(line -> assertThat(line).endsWith("(server dry run)"));
     assertThat(admin.rbac().clusterRoles().withName(fullName).get()).as("a dry run creates nothing").isNull();
     assertSameObjects(rendered, cli);
     Deployment deployment = (Deployment) byKey(rendered, true).values().stream()
@@ -117,10 +117,40 @@ class AgentHelmChartTest {
         "--namespace", agentNamespace, "--namespaced", a + "," + b, "--allow-impersonation",
         "--image", "registry.example.com/tether:1.2.3").run().orThrow().stdout();
 
-    assertThat(dryRun.stdout().lines()).hasSize(9).allSatisfy(line -> assertThat(line).endsWith("(server dry run)"));
+    assertThat(dryRun.stdout().lines()).hasSize(11).allSatisfy(line -> assertThat(line).endsWith("(server dry run)"));
     assertSameObjects(rendered, cli);
     assertThat(byKey(rendered, true).keySet()).contains("Role " + a + "/" + fullName, "Role " + b + "/" + fullName,
         "ClusterRole /" + fullName + "-impersonate");
+  }
+
+  @Test
+  @DisplayName("replicas: 3 renders what --replicas 3 prints: three replicas rolled one by one, the Lease's Role in the "
+      + "release namespace, and the Lease named after the install")
+  void replicasMatchTheCli(KubeControlPlane plane) {
+    namespace(agentNamespace);
+    String rendered = template(t -> t.set("server", SERVER).setFile("token.value", tokenFile).set("replicas", 3));
+
+    serverDryRun(plane, rendered);
+    String cli = TetherJar.run("agent", "manifests", "--name", id, "--server", SERVER, "--token-file", tokenFile.toString(),
+        "--namespace", agentNamespace, "--replicas", "3").run().orThrow().stdout();
+
+    assertSameObjects(rendered, cli);
+    Map<String, HasMetadata> objects = byKey(rendered, true);
+    Deployment deployment = (Deployment) objects.get("Deployment " + agentNamespace + "/" + fullName);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSequence("--gitops-lease-name", fullName);
+    io.fabric8.kubernetes.api.model.rbac.Role lease = (io.fabric8.kubernetes.api.model.rbac.Role)
+        objects.get("Role " + agentNamespace + "/" + fullName + "-lease");
+    assertThat(lease.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(rule.getResources()).containsExactly("leases");
+      assertThat(rule.getVerbs()).containsExactly("get", "create", "update");
+    });
+    assertThat(objects).containsKey("RoleBinding " + agentNamespace + "/" + fullName + "-lease");
+    assertThatThrownBy(() -> template(t -> t.set("server", SERVER).setFile("token.value", tokenFile).set("replicas", 0)))
+        .hasMessageContaining("replicas");
   }
 
   @Test

@@ -89,6 +89,8 @@ class AgentManifestsTest {
         "configmap/" + fullName + "-ca created",
         "clusterrole.rbac.authorization.k8s.io/" + fullName + " created",
         "clusterrolebinding.rbac.authorization.k8s.io/" + fullName + " created",
+        "role.rbac.authorization.k8s.io/" + fullName + "-lease created",
+        "rolebinding.rbac.authorization.k8s.io/" + fullName + "-lease created",
         "deployment.apps/" + fullName + " created");
     String stored = admin.secrets().inNamespace(agentNamespace).withName(fullName + "-token").get().getData().get("token");
     assertThat(new String(Base64.getDecoder().decode(stored), StandardCharsets.UTF_8)).isEqualTo(token);
@@ -98,11 +100,12 @@ class AgentManifestsTest {
     Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("ghcr.io/tether-dev/tether:" + TetherVersion.get());
     assertThat(agent.getArgs()).containsExactly("agent", "--server", SERVER, "--token-file", "/etc/tether/token/token",
-        "--metrics-address", "0.0.0.0:8080", "--ca-file", "/etc/tether/ca/ca.crt");
+        "--metrics-address", "0.0.0.0:8080", "--gitops-lease-name", fullName, "--ca-file", "/etc/tether/ca/ca.crt");
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(fullName);
 
     ServiceAccountAccess access = new ServiceAccountAccess(admin, agentNamespace, fullName);
-    assertThat(access.bindings()).containsExactly("ClusterRoleBinding " + fullName + " -> ClusterRole/" + fullName);
+    assertThat(access.bindings()).containsExactlyInAnyOrder("ClusterRoleBinding " + fullName + " -> ClusterRole/" + fullName,
+        "RoleBinding " + agentNamespace + "/" + fullName + "-lease -> Role/" + fullName + "-lease");
     String anywhere = id + "-anywhere";
     List<ServiceAccountAccess.Request> everything = List.of(
         can("create", "deployments.apps", "default"), can("patch", "deployments.apps", anywhere),
@@ -144,11 +147,14 @@ class AgentManifestsTest {
         "role.rbac.authorization.k8s.io/" + fullName + " created",
         "rolebinding.rbac.authorization.k8s.io/" + fullName + " created",
         "rolebinding.rbac.authorization.k8s.io/" + fullName + " created",
+        "role.rbac.authorization.k8s.io/" + fullName + "-lease created",
+        "rolebinding.rbac.authorization.k8s.io/" + fullName + "-lease created",
         "deployment.apps/" + fullName + " created");
     ServiceAccountAccess access = new ServiceAccountAccess(admin, agentNamespace, fullName);
-    assertThat(access.bindings()).containsExactly(
+    assertThat(access.bindings()).containsExactlyInAnyOrder(
         "RoleBinding " + a + "/" + fullName + " -> Role/" + fullName,
-        "RoleBinding " + b + "/" + fullName + " -> Role/" + fullName);
+        "RoleBinding " + b + "/" + fullName + " -> Role/" + fullName,
+        "RoleBinding " + agentNamespace + "/" + fullName + "-lease -> Role/" + fullName + "-lease");
     List<ServiceAccountAccess.Request> allowed = new ArrayList<>();
     List<ServiceAccountAccess.Request> denied = new ArrayList<>();
     for (String ns : List.of(a, b)) {
@@ -160,6 +166,11 @@ class AgentManifestsTest {
       denied.addAll(everythingIn(ns));
       denied.add(can("impersonate", "serviceaccounts", ns));
     }
+    // The Lease that elects the replica running GitOps: get, create, update in the agent's namespace, nothing more.
+    allowed.addAll(List.of(can("get", "leases.coordination.k8s.io", agentNamespace),
+        can("create", "leases.coordination.k8s.io", agentNamespace), can("update", "leases.coordination.k8s.io", agentNamespace)));
+    denied.addAll(List.of(can("delete", "leases.coordination.k8s.io", agentNamespace),
+        can("update", "leases.coordination.k8s.io", c), can("list", "leases.coordination.k8s.io")));
     denied.addAll(List.of(
         can("list", "pods"), can("watch", "configmaps"), can("list", "deployments.apps"), can("list", "secrets"),
         can("create", "namespaces"), can("list", "namespaces"), can("delete", "namespaces", c),
@@ -190,9 +201,10 @@ class AgentManifestsTest {
     plane.kubectl("apply", "-f", "-").stdin(manifests.stdout()).run().orThrow();
 
     ServiceAccountAccess access = new ServiceAccountAccess(admin, agentNamespace, fullName);
-    assertThat(access.bindings()).containsExactly(
+    assertThat(access.bindings()).containsExactlyInAnyOrder(
         "ClusterRoleBinding " + fullName + "-impersonate -> ClusterRole/" + fullName + "-impersonate",
-        "RoleBinding " + a + "/" + fullName + " -> Role/" + fullName);
+        "RoleBinding " + a + "/" + fullName + " -> Role/" + fullName,
+        "RoleBinding " + agentNamespace + "/" + fullName + "-lease -> Role/" + fullName + "-lease");
     List<ServiceAccountAccess.Request> allowed = new ArrayList<>(everythingIn(a));
     allowed.addAll(List.of(can("impersonate", "users"), can("impersonate", "groups"),
         can("impersonate", "serviceaccounts", c), can("impersonate", "uids.authentication.k8s.io"),

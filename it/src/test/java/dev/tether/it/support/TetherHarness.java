@@ -170,6 +170,14 @@ public final class TetherHarness implements AutoCloseable {
     return agent;
   }
 
+  /** An agent with its settings changed by {@code change} (a Lease, for replicas). */
+  public TetherAgent startAgent(Path tokenFile, Optional<Path> kubeconfig, java.util.function.UnaryOperator<AgentSettings> change) {
+    TetherAgent agent = new TetherAgent(change.apply(new AgentSettings(agentTarget(), tokenFile, Optional.of(caFile()), kubeconfig,
+        Duration.ofMillis(500), Optional.empty(), false))).start();
+    agents.add(agent);
+    return agent;
+  }
+
   public JsonNode agentStatus(String name) {
     return api.get("/api/v1/agents/" + name);
   }

@@ -2,6 +2,7 @@ package dev.tether.server.connection;
 
 import dev.tether.proto.v1.GitopsRole;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -12,17 +13,38 @@ import java.util.function.Consumer;
 
 /**
  * The agents connected to this server right now, and which connection of each agent applies
- * GitOps: the first one admitted. Two processes with one token would otherwise both apply, and
- * the one that fell behind would prune what the other had just applied.
+ * GitOps. Two processes with one token would otherwise both apply, and the one that fell behind would
+ * prune what the other had just applied. The role goes to the first connection admitted among those
+ * that contend for it: a replica contends while it holds its agent's Lease, a process without a Lease
+ * always does. A holder keeps the role while it contends; when it leaves or stops contending, the
+ * oldest contending connection gets it. So a replica that lost the Lease but stays connected never
+ * keeps the role from the replica that now leads.
  */
 public final class AgentConnections {
 
-  /** One agent connection, as the status API shows it. */
+  /**
+   * One agent connection, as the status API shows it.
+   *
+   * @param usesLease the process runs GitOps only while it holds its Lease (a replica)
+   * @param holdsLease it holds the Lease now
+   */
   public record Connection(String id, String agentName, String tokenId, Instant since, String version,
-      String podName, String podNamespace, String clusterVersion, String remoteAddress, Instant lastHeartbeat) {
+      String podName, String podNamespace, String clusterVersion, String remoteAddress, Instant lastHeartbeat,
+      boolean usesLease, boolean holdsLease) {
 
     Connection withHeartbeat(Instant at) {
-      return new Connection(id, agentName, tokenId, since, version, podName, podNamespace, clusterVersion, remoteAddress, at);
+      return new Connection(id, agentName, tokenId, since, version, podName, podNamespace, clusterVersion, remoteAddress, at,
+          usesLease, holdsLease);
+    }
+
+    Connection withLease(boolean used, boolean held) {
+      return new Connection(id, agentName, tokenId, since, version, podName, podNamespace, clusterVersion, remoteAddress,
+          lastHeartbeat, used, held);
+    }
+
+    /** Whether this connection may be given the GitOps role. */
+    public boolean contends() {
+      return !usesLease || holdsLease;
     }
   }
 
@@ -31,28 +53,88 @@ public final class AgentConnections {
   private final Map<String, String> applierByAgent = new HashMap<>();
   private final Map<String, Consumer<GitopsRole>> roleListeners = new HashMap<>();
 
+  private record Notice(Consumer<GitopsRole> listener, GitopsRole role) {}
+
   /**
    * Admits a connection and decides its GitOps role.
    *
-   * @param roleChanged told when this connection is given the role later (the applier left)
+   * @param roleChanged told when this connection's role changes later (given, or taken away)
    */
-  synchronized GitopsRole add(Connection connection, Consumer<GitopsRole> roleChanged) {
-    byId.put(connection.id(), connection);
-    roleListeners.put(connection.id(), roleChanged);
+  GitopsRole add(Connection connection, Consumer<GitopsRole> roleChanged) {
+    List<Notice> notices;
+    GitopsRole role;
+    synchronized (this) {
+      byId.put(connection.id(), connection);
+      roleListeners.put(connection.id(), roleChanged);
+      notices = assign(connection.agentName(), connection.id());
+      role = roleOf(connection);
+    }
+    notices.forEach(n -> n.listener().accept(n.role()));
+    return role;
+  }
+
+  /** The connection's process gained or lost its Lease: the role may move. */
+  void leaseChanged(String connectionId, boolean used, boolean held) {
+    List<Notice> notices;
+    synchronized (this) {
+      Connection before = byId.get(connectionId);
+      if (before == null || (before.usesLease() == used && before.holdsLease() == held)) {
+        return;
+      }
+      byId.put(connectionId, before.withLease(used, held));
+      notices = assign(before.agentName(), null);
+    }
+    notices.forEach(n -> n.listener().accept(n.role()));
+  }
+
+  // Guarded by this. Keeps a contending holder; else gives the role to the oldest contending connection and
+  // tells the old holder and the new one (but not {@code quiet}, which learns its role from the caller).
+  private List<Notice> assign(String agentName, String quiet) {
+    String holderId = applierByAgent.get(agentName);
+    Connection holder = holderId == null ? null : byId.get(holderId);
+    if (holder != null && holder.contends()) {
+      return List.of();
+    }
+    Connection next = of(agentName).stream().filter(Connection::contends).findFirst().orElse(null);
+    List<Notice> notices = new ArrayList<>();
+    if (holder != null) {
+      applierByAgent.remove(agentName);
+      if (!holder.id().equals(quiet)) {
+        notices.add(new Notice(roleListeners.get(holder.id()), GitopsRole.newBuilder().setApplies(false)
+            .setReason(next == null ? notContending(holder) : standbyReason(next)).build()));
+      }
+    }
+    if (next != null) {
+      applierByAgent.put(agentName, next.id());
+      if (!next.id().equals(quiet)) {
+        notices.add(new Notice(roleListeners.get(next.id()), GitopsRole.newBuilder().setApplies(true).build()));
+      }
+    }
+    notices.removeIf(n -> n.listener() == null);
+    return notices;
+  }
+
+  // Guarded by this.
+  private GitopsRole roleOf(Connection connection) {
     String applier = applierByAgent.get(connection.agentName());
-    Connection holder = applier == null ? null : byId.get(applier);
-    if (holder == null) {
-      applierByAgent.put(connection.agentName(), connection.id());
+    if (connection.id().equals(applier)) {
       return GitopsRole.newBuilder().setApplies(true).build();
     }
-    return GitopsRole.newBuilder().setApplies(false).setReason(standbyReason(holder)).build();
+    Connection holder = applier == null ? null : byId.get(applier);
+    return GitopsRole.newBuilder().setApplies(false)
+        .setReason(holder == null ? notContending(connection) : standbyReason(holder)).build();
+  }
+
+  private static String notContending(Connection connection) {
+    return "this replica of agent '" + connection.agentName() + "' does not hold the agent's Lease; it serves proxied requests "
+        + "and applies when it holds the Lease";
   }
 
   public static String standbyReason(Connection holder) {
     return "another process of agent '" + holder.agentName() + "' applies its manifests (connection " + holder.id() + " from "
         + holder.remoteAddress() + (holder.podName().isEmpty() ? "" : ", pod " + holder.podNamespace() + "/" + holder.podName())
         + ", since " + holder.since() + "); this one only serves proxied requests and takes over if that one goes. "
-        + "If one token runs in two places by mistake, stop one of them";
+        + (holder.usesLease() ? "It holds the agent's Lease" : "If one token runs in two places by mistake, stop one of them");
   }
 
   /** Whether the connection applies its agent's GitOps. */
@@ -69,30 +151,23 @@ public final class AgentConnections {
     byId.computeIfPresent(connectionId, (id, c) -> c.withHeartbeat(at));
   }
 
-  /** Forgets a connection; when it applied, the oldest other connection of its agent takes over and is told. */
+  /** Forgets a connection; when it applied, the oldest other contending connection of its agent takes over and is told. */
   void remove(String connectionId) {
-    Consumer<GitopsRole> notify = null;
-    Connection next = null;
+    List<Notice> notices = List.of();
     synchronized (this) {
       Connection gone = byId.remove(connectionId);
       roleListeners.remove(connectionId);
       if (gone != null && connectionId.equals(applierByAgent.get(gone.agentName()))) {
         applierByAgent.remove(gone.agentName());
-        next = of(gone.agentName()).stream().findFirst().orElse(null);
-        if (next != null) {
-          applierByAgent.put(next.agentName(), next.id());
-          notify = roleListeners.get(next.id());
-        }
+        notices = assign(gone.agentName(), null);
       }
     }
-    if (notify != null) {
-      notify.accept(GitopsRole.newBuilder().setApplies(true).build());
-    }
+    notices.forEach(n -> n.listener().accept(n.role()));
   }
 
   public List<Connection> of(String agentName) {
     return byId.values().stream().filter(c -> c.agentName().equals(agentName))
-        .sorted(Comparator.comparing(Connection::since)).toList();
+        .sorted(Comparator.comparing(Connection::since).thenComparing(Connection::id)).toList();
   }
 
   public List<Connection> all() {

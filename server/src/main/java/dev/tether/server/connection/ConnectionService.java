@@ -87,7 +87,8 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
         AgentInfo info = message.getInfo();
         GitopsRole role = connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(),
             clock.instant(), info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(),
-            identity.remoteAddress(), clock.instant()), this::roleChanged);
+            identity.remoteAddress(), clock.instant(), info.getGitopsLease().getUsed(), info.getGitopsLease().getHeld()),
+            this::roleChanged);
         registration = calls.register(identity.tokenId(), reason -> toAgent.fail(Status.UNAUTHENTICATED.withDescription(reason)));
         agents.markSeen(identity.agentName(), clock.instant());
         toAgent.send(ServerMessage.newBuilder().setWelcome(Welcome.newBuilder().setConnectionId(connectionId)
@@ -106,19 +107,25 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
         }
       } else if (message.getKindCase() == AgentMessage.KindCase.HEARTBEAT) {
         connections.heartbeat(connectionId, clock.instant());
+      } else if (message.getKindCase() == AgentMessage.KindCase.GITOPS_LEASE) {
+        connections.leaseChanged(connectionId, message.getGitopsLease().getUsed(), message.getGitopsLease().getHeld());
       }
     }
 
-    /** This connection now applies GitOps: the one that did has gone. */
+    /** This connection's role changed: it applies now (the one that did has gone or lost its Lease), or no longer. */
     synchronized void roleChanged(GitopsRole role) {
       if (ended) {
         return;
       }
       toAgent.send(ServerMessage.newBuilder().setGitopsRole(role).build());
-      log.info("Agent '{}': connection {} from {} applies GitOps now", identity.agentName(), connectionId, identity.remoteAddress());
-      events.infoRepeatable("connection", identity.agentName(), "Connection", "Connection " + connectionId + " from "
-          + identity.remoteAddress()
-          + " applies GitOps now; the one that did has gone");
+      if (role.getApplies()) {
+        log.info("Agent '{}': connection {} from {} applies GitOps now", identity.agentName(), connectionId, identity.remoteAddress());
+        events.infoRepeatable("connection", identity.agentName(), "Connection", "Connection " + connectionId + " from "
+            + identity.remoteAddress() + " applies GitOps now; the one that did has gone or lost the agent's Lease");
+      } else {
+        log.info("Agent '{}': connection {} from {} no longer applies GitOps: {}", identity.agentName(), connectionId,
+            identity.remoteAddress(), role.getReason());
+      }
     }
 
     @Override

@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * At most {@code perMinute} events a minute per key (a token, an address), in bursts of up to as
- * many: a token bucket per key that refills evenly over a minute. Memory is bounded: a bucket that has
+ * A token bucket per key (a token, an address): at most {@code burst} events at once, refilled evenly at
+ * a rate; agent connections use a minute's worth as the burst, proxied requests a burst of their own. Memory is
+ * bounded: a bucket that has
  * refilled is forgotten when room is needed, and past {@code maxKeys} busy keys, new keys share one
  * bucket, so a flood from ever new addresses is limited as a whole.
  */
@@ -17,6 +18,8 @@ public final class RateLimit {
   static final String OVERFLOW = "(all other keys)";
 
   private final int perMinute;
+  private final double perSecond;
+  private final int burst;
   private final int maxKeys;
   private final Clock clock;
   private final Map<String, Bucket> buckets = new HashMap<>();
@@ -32,12 +35,19 @@ public final class RateLimit {
     }
   }
 
-  /** {@code perMinute} 0 lets everything through. */
+  /** {@code perMinute} a minute, in bursts of as many; 0 lets everything through. */
   public RateLimit(int perMinute, int maxKeys, Clock clock) {
-    if (perMinute < 0 || maxKeys < 1) {
-      throw new IllegalArgumentException("a rate limit needs perMinute >= 0 and maxKeys >= 1");
+    this(perMinute / 60.0, perMinute, maxKeys, clock);
+  }
+
+  /** {@code perSecond} a second, in bursts of up to {@code burst}; a rate of 0 lets everything through. */
+  public RateLimit(double perSecond, int burst, int maxKeys, Clock clock) {
+    if (perSecond < 0 || maxKeys < 1 || (perSecond > 0 && burst < 1)) {
+      throw new IllegalArgumentException("a rate limit needs a rate >= 0, a burst >= 1 and maxKeys >= 1");
     }
-    this.perMinute = perMinute;
+    this.perSecond = perSecond;
+    this.burst = perSecond == 0 ? 0 : burst;
+    this.perMinute = (int) Math.round(perSecond * 60);
     this.maxKeys = maxKeys;
     this.clock = clock;
   }
@@ -48,7 +58,7 @@ public final class RateLimit {
 
   /** Takes a permit for the key: empty when there was one, else how long until there is. */
   public synchronized Optional<Duration> tryTake(String key) {
-    if (perMinute == 0) {
+    if (perSecond == 0) {
       return Optional.empty();
     }
     Instant now = clock.instant();
@@ -69,7 +79,7 @@ public final class RateLimit {
 
   /** How long until the key has a permit, without taking one: empty when it has one now. */
   public synchronized Optional<Duration> waitFor(String key) {
-    Bucket bucket = perMinute == 0 ? null : buckets.get(key);
+    Bucket bucket = perSecond == 0 ? null : buckets.get(key);
     if (bucket == null) {
       return Optional.empty();
     }
@@ -92,7 +102,7 @@ public final class RateLimit {
     if (buckets.size() >= maxKeys) {
       key = OVERFLOW;
     }
-    return buckets.computeIfAbsent(key, k -> new Bucket(perMinute, now));
+    return buckets.computeIfAbsent(key, k -> new Bucket(burst, now));
   }
 
   // A full bucket is the same as none. Scanning is linear, so under a flood of new keys it runs at most once a second.
@@ -103,19 +113,19 @@ public final class RateLimit {
     nextPurge = now.plusSeconds(1);
     buckets.values().removeIf(bucket -> {
       refill(bucket, now);
-      return bucket.permits >= perMinute;
+      return bucket.permits >= burst;
     });
   }
 
   private void refill(Bucket bucket, Instant now) {
     long elapsed = Duration.between(bucket.updated, now).toMillis();
     if (elapsed > 0) {
-      bucket.permits = Math.min(perMinute, bucket.permits + elapsed / millisPerPermit());
+      bucket.permits = Math.min(burst, bucket.permits + elapsed / millisPerPermit());
       bucket.updated = now;
     }
   }
 
   private double millisPerPermit() {
-    return 60_000.0 / perMinute;
+    return 1000.0 / perSecond;
   }
 }

@@ -38,13 +38,16 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class KubeProxyListener implements AutoCloseable {
   private static final int MAX_CONCURRENT_REQUESTS = 1000;
+  // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimit).
+  private static final int MAX_TRACKED_TOKENS = 100_000;
 
   private final Server jetty;
   private final ExecutorService requests;
   private final KubeProxyService tunnels;
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationHub configurations,
-      AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+      AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+      ProxyRequestRate rate) {
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -74,7 +77,8 @@ public final class KubeProxyListener implements AutoCloseable {
     jetty.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters));
+    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters,
+        new dev.tether.server.connection.RateLimit(rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS, clock), rate));
     proxy.setAsyncSupported(true);
     context.addServlet(proxy, "/*");
     jetty.setHandler(context);

@@ -34,6 +34,7 @@ final class KubeStatus {
       case 403 -> "Forbidden";
       case 404 -> "NotFound";
       case 413 -> "RequestEntityTooLarge";
+      case 429 -> "TooManyRequests";
       case 501 -> "NotImplemented";
       case 502 -> "BadGateway";
       case 503 -> "ServiceUnavailable";

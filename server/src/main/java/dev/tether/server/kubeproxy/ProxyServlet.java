@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
+import dev.tether.server.connection.RateLimit;
 import java.util.Map;
 import java.util.Optional;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,8 +58,13 @@ final class ProxyServlet extends HttpServlet {
   private final ExecutorService requests;
   private final MeterRegistry meters;
 
+  private final RateLimit perToken;
+  private final ProxyRequestRate rate;
+
   ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests,
-      MeterRegistry meters) {
+      MeterRegistry meters, RateLimit perToken, ProxyRequestRate rate) {
+    this.perToken = perToken;
+    this.rate = rate;
     this.authorizer = authorizer;
     this.pool = pool;
     this.connections = connections;
@@ -95,6 +102,20 @@ final class ProxyServlet extends HttpServlet {
         .serviceLevelObjectives(PrometheusMetrics.REQUEST_BUCKETS).register(meters).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** 429 with Retry-After (whole seconds, at least 1) and a Status naming the limit; the client's kubectl waits and retries. */
+  private void tooMany(HttpServletRequest req, HttpServletResponse resp, ProxyAccess access, Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    log.debug("Refused {} {} of access token {}: over its rate", req.getMethod(), req.getRequestURI(), access.token().id());
+    try {
+      resp.setHeader("Retry-After", Long.toString(seconds));
+    } catch (IllegalStateException clientGone) {
+      return;
+    }
+    status(req, resp, 429, "access token " + access.token().id() + " sent more than " + rate.perSecond()
+        + " requests a second (in bursts of up to " + rate.burst() + ") through the Tether proxy; try again in " + seconds
+        + " s. The server's --proxy-requests-per-token and --proxy-request-burst-per-token set this limit");
+  }
+
   /** The answer's code; 499 (as nginx logs it) when the client went away and Jetty already recycled the response. */
   private static int statusOf(HttpServletResponse resp) {
     try {
@@ -115,6 +136,11 @@ final class ProxyServlet extends HttpServlet {
     } catch (ProxyRefusal e) {
       log.info("Refused {} {} from {}: {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), e.getMessage());
       status(req, resp, e.status(), e.getMessage());
+      return;
+    }
+    Optional<Duration> wait = perToken.tryTake(access.token().id());
+    if (wait.isPresent()) {
+      tooMany(req, resp, access, wait.get());
       return;
     }
     if (req.getRequestURI().equals(ProxyKubeconfig.ACCESS_PATH)) {
