@@ -442,7 +442,7 @@ public final class HttpApi {
         finished == null || started == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), r.applied(),
         r.unchanged(), r.pruned(), r.failed(), r.driftCorrected(), state.inventoryId(), r.inventory(), state.updatedAt(), objects,
         sources.of(state.agentName(), state.inventoryId()).map(s -> new ApiModels.SourceView(s.kind(), s.renders(), s.renderedAt(),
-            s.renderCommit(), s.renderError())).orElse(null));
+            s.renderCommit(), s.renderError(), s.resolved())).orElse(null));
   }
 
   private static TokenView tokenView(AgentToken t) {
