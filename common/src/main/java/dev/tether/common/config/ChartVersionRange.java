@@ -81,7 +81,7 @@ public final class ChartVersionRange {
         : raw.startsWith("~>") ? "~" + raw.substring(2) : raw;
     String bare = term.replaceFirst("^(>=|<=|!=|[<>=~^])", "").replaceFirst("^v", "");
     if (!bare.matches("[0-9xX*]+(\\.[0-9xX*]+){0,2}(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?( - v?[0-9xX*.]+(-[0-9A-Za-z.-]+)?)?")) {
-      throw new IllegalArgumentException("'" + whole + "': '" + raw + "' is not a version or a comparison; write versions like "
+      throw new IllegalArgumentException((whole.strip().equals(raw) ? "" : "'" + whole + "': ") + "'" + raw + "' is not a version or a comparison; write versions like "
           + "6.5.2 and ranges like ^6.5.0, ~1.2, 1.2.x, >=1.2 <2 or ^1 || ^2");
     }
     if (term.startsWith("!=")) {
@@ -91,7 +91,8 @@ public final class ChartVersionRange {
       }
       return new Term(null, excluded);
     }
-    return new Term(RangesListFactory.create(term.replace("=v", "=").replaceFirst("^([~^<>=]*)v", "$1")), null);
+    // Prereleases are let through here and filtered by Helm's own rule in matches().
+    return new Term(RangesListFactory.create(term.replace("=v", "=").replaceFirst("^([~^<>=]*)v", "$1"), true), null);
   }
 
   /** A full version ({@code 1.2.3}, {@code v1.2.3-rc.1}); versions in indexes and tags may start with v. */

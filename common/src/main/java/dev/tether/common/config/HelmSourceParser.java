@@ -55,8 +55,9 @@ final class HelmSourceParser {
       r.error(node, path, "'version' is required with 'repository': the chart version, like version: 6.5.2, or a range, "
           + "like version: ^6.5.0 (the newest matching version is used)");
     } else if (m.containsKey("version") && !m.containsKey("repository")) {
-      r.error(m.get("version"), path + ".version", "'version' applies to a chart from a repository (with 'repository'); "
-          + "a chart directory of the project is used as its Chart.yaml is at the commit");
+      r.string(m.get("version"), path + ".version").ifPresent(text -> r.error(m.get("version"), path + ".version",
+          "'version' applies to a chart from a repository (with 'repository'); a chart directory of the project is used as "
+          + "its Chart.yaml is at the commit"));
     } else if (m.containsKey("version")) {
       version = r.string(m.get("version"), path + ".version").map(text -> {
         try {

@@ -95,4 +95,10 @@ final class ApiModels {
   record CreatedToken(TokenView token, String secret) {}
 
   record CreatedAgent(AgentView agent, TokenView token, String secret) {}
+
+  /** A chart repository the server holds credentials for: the URL and what authenticates, never the secret. */
+  record ChartRepositoryView(String url, String credentials, Instant createdAt) {}
+
+  /** Credentials for a chart repository: {@code username} with {@code password}, or {@code token}. */
+  record ChartRepositoryRequest(String url, String username, String password, String token) {}
 }
