@@ -9,9 +9,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Reads a packaged chart ({@code .tgz}) into a folder, as Helm's loader reads it (the first path
@@ -39,7 +39,8 @@ public final class ChartArchive {
   public static void unpack(byte[] tgz, Path target, Limits limits, String what) throws ChartFetchException {
     int entries = 0;
     long total = 0;
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(new ByteArrayInputStream(tgz)))) {
+    // The JDK's gzip reader: Helm writes a gzip extra field that commons-compress's reader refuses as malformed.
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
       Files.createDirectories(target);
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
@@ -51,7 +52,9 @@ public final class ChartArchive {
         if (problem != null) {
           throw refused(what, "has an entry named '" + printable(name) + "', which " + problem);
         }
-        if (!entry.isFile() && !entry.isDirectory()) {
+        // isFile() alone is not enough: commons-compress counts some special entries as files.
+        if (entry.isSymbolicLink() || entry.isLink() || entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()
+            || !entry.isFile() && !entry.isDirectory()) {
           throw refused(what, "has '" + printable(name) + "', which is a " + kind(entry)
               + "; a chart archive may hold only regular files and folders");
         }
