@@ -77,8 +77,9 @@ class HelmRepositorySourceTest {
   }
 
   private static SyncOutcome awaitOutcome(GitopsSetup setup, Predicate<SyncOutcome> done) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-        setup.agent().gitops().outcome(setup.projectId).filter(o -> o.phase() != Phase.SYNCING && done.test(o)).isPresent());
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        assertThat(setup.agent().gitops().outcome(setup.projectId)).hasValueSatisfying(o -> assertThat(o)
+            .as(o.phase() + ": " + o.message()).matches(x -> x.phase() != Phase.SYNCING && done.test(x))));
     return setup.agent().gitops().outcome(setup.projectId).orElseThrow();
   }
 
@@ -187,11 +188,12 @@ class HelmRepositorySourceTest {
       assertThat(data(client, ns, "shop-web", "version")).as("not pruned").isEqualTo("1.0.0");
 
       addCredentials(setup, repo.url(), USER, PASSWORD);
+      String url = repo.url();
       repo.close();
-      setup.configure(config(ns, repo.url(), "web", "^4"));
+      setup.configure(config(ns, url, "web", "^4"));
       SyncOutcome down = awaitOutcome(setup, o -> o.message().contains("cannot reach"));
       assertThat(down.phase()).isEqualTo(Phase.FAILED);
-      assertThat(down.message()).contains("index.yaml of chart repository " + repo.url() + ": cannot reach http://127.0.0.1:");
+      assertThat(down.message()).contains("index.yaml of chart repository " + url + ": cannot reach http://127.0.0.1:");
       assertThat(data(client, ns, "shop-web", "version")).as("not pruned").isEqualTo("1.0.0");
       assertThat(setup.tether.api().get("/api/v1/chart-repositories").toString()).doesNotContain(PASSWORD)
           .contains("basic auth as " + USER);
