@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
     description = "Credentials for the Helm chart repositories and OCI registries that Helm sources name (helm: {repository: ...}). "
         + "Public repositories need none.",
     subcommands = {ChartRepositoryCommands.Add.class, ChartRepositoryCommands.ListRepositories.class, ChartRepositoryCommands.Remove.class},
-    footer = {"", "Examples:", "  tether admin chart-repository add https://charts.example.com/stable --username deploy --password-file pw",
-        "  tether admin chart-repository list", "  tether admin chart-repository remove https://charts.example.com/stable"})
+    footer = {"", "Examples:", "  tether admin chart-repository add https://charts.example.com/stable \\",
+        "      --username deploy --password-file pw", "  tether admin chart-repository list", "  tether admin chart-repository remove https://charts.example.com/stable"})
 final class ChartRepositoryCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -43,8 +43,10 @@ final class ChartRepositoryCommands implements Runnable {
           "Examples:",
           "  tether admin chart-repository add https://charts.example.com/stable \\",
           "      --username deploy --password-file pw",
-          "  tether admin chart-repository add oci://registry.example.com --username robot --password-file pw",
-          "  tether admin chart-repository add https://charts.example.com/private --token-file token"
+          "  tether admin chart-repository add oci://registry.example.com \\",
+          "      --username robot --password-file pw",
+          "  tether admin chart-repository add https://charts.example.com/private \\",
+          "      --token-file token"
       })
   static final class Add implements Callable<Integer> {
     @Mixin AdminConnection connection;
