@@ -215,6 +215,8 @@ class HelmRepositorySourceTest {
           .write("charts/site/Chart.yaml", "apiVersion: v2\nname: site\nversion: 1.0.0\ndependencies:\n"
               + "  - name: db\n    version: \"~0.1\"\n    repository: " + repo.url() + "\n")
           .write("charts/site/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: site}\ndata: {a: b}\n");
+      // A packaged subchart as helm package makes it, vendored in the project: unpacked within the archive limits.
+      writeBytes(setup, "charts/site/charts/cache-0.3.0.tgz", readBytes(tools.packageChart(chart(dir, "cache", "0.3.0"), dir.resolve("pkg"))));
       String commit = setup.manifests.commitAndPush("A chart with a dependency");
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns + "\n"
           + "      helm: {chart: charts/site, release_name: shop}\n");
@@ -225,6 +227,7 @@ class HelmRepositorySourceTest {
       assertThat(synced.phase()).as(synced.message()).isEqualTo(Phase.SYNCED);
       assertThat(data(client, ns, "shop-db", "version")).as("the dependency, ~0.1 resolved from the repository").isEqualTo("0.1.0");
       assertThat(data(client, ns, "site", "a")).isEqualTo("b");
+      assertThat(data(client, ns, "shop-cache", "version")).as("the packaged subchart").isEqualTo("0.3.0");
 
       writeBytes(setup, "charts/site/charts/evil-1.0.0.tgz", tgz(Map.of("evil/Chart.yaml", "apiVersion: v2\nname: evil\nversion: 1.0.0\n",
           "evil/../../../escape.yaml", "x")));
@@ -247,6 +250,14 @@ class HelmRepositorySourceTest {
       assertThat(tooMany.message()).contains("packaged subchart charts/site/charts/big-1.0.0.tgz has more than 5000 entries "
           + "(the limit on entries per chart archive)");
       assertThat(data(client, ns, "site", "a")).as("not pruned").isEqualTo("b");
+    }
+  }
+
+  private static byte[] readBytes(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -9,6 +9,7 @@ import java.time.Clock;
 import dev.tether.server.http.ApiModels.ChartRepositoryRequest;
 import dev.tether.server.http.ApiModels.ChartRepositoryView;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * {@code /api/v1/chart-repositories}: the credentials the server uses for chart repositories and
@@ -17,10 +18,12 @@ import java.util.function.BiFunction;
 final class ChartRepositoryRoutes {
   private ChartRepositoryRoutes() {}
 
-  static void register(ApiRoutes api, ChartRepositoryStore store, Clock clock,
+  /** @param stores the store, asked for at each request (the API is described before a store exists) */
+  static void register(ApiRoutes api, Supplier<ChartRepositoryStore> stores, Clock clock,
       BiFunction<Context, Class<ChartRepositoryRequest>, ChartRepositoryRequest> body) {
-    api.get("/api/v1/chart-repositories", ctx -> ctx.json(store.list().stream().map(ChartRepositoryRoutes::view).toList()));
+    api.get("/api/v1/chart-repositories", ctx -> ctx.json(stores.get().list().stream().map(ChartRepositoryRoutes::view).toList()));
     api.post("/api/v1/chart-repositories", ctx -> {
+      ChartRepositoryStore store = stores.get();
       ChartRepositoryRequest request = body.apply(ctx, ChartRepositoryRequest.class);
       String url = url(request.url());
       ChartRepository repository = new ChartRepository(url, credentials(request), clock.instant());
@@ -29,6 +32,7 @@ final class ChartRepositoryRoutes {
       ctx.status(existed ? 200 : 201).json(view(store.find(url).orElse(repository)));
     });
     api.delete("/api/v1/chart-repositories", ctx -> {
+      ChartRepositoryStore store = stores.get();
       String url = url(ctx.queryParam("url"));
       ChartRepository repository = store.find(url).orElseThrow(() -> new ApiException(404, "the server holds no credentials for "
           + "chart repository " + url + "; list them with tether admin chart-repository list"));

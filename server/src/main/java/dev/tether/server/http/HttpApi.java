@@ -164,7 +164,7 @@ public final class HttpApi {
       api.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
       api.post("/api/v1/access-tokens", this::createAccessToken);
       api.delete("/api/v1/access-tokens/{id}", ctx -> ctx.json(accessTokenView(registry.revokeAccessToken(ctx.pathParam("id")))));
-      ChartRepositoryRoutes.register(api, store.chartRepositories(), java.time.Clock.systemUTC(), (ctx, type) -> body(ctx, type, null));
+      ChartRepositoryRoutes.register(api, () -> store.chartRepositories(), java.time.Clock.systemUTC(), (ctx, type) -> body(ctx, type, null));
       api.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
       api.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
     });
