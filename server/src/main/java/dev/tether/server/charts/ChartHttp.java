@@ -64,7 +64,7 @@ final class ChartHttp {
       try {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (IOException e) {
-        throw new ChartFetchException(what + ": cannot reach " + current.getScheme() + "://" + current.getAuthority()
+        throw new ChartFetchException(what + ": cannot reach " + current.getScheme() + "://" + hostAndPort(current)
             + " (no answer, refused, or the name does not resolve): check the repository URL and that the repository is up", true);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -75,14 +75,14 @@ final class ChartHttp {
         close(response);
         Optional<String> location = response.headers().firstValue("Location");
         if (location.isEmpty()) {
-          throw new ChartFetchException(what + ": " + current.getAuthority() + " redirected (" + status + ") without a Location", false);
+          throw new ChartFetchException(what + ": " + hostAndPort(current) + " redirected (" + status + ") without a Location", false);
         }
         current = current.resolve(location.get());
         continue;
       }
       return new Response(status, response.headers(), read(response, maxBytes, what), current);
     }
-    throw new ChartFetchException(what + ": more than " + MAX_REDIRECTS + " redirects, from " + uri.getAuthority(), false);
+    throw new ChartFetchException(what + ": more than " + MAX_REDIRECTS + " redirects, from " + hostAndPort(uri), false);
   }
 
   private static byte[] read(HttpResponse<InputStream> response, long maxBytes, String what) throws ChartFetchException {
@@ -104,6 +104,16 @@ final class ChartHttp {
     } catch (IOException ignored) {
       // Nothing was read from a redirect; a failed close changes nothing.
     }
+  }
+
+  /** host[:port] of a URL, never the user information an index or a redirect may put in it. */
+  static String hostAndPort(URI uri) {
+    return uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+  }
+
+  /** The URL without user information, for messages. */
+  static String redacted(URI uri) {
+    return uri.getRawUserInfo() == null ? uri.toString() : uri.toString().replace(uri.getRawUserInfo() + "@", "");
   }
 
   /** scheme://host:port with the default port filled in: where credentials may go. */

@@ -105,7 +105,8 @@ final class HttpChartRepository {
     ChartHttp.Response response = http.get(URI.create(chart.archiveUrl()), authorization(credentials),
         ChartHttp.origin(URI.create(chart.repository())), null, maxBytes, what);
     if (response.status() != 200) {
-      throw new ChartFetchException(what + " (" + chart.archiveUrl() + "): " + ChartHttp.explain(response.status()),
+      throw new ChartFetchException(what + " (" + ChartHttp.redacted(URI.create(chart.archiveUrl())) + "): "
+          + ChartHttp.explain(response.status()),
           response.status() >= 500 || response.status() == 429);
     }
     return response.body();

@@ -183,12 +183,12 @@ final class OciChartRegistry {
       URI realmUri = URI.create(realm + query);
       String basic = credentials instanceof ChartCredentials.Basic b ? b.header() : null;
       ChartHttp.Response response = http.get(realmUri, basic, basic == null ? null : ChartHttp.origin(realmUri), "application/json",
-          MAX_JSON_BYTES, "a token for " + what + " from " + realmUri.getAuthority());
-      check(response, "a token for " + what + " from " + realmUri.getAuthority());
-      JsonNode token = json(response, "the token answer of " + realmUri.getAuthority());
+          MAX_JSON_BYTES, "a token for " + what + " from " + ChartHttp.hostAndPort(realmUri));
+      check(response, "a token for " + what + " from " + ChartHttp.hostAndPort(realmUri));
+      JsonNode token = json(response, "the token answer of " + ChartHttp.hostAndPort(realmUri));
       String value = token.hasNonNull("token") ? token.get("token").asText() : token.path("access_token").asText("");
       if (value.isEmpty()) {
-        throw new ChartFetchException(what + ": " + realmUri.getAuthority() + " answered without a token", false);
+        throw new ChartFetchException(what + ": " + ChartHttp.hostAndPort(realmUri) + " answered without a token", false);
       }
       return value;
     }
