@@ -10,6 +10,7 @@ import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.charts.ChartRepositoryServer;
 import dev.tether.testkit.charts.ChartTools;
 import dev.tether.testkit.charts.OciRegistry;
+import dev.tether.testkit.charts.OciTokenService;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
@@ -154,6 +155,30 @@ class HelmRepositorySourceTest {
           .isEqualTo(Map.of("version", "0.5.1", "color", "green"));
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(source(setup).get("resolved").asText())
           .isEqualTo("api 0.5.1 from " + registry.url("charts")));
+    }
+  }
+
+  @Test
+  @DisplayName("a chart from an OCI registry that sends clients to a token service (Bearer challenge, Docker's token authentication)")
+  void chartFromOciRegistryWithTokenAuthentication(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client,
+      TestNamespace ns) {
+    ChartTools tools = ChartTools.locate(dir.resolve("helm-home"));
+    try (OciTokenService tokens = OciTokenService.start(USER, PASSWORD);
+        OciRegistry registry = OciRegistry.start(dir.resolve("registry"), tools, USER, PASSWORD, tokens);
+        GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      registry.push(chart(dir, "api", "2.3.4"), "team/charts");
+      String commit = setup.manifests.write("values/prod.yaml", "color: teal\n").commitAndPush("Values");
+      addCredentials(setup, "oci://" + registry.host(), USER, PASSWORD);
+      setup.configure(config(ns, registry.url("team/charts"), "api", "2.3.4"));
+      int issuedForPush = tokens.issuedScopes().size();
+      setup.startAgent();
+
+      SyncOutcome synced = setup.awaitSync(commit);
+
+      assertThat(synced.phase()).as(synced.message() + "\n" + registry.log()).isEqualTo(Phase.SYNCED);
+      assertThat(data(client, ns, "shop-api", "version")).isEqualTo("2.3.4");
+      assertThat(tokens.issuedScopes().subList(issuedForPush, tokens.issuedScopes().size()))
+          .as("the server asked the token service for pull access to the chart's repository").contains("repository:team/charts/api:pull");
     }
   }
 

@@ -31,6 +31,14 @@ public final class OciRegistry implements AutoCloseable {
   }
 
   public static OciRegistry start(Path dir, ChartTools tools, String username, String password) {
+    return start(dir, tools, username, password, null);
+  }
+
+  /**
+   * With a token service, the registry answers a Bearer challenge that sends clients to it for a
+   * token (Docker's token authentication) instead of taking basic credentials itself.
+   */
+  public static OciRegistry start(Path dir, ChartTools tools, String username, String password, OciTokenService tokens) {
     int port = FreePort.pick();
     try {
       Files.createDirectories(dir.resolve("storage"));
@@ -50,10 +58,13 @@ public final class OciRegistry implements AutoCloseable {
           http:
             addr: 127.0.0.1:%d
           auth:
-            htpasswd:
-              realm: tether-test-registry
-              path: %s
-          """.formatted(dir.resolve("storage"), port, dir.resolve("htpasswd")));
+          %s""".formatted(dir.resolve("storage"), port, tokens == null
+          ? "  htpasswd:\n    realm: tether-test-registry\n    path: " + dir.resolve("htpasswd") + "\n"
+          : "  token:\n    realm: " + tokens.realm() + "\n    service: tether-test-registry\n    issuer: " + OciTokenService.ISSUER
+              + "\n    rootcertbundle: " + dir.resolve("token-issuer.pem") + "\n"));
+      if (tokens != null) {
+        Files.writeString(dir.resolve("token-issuer.pem"), tokens.certificatePem());
+      }
       Process process = new ProcessBuilder(tools.registry().toString(), "serve", dir.resolve("config.yml").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
       if (!Listening.await(process, port, Duration.ofSeconds(30))) {
