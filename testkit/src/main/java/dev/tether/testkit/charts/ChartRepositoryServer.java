@@ -27,6 +27,7 @@ public final class ChartRepositoryServer implements AutoCloseable {
   private final Path root;
   private final ChartTools tools;
   private final List<String> requested = new CopyOnWriteArrayList<>();
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   private ChartRepositoryServer(Server jetty, Path root, ChartTools tools) {
     this.jetty = jetty;
@@ -71,14 +72,11 @@ public final class ChartRepositoryServer implements AutoCloseable {
     return archive;
   }
 
-  /** Puts an archive made some other way into the repository and indexes it with helm (which writes its digest). */
-  public void publishArchive(String fileName, byte[] archive) {
-    try {
-      Files.write(root.resolve(fileName), archive);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    tools.helm("repo", "index", root.toString());
+  /** Packages the chart folder and indexes the repository with absolute archive URLs under {@code baseUrl}, as mirrors do. */
+  public Path publish(Path chart, String baseUrl) {
+    Path archive = tools.packageChart(chart, root);
+    tools.helm("repo", "index", root.toString(), "--url", baseUrl);
+    return archive;
   }
 
   /** Replaces an archive's bytes after it was indexed, as a tampered mirror would. */
@@ -88,6 +86,11 @@ public final class ChartRepositoryServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Every Authorization header received, in order (the test's own secrets, so they may be compared). */
+  public List<String> authorizations() {
+    return List.copyOf(authorizations);
   }
 
   /** The request paths received, in order. */
@@ -116,6 +119,9 @@ public final class ChartRepositoryServer implements AutoCloseable {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
       requested.add(request.getRequestURI());
       String given = request.getHeader("Authorization");
+      if (given != null) {
+        authorizations.add(given);
+      }
       if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
         response.setHeader("WWW-Authenticate", "Basic realm=\"tether-test-charts\"");
         response.sendError(HttpServletResponse.SC_UNAUTHORIZED);
