@@ -14,6 +14,7 @@ import dev.tether.testkit.charts.OciTokenService;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
+import dev.tether.testkit.tether.TetherJar;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -77,6 +80,14 @@ class HelmRepositorySourceTest {
     setup.tether.api().post("/api/v1/chart-repositories", Map.of("url", url, "username", user, "password", password));
   }
 
+  private static String admin(GitopsSetup setup, String... args) {
+    List<String> command = new ArrayList<>(List.of("admin"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--server-url", setup.tether.server().httpUrl(), "--admin-token-file",
+        setup.tether.server().adminTokenFile().toString()));
+    return TetherJar.run(command.toArray(String[]::new)).run().orThrow().stdout();
+  }
+
   private static SyncOutcome awaitOutcome(GitopsSetup setup, Predicate<SyncOutcome> done) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
         assertThat(setup.agent().gitops().outcome(setup.projectId)).hasValueSatisfying(o -> assertThat(o)
@@ -105,7 +116,11 @@ class HelmRepositorySourceTest {
       repo.publish(chart(dir, "web", "2.0.0"));
       repo.publish(chart(dir, "web", "1.2.0-rc.1"));
       String commit = setup.manifests.write("values/prod.yaml", "color: blue\n").commitAndPush("Values");
-      addCredentials(setup, repo.url(), USER, PASSWORD);
+      // As an operator gives them: from a file, through the CLI.
+      write(dir.resolve("password"), PASSWORD + "\n");
+      assertThat(admin(setup, "chart-repository", "add", repo.url(), "--username", USER, "--password-file",
+          dir.resolve("password").toString())).isEqualTo("Chart repository " + repo.url() + ": credentials set (basic auth as "
+          + USER + ").\n");
       setup.configure(config(ns, repo.url(), "web", "1.0.0"));
       setup.startAgent();
 
@@ -123,6 +138,10 @@ class HelmRepositorySourceTest {
         assertThat(source.get("resolved").asText()).as("the newest 1.x that is no prerelease")
             .isEqualTo("web 1.1.0 from " + repo.url());
       });
+      assertThat(admin(setup, "status")).contains("helm web ^1.0.0 from " + repo.url() + " (release shop) [web 1.1.0 from "
+          + repo.url() + "]");
+      assertThat(admin(setup, "chart-repository", "list")).contains(repo.url()).contains("basic auth as " + USER)
+          .doesNotContain(PASSWORD);
 
       repo.publish(chart(dir, "web", "1.3.0"));
       setup.configure(config(ns, repo.url(), "web", "1.3.0"));
