@@ -57,7 +57,8 @@ begin "leftover check"
 leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager' || true
   pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true
   pgrep -af 'sshd -D -e -f .*/sshd_config' || true
-  pgrep -af 'postgres.*tether-test-postgres' || true) | grep -v pgrep || true)
+  pgrep -af 'postgres.*tether-test-postgres' || true
+  pgrep -af "$TETHER_CHARTS_DIR/registry serve" || true) | grep -v pgrep || true)
 if [[ -n "$leftovers" ]]; then
   echo "test: processes started by the tests are still running:" >&2
   echo "$leftovers" >&2

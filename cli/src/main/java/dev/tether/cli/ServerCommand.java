@@ -123,7 +123,8 @@ final class ServerCommand implements Callable<Integer> {
       description = "Which Git URLs projects may use: SCHEME://HOST[:PORT] (HOST a name, an IP address, * or *.example.com) "
           + "or an IP network (10.0.0.0/8, 192.0.2.7, fd00::/8) for any scheme. Loopback, link-local and cloud metadata "
           + "addresses are reached only through a rule that names them (127.0.0.1, 169.254.0.0/16), never through a name "
-          + "or *. Repeatable; replaces the default (default: ${DEFAULT-VALUE}).")
+          + "or *. Helm chart repositories and OCI registries (their index, archive and token URLs and every redirect) are "
+          + "checked against the same rules as https:// or http:// URLs. Repeatable; replaces the default (default: ${DEFAULT-VALUE}).")
   List<String> allowedGitUrls;
 
   @Option(names = GitUrlPolicy.LOCAL_PATHS_OPTION,

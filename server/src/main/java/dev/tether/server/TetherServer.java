@@ -18,6 +18,8 @@ import dev.tether.server.gitops.ManifestSelector;
 import dev.tether.server.gitops.RenderedSources;
 import dev.tether.server.render.KustomizeProgram;
 import dev.tether.server.render.HelmRenderer;
+import dev.tether.server.charts.ChartRepositories;
+import dev.tether.server.store.ChartRepository;
 import dev.tether.server.render.KustomizeRenderer;
 import dev.tether.server.render.RenderLimits;
 import dev.tether.server.http.AdminToken;
@@ -118,10 +120,14 @@ public final class TetherServer implements AutoCloseable {
     poller.keepFetched(configReader::configProjects);
     poller.addListener(configReader);
 
+    // Chart repositories are reached under the same host rules as Git hosts, with the credentials the store holds sealed.
+    ChartRepositories charts = new ChartRepositories(dataDir.resolve("charts"), settings.gitUrls(),
+        url -> store.chartRepositories().find(url).map(ChartRepository::credentials),
+        ChartRepositories.Settings.DEFAULT, clock);
     RenderedSources rendered = new RenderedSources(RenderedSources.trees(mirrors), List.of(new KustomizeRenderer(
         new KustomizeProgram(settings.kustomizePath()), dataDir.resolve("render"), RenderLimits.DEFAULT),
-        new HelmRenderer(dataDir.resolve("helm-render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
-        metrics.registry());
+        new HelmRenderer(dataDir.resolve("helm-render"), RenderLimits.DEFAULT, charts)), RenderLimits.DEFAULT, clock,
+        metrics.registry(), ChartRepositories.Settings.DEFAULT.indexTtl());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
         rendered, hub, store.projects());
     poller.keepFetched(manifests::manifestProjects);

@@ -7,13 +7,13 @@ import picocli.CommandLine.Command;
     name = "admin",
     mixinStandardHelpOptions = true,
     description = {
-        "Shows the state of agents and their syncs, and manages projects, agents, agent tokens and access "
+        "Shows the state of agents and their syncs, and manages projects, chart repository credentials, agents, agent tokens and access "
             + "tokens through the server's HTTP API.",
         "Every admin command takes --server-url (default: $TETHER_SERVER_URL, else http://127.0.0.1:8080) and "
             + "--admin-token-file (default: $TETHER_ADMIN_TOKEN_FILE, else tether-data/admin-token, the file the server wrote "
             + "on first start). $TETHER_ADMIN_TOKEN, when set, is the token itself and wins over the file."
     },
-    subcommands = {WaitCommand.class, StatusCommand.class, ProjectCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class,
+    subcommands = {WaitCommand.class, StatusCommand.class, ProjectCommands.class, ChartRepositoryCommands.class, AgentCommands.class, TokenCommands.class, AccessTokenCommands.class,
         EventsCommand.class},
     footer = {
         "",

@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
             + "project (INVENTORY tells two entries of one project apart), then, for each project that is not synced "
             + "and healthy, why: the sync's error and each object that failed or is not healthy.",
         "SOURCE is raw (files selected by paths) or the renderer and what it renders (kustomize overlays/prod, helm charts/web (release web)), "
-            + "with `render failed` when the last render did.",
+            + "with the chart versions a render fetched from chart repositories in brackets ([podinfo 6.5.3 from https://...]) "
+            + "and `render failed` when the last render did.",
         "OBJECTS is healthy/total (healthy = Current); FAILED counts objects that could not be applied or "
             + "pruned. The command exits with 0 even when syncs failed; use -o json and a JSON tool to script on "
             + "the state."
@@ -73,6 +74,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     String kind = source.get("kind").asText();
     return source.path("renders").isTextual() ? kind + " " + source.get("renders").asText()
+        + (source.path("resolved").isTextual() ? " [" + source.get("resolved").asText() + "]" : "")
         + (source.path("render_error").isTextual() ? " (render failed)" : "") : kind;
   }
 }

@@ -24,20 +24,50 @@ final class HelmSourceParser {
   private static final String RELEASE_NAME_RULE = "a Helm release name: lowercase letters, digits, '-' and '.', "
       + "starting and ending with a letter or digit, at most 53 characters";
 
+  /** Helm's rule for chart names (lowercase letters, digits, dashes; dots and underscores accepted, as helm lint warns only). */
+  private static final Pattern CHART_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,249}");
+  private static final String CHART_NAME_RULE = "a chart name as it is in the repository: lowercase letters, digits, '-', "
+      + "'.' and '_', without '/' (the repository URL holds the path), like podinfo";
+
   private HelmSourceParser() {}
 
   /**
-   * Tether's form: {@code helm: {chart, release_name, namespace, values: [{inline: {..}} | {file: path}]}}.
+   * Tether's form: {@code helm: {chart, release_name, namespace, values: [{inline: {..}} | {file: path}]}},
+   * with {@code repository} and {@code version} when the chart comes from a chart repository.
    *
    * @param defaultNamespace the entry's default_namespace, the release namespace when {@code namespace} is not given
    */
   static ManifestSource.Helm helm(ConfigNodeReader r, Node node, String path, String defaultNamespace) {
-    Map<String, Node> m = r.mapping(node, path, Set.of("chart", "release_name", "namespace", "values"));
+    Map<String, Node> m = r.mapping(node, path, Set.of("chart", "release_name", "namespace", "values", "repository", "version"));
+    String repository = m.containsKey("repository") ? repository(r, m.get("repository"), path + ".repository") : null;
     String chart = ".";
     if (!m.containsKey("chart")) {
-      r.error(node, path, "'chart' is required: the directory of the project that holds Chart.yaml, like chart: charts/web");
+      r.error(node, path, repository != null || m.containsKey("repository")
+          ? "'chart' is required: the chart's name in the repository, like chart: podinfo"
+          : "'chart' is required: the directory of the project that holds Chart.yaml, like chart: charts/web");
+    } else if (m.containsKey("repository")) {
+      chart = r.matching(m.get("chart"), path + ".chart", CHART_NAME, CHART_NAME_RULE).orElse("chart");
     } else {
       chart = directory(r, m.get("chart"), path + ".chart");
+    }
+    String version = null;
+    if (m.containsKey("repository") && !m.containsKey("version")) {
+      r.error(node, path, "'version' is required with 'repository': the chart version, like version: 6.5.2, or a range, "
+          + "like version: ^6.5.0 (the newest matching version is used)");
+    } else if (m.containsKey("version") && !m.containsKey("repository")) {
+      r.string(m.get("version"), path + ".version").ifPresent(text -> r.error(m.get("version"), path + ".version",
+          "'version' applies to a chart from a repository (with 'repository'); a chart directory of the project is used as "
+          + "its Chart.yaml is at the commit"));
+    } else if (m.containsKey("version")) {
+      version = r.string(m.get("version"), path + ".version").map(text -> {
+        try {
+          ChartVersionRange.parse(text);
+          return text.strip();
+        } catch (IllegalArgumentException e) {
+          r.error(m.get("version"), path + ".version", e.getMessage());
+          return null;
+        }
+      }).orElse(null);
     }
     String release = "release";
     if (!m.containsKey("release_name")) {
@@ -49,8 +79,25 @@ final class HelmSourceParser {
         ? r.matching(m.get("namespace"), path + ".namespace", ConfigParser.NAMESPACE, ConfigParser.NAMESPACE_RULE).orElse(defaultNamespace)
         : defaultNamespace;
     return new ManifestSource.Helm(chart, release, namespace == null ? ManifestProject.DEFAULT_NAMESPACE : namespace,
-        values(r, m.get("values"), path + ".values", true));
+        values(r, m.get("values"), path + ".values", true), repository, repository == null ? null : version == null ? "*" : version);
   }
+
+  /**
+   * A chart repository URL: {@code https://} (an index.yaml beside it), {@code http://} and
+   * {@code oci://}; credentials belong to the server ({@code tether admin chart-repository add}), never in the URL.
+   */
+  private static String repository(ConfigNodeReader r, Node node, String path) {
+    return r.string(node, path).map(text -> {
+      String url = text.strip();
+      String problem = ChartRepositoryUrl.problem(url);
+      if (problem != null) {
+        r.error(node, path, "'" + (url.contains("@") ? "<redacted>" : url) + "' " + problem);
+        return null;
+      }
+      return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }).orElse(null);
+  }
+
 
   /**
    * One GitLab {@code gitops.charts} entry, as GitLab documented it: {@code release_name},

@@ -56,16 +56,31 @@ public sealed interface ManifestSource permits ManifestSource.Raw, ManifestSourc
   }
 
   /**
-   * The output of {@code helm template} of a chart directory of the project.
+   * The output of {@code helm template} of a chart: a directory of the project, or a chart of a
+   * Helm repository ({@code https://} with an index.yaml, or an OCI registry, {@code oci://}).
    *
-   * @param chart the chart directory (holding Chart.yaml), relative to the project root
+   * @param chart the chart directory (holding Chart.yaml), relative to the project root; with a
+   *     repository, the chart's name in it
    * @param releaseName the release name ({@code .Release.Name})
    * @param namespace the release namespace ({@code .Release.Namespace})
    * @param values values in the order Helm takes them, later wins: as {@code -f a.yaml -f b.yaml}
+   * @param repository the chart repository's URL, or null for a chart directory of the project
+   * @param version with a repository, the chart version or range (Helm's syntax); null otherwise
    */
-  record Helm(String chart, String releaseName, String namespace, List<HelmValues> values) implements ManifestSource {
+  record Helm(String chart, String releaseName, String namespace, List<HelmValues> values, String repository, String version)
+      implements ManifestSource {
     public Helm {
       values = List.copyOf(values);
+    }
+
+    /** A chart directory of the project. */
+    public Helm(String chart, String releaseName, String namespace, List<HelmValues> values) {
+      this(chart, releaseName, namespace, values, null, null);
+    }
+
+    /** Whether the chart comes from a chart repository rather than from the project. */
+    public boolean fromRepository() {
+      return repository != null;
     }
 
     @Override
@@ -80,7 +95,9 @@ public sealed interface ManifestSource permits ManifestSource.Raw, ManifestSourc
 
     @Override
     public String summary() {
-      return chart + " (release " + releaseName + ")";
+      return fromRepository()
+          ? chart + " " + version + " from " + repository + " (release " + releaseName + ")"
+          : chart + " (release " + releaseName + ")";
     }
   }
 }

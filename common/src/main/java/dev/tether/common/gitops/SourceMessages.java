@@ -28,6 +28,9 @@ public final class SourceMessages {
     } else if (source instanceof ManifestSource.Helm helm) {
       HelmSource.Builder message = HelmSource.newBuilder().setChart(helm.chart()).setReleaseName(helm.releaseName())
           .setNamespace(helm.namespace());
+      if (helm.fromRepository()) {
+        message.setRepository(helm.repository()).setVersion(helm.version());
+      }
       for (HelmValues values : helm.values()) {
         message.addValues(values instanceof HelmValues.Inline inline
             ? dev.tether.proto.v1.HelmValues.newBuilder().setInlineYaml(inline.yaml())
@@ -50,7 +53,7 @@ public final class SourceMessages {
       HelmSource helm = request.getRender().getHelm();
       return new ManifestSource.Helm(helm.getChart(), helm.getReleaseName(), helm.getNamespace(), helm.getValuesList().stream()
           .map(v -> v.hasInlineYaml() ? (HelmValues) new HelmValues.Inline(v.getInlineYaml()) : new HelmValues.File(v.getFile()))
-          .toList());
+          .toList(), helm.getRepository().isEmpty() ? null : helm.getRepository(), helm.getRepository().isEmpty() ? null : helm.getVersion());
     }
     if (request.getPathsCount() > 0) {
       return new ManifestSource.Raw(request.getPathsList().stream()

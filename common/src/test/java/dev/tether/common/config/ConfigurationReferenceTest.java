@@ -59,6 +59,10 @@ class ConfigurationReferenceTest {
       "gitops.manifest_projects[].helm.namespace", new WordedDefault("the entry's `default_namespace`",
           c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).namespace()
               .equals(c.gitops().manifestProjects().get(0).defaultNamespace())),
+      "gitops.manifest_projects[].helm.repository", new WordedDefault("none",
+          c -> !((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).fromRepository()),
+      "gitops.manifest_projects[].helm.version", new WordedDefault("none",
+          c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).version() == null),
       // Accepted for GitLab files and unused: there is nothing it fills in.
       "gitops.charts[].max_history", new WordedDefault("none", c -> true),
       "gitops.manifest_projects[].ref", new WordedDefault("the default branch",

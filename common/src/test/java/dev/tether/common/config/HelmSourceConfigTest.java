@@ -124,4 +124,66 @@ class HelmSourceConfigTest {
         """)).containsExactly(FILE + ":4:26: gitops.charts[0].source.project: 'id' is required: the project that holds the chart, "
         + "like id: group/charts");
   }
+
+  @Test
+  void aChartFromARepositoryKeepsItsUrlNameAndRangeAndTravelsInTheRequest() throws Exception {
+    ManifestProject p = parse("""
+        gitops:
+          manifest_projects:
+            - id: group/app
+              default_namespace: apps
+              helm:
+                repository: https://charts.example.com/stable/
+                chart: podinfo
+                version: ">=6.5.0, <7"
+                release_name: web
+                values: [{file: values/prod.yaml}]
+        """).gitops().manifestProjects().get(0);
+
+    ManifestSource.Helm helm = (ManifestSource.Helm) p.source();
+    assertThat(helm).isEqualTo(new ManifestSource.Helm("podinfo", "web", "apps", List.of(new HelmValues.File("values/prod.yaml")),
+        "https://charts.example.com/stable", ">=6.5.0, <7"));
+    assertThat(helm.fromRepository()).isTrue();
+    assertThat(helm.summary()).isEqualTo("podinfo >=6.5.0, <7 from https://charts.example.com/stable (release web)");
+    assertThat(SourceMessages.source(SourceMessages.describe(ManifestsRequest.newBuilder(), helm).build())).isEqualTo(helm);
+    ManifestSource.Helm oci = (ManifestSource.Helm) parse("""
+        gitops:
+          manifest_projects:
+            - id: group/app
+              helm: {repository: "oci://registry.example.com/charts", chart: podinfo, version: 6.5.2, release_name: web}
+        """).gitops().manifestProjects().get(0).source();
+    assertThat(oci.repository()).isEqualTo("oci://registry.example.com/charts");
+    assertThat(oci.version()).isEqualTo("6.5.2");
+  }
+
+  @Test
+  void repositoryKeysAreCheckedWithTheirLine() {
+    assertThat(errorsOf("""
+        gitops:
+          manifest_projects:
+            - id: group/app
+              helm:
+                repository: https://deploy:hunter2@charts.example.com
+                chart: podinfo
+                version: ^6
+                release_name: web
+            - id: group/app2
+              helm:
+                repository: ftp://charts.example.com
+                chart: sub/podinfo
+                version: latest
+                release_name: web
+            - id: group/app3
+              helm: {repository: https://charts.example.com, chart: podinfo, release_name: web}
+            - id: group/app4
+              helm: {chart: charts/web, version: 1.0.0, release_name: web}
+        """)).satisfiesExactly(
+        e -> assertThat(e).startsWith(FILE + ":5:21").contains("holds credentials").contains("tether admin chart-repository add")
+            .doesNotContain("hunter2"),
+        e -> assertThat(e).contains(":11:21").contains("is not a chart repository URL"),
+        e -> assertThat(e).contains(":12:16").contains("a chart name"),
+        e -> assertThat(e).contains(":13:18").contains("'latest' is not a version"),
+        e -> assertThat(e).contains(":16:13").contains("'version' is required with 'repository'"),
+        e -> assertThat(e).contains(":18:42").contains("'version' applies to a chart from a repository"));
+  }
 }

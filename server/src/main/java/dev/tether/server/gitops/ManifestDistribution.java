@@ -90,7 +90,8 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
         .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId))
         .map(ManifestStream::lastRender).filter(java.util.Objects::nonNull).findFirst().orElse(null);
     return source.map(s -> new SourceStatus(s.kind().name().toLowerCase(java.util.Locale.ROOT), s.summary(),
-        render == null ? null : render.renderedAt(), render == null ? null : render.commit(), render == null ? null : render.error()));
+        render == null ? null : render.renderedAt(), render == null ? null : render.commit(), render == null ? null : render.error(),
+        render == null ? null : render.resolved()));
   }
 
   @Override

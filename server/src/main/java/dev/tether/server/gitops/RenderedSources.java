@@ -34,15 +34,28 @@ public final class RenderedSources {
    * What agents get for a source at a commit: the rendered manifests or the error, and when the render ran.
    *
    * @param retryable an error of the server's own (no kustomize, a time limit), tried again after {@link #RETRY_AFTER}
+   * @param resolved what the render took from chart repositories (chart and resolved version), or null
+   * @param recheckAfter when set, the outcome stands only until then: a chart repository may have published a
+   *     newer version matching the source's range, or come back up
    */
-  public record Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt, boolean retryable) {
+  public record Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt, boolean retryable,
+      String resolved, Instant recheckAfter) {
     Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt) {
       this(commit, selection, error, renderedAt, false);
+    }
+
+    Outcome(String commit, ManifestSelection selection, String error, Instant renderedAt, boolean retryable) {
+      this(commit, selection, error, renderedAt, retryable, null, null);
     }
   }
 
   /** How long an error of the server's own stands before the same source and commit are rendered again. */
   static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(30);
+  /**
+   * How long the version a range picked (and a chart repository's failure) stands before the source is planned
+   * again on the next poll of its project; the repository's index is cached as long ({@code ChartRepositories}).
+   */
+  private final java.time.Duration recheckRepositories;
   /** Sources in use at once; each entry holds a reference to rendered bytes the other cache shares. */
   private static final int CACHED = 256;
 
@@ -66,6 +79,13 @@ public final class RenderedSources {
   }
 
   public RenderedSources(ProjectTreeSource trees, List<Renderer> renderers, RenderLimits limits, Clock clock, MeterRegistry meters) {
+    this(trees, renderers, limits, clock, meters, java.time.Duration.ofMinutes(5));
+  }
+
+  /** @param recheckRepositories how often a source that reads chart repositories is resolved again at its commit */
+  public RenderedSources(ProjectTreeSource trees, List<Renderer> renderers, RenderLimits limits, Clock clock, MeterRegistry meters,
+      java.time.Duration recheckRepositories) {
+    this.recheckRepositories = recheckRepositories;
     this.trees = trees;
     renderers.forEach(r -> this.renderers.put(r.kind(), r));
     this.limits = limits;
@@ -103,6 +123,9 @@ public final class RenderedSources {
       if (existing != null && existing.isDone() && !existing.isCompletedExceptionally() && existing.join().retryable()
           && existing.join().renderedAt().plus(RETRY_AFTER).isBefore(clock.instant())) {
         existing = null;
+      } else if (existing != null && existing.isDone() && !existing.isCompletedExceptionally()
+          && existing.join().recheckAfter() != null && existing.join().recheckAfter().isBefore(clock.instant())) {
+        existing = null;
       }
       if (existing == null) {
         byCommit.put(key, mine);
@@ -134,8 +157,9 @@ public final class RenderedSources {
     try {
       plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source, capabilities);
     } catch (RenderException e) {
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), null, recheck(source));
     }
+    Instant recheck = plan.fromRepositories() ? clock.instant().plus(recheckRepositories) : null;
     InputKey inputs = new InputKey(projectId, plan.inputKey(), capabilities.agentRunsHooks());
     Outcome earlier;
     synchronized (byInputs) {
@@ -144,7 +168,8 @@ public final class RenderedSources {
     if (earlier != null) {
       // Nothing the render reads changed: the same manifests, under this commit, with the same digest.
       ManifestSelection s = earlier.selection();
-      return new Outcome(commit, new ManifestSelection(projectId, commit, s.digest(), s.files()), null, earlier.renderedAt());
+      return new Outcome(commit, new ManifestSelection(projectId, commit, s.digest(), s.files()), null, earlier.renderedAt(), false,
+          plan.resolved(), recheck);
     }
     renders.incrementAndGet();
     Timer.Sample sample = Timer.start(meters);
@@ -155,15 +180,20 @@ public final class RenderedSources {
           .register(meters));
       count(kind, "rendered");
       Outcome outcome = new Outcome(commit, new ManifestSelection(projectId, commit, "sha256:" + sha256(yaml),
-          List.of(new ManifestSelection.File(outputPath(source), yaml))), null, clock.instant());
+          List.of(new ManifestSelection.File(outputPath(source), yaml))), null, clock.instant(), false, plan.resolved(), recheck);
       synchronized (byInputs) {
         byInputs.put(inputs, outcome);
       }
       return outcome;
     } catch (RenderException e) {
       count(kind, "failed");
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable());
+      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), plan.resolved(), recheck);
     }
+  }
+
+  /** A source from a chart repository whose plan failed is planned again later: the repository may be back up. */
+  private Instant recheck(ManifestSource source) {
+    return source instanceof ManifestSource.Helm helm && helm.fromRepository() ? clock.instant().plus(recheckRepositories) : null;
   }
 
   private void count(String kind, String result) {

@@ -56,7 +56,7 @@ final class ApiModels {
    * What a manifest project entry takes its manifests from: {@code kind} raw (files selected by paths) or
    * kustomize or helm (an overlay or a chart the server renders, named by {@code renders}), and the last render's time and error.
    */
-  record SourceView(String kind, String renders, Instant renderedAt, String renderCommit, String renderError) {}
+  record SourceView(String kind, String renders, Instant renderedAt, String renderCommit, String renderError, String resolved) {}
 
   /** {@code content} is the configuration in use (the last valid one), or null before the first valid one. */
   record ConfigDocument(ConfigView state, String content) {}
@@ -95,4 +95,10 @@ final class ApiModels {
   record CreatedToken(TokenView token, String secret) {}
 
   record CreatedAgent(AgentView agent, TokenView token, String secret) {}
+
+  /** A chart repository the server holds credentials for: the URL and what authenticates, never the secret. */
+  record ChartRepositoryView(String url, String credentials, Instant createdAt) {}
+
+  /** Credentials for a chart repository: {@code username} with {@code password}, or {@code token}. */
+  record ChartRepositoryRequest(String url, String username, String password, String token) {}
 }

@@ -164,6 +164,7 @@ public final class HttpApi {
       api.get("/api/v1/access-tokens", ctx -> ctx.json(store.accessTokens().list().stream().map(this::accessTokenView).toList()));
       api.post("/api/v1/access-tokens", this::createAccessToken);
       api.delete("/api/v1/access-tokens/{id}", ctx -> ctx.json(accessTokenView(registry.revokeAccessToken(ctx.pathParam("id")))));
+      ChartRepositoryRoutes.register(api, () -> store.chartRepositories(), java.time.Clock.systemUTC(), (ctx, type) -> body(ctx, type, null));
       api.get("/api/v1/tokens", ctx -> ctx.json(store.tokens().list(Optional.empty()).stream().map(HttpApi::tokenView).toList()));
       api.delete("/api/v1/tokens/{id}", ctx -> ctx.json(tokenView(registry.revokeToken(ctx.pathParam("id")))));
     });
@@ -446,7 +447,7 @@ public final class HttpApi {
         finished == null || started == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), r.applied(),
         r.unchanged(), r.pruned(), r.failed(), r.driftCorrected(), state.inventoryId(), r.inventory(), state.updatedAt(), objects,
         sources.of(state.agentName(), state.inventoryId()).map(s -> new ApiModels.SourceView(s.kind(), s.renders(), s.renderedAt(),
-            s.renderCommit(), s.renderError())).orElse(null));
+            s.renderCommit(), s.renderError(), s.resolved())).orElse(null));
   }
 
   private static TokenView tokenView(AgentToken t) {

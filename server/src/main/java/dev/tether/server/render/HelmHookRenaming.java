@@ -1,8 +1,13 @@
 package dev.tether.server.render;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Keeps Helm's hook objects in a render. Helm takes every object annotated {@code helm.sh/hook} out of
@@ -44,6 +49,27 @@ final class HelmHookRenaming {
       return content;
     }
     return text.contains(HELM_KEY) ? text.replace(HELM_KEY, RENAMED_KEY).getBytes(StandardCharsets.UTF_8) : content;
+  }
+
+  /**
+   * Renames the hook key in every file of a chart unpacked from an archive (a chart from a repository, a
+   * fetched or packaged subchart), by the same rules as {@link #forHelm(String, byte[])}; the archive's
+   * top folder is part of {@code dir}'s relative paths, so the rules look at each path's last chart level.
+   */
+  static void renameUnder(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      files = walk.filter(Files::isRegularFile).toList();
+    }
+    for (Path file : files) {
+      String relative = dir.relativize(file).toString();
+      String inChart = relative.matches("(.*/)?(Chart\\.yaml|Chart\\.lock)") || relative.matches("(.*/)?crds/.+") ? "Chart.yaml" : relative;
+      byte[] content = Files.readAllBytes(file);
+      byte[] renamed = forHelm(inChart, content);
+      if (renamed != content) {
+        Files.write(file, renamed);
+      }
+    }
   }
 
   /** Inline values as Helm reads them. */

@@ -4,17 +4,15 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import dev.tether.common.config.HelmValues;
 import dev.tether.common.config.ManifestSource;
+import dev.tether.server.charts.ChartArchive;
+import dev.tether.server.charts.ChartRepositories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -28,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Renders a chart directory of a project as {@code helm template} does, with Helm itself, in-process
  * (helm-java): from a private copy of the chart's files and the values files it is given, with the
  * cluster's Kubernetes version as {@code .Capabilities.KubeVersion}, no cluster access ({@code lookup}
- * returns nothing), no repositories and no dependency download (subcharts must be vendored in
- * {@code charts/}), on a small pool of threads with a time limit and a limit on the output.
+ * returns nothing), the chart itself and the dependencies Chart.yaml names in repositories fetched by
+ * the server at plan time ({@link HelmChartPlanner}), never by Helm, on a small pool of threads with a time limit and a limit on the output.
  *
  * <p>Hooks: Helm keeps {@code helm.sh/hook} objects out of what it returns; {@link HelmHookRenaming}
  * keeps them in, so that the agent runs them in phases around the sync, as Argo CD does (for an agent
@@ -43,11 +41,21 @@ public final class HelmRenderer implements Renderer {
   private final Path workDir;
   private final RenderLimits limits;
   private final ThreadPoolExecutor executor;
+  private final HelmChartPlanner charts;
 
-  /** @param workDir where private render folders are made (one per render, removed afterwards) */
+  /** A renderer of chart directories of projects only: sources that name a chart repository are refused. */
   public HelmRenderer(Path workDir, RenderLimits limits) {
+    this(workDir, limits, null);
+  }
+
+  /**
+   * @param workDir where private render folders are made (one per render, removed afterwards)
+   * @param repositories where charts from chart repositories and OCI registries are fetched; null for none
+   */
+  public HelmRenderer(Path workDir, RenderLimits limits, ChartRepositories repositories) {
     this.workDir = workDir;
     this.limits = limits;
+    this.charts = new HelmChartPlanner(limits, repositories, ChartArchive.Limits.DEFAULT);
     AtomicInteger threads = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED), r -> {
       Thread thread = new Thread(r, "helm-render-" + threads.incrementAndGet());
@@ -74,66 +82,7 @@ public final class HelmRenderer implements Renderer {
 
   @Override
   public RenderPlan plan(ProjectTree tree, ManifestSource source, ClusterCapabilities capabilities) throws RenderException {
-    ManifestSource.Helm helm = (ManifestSource.Helm) source;
-    String chart = helm.chart();
-    checkPath(chart, "the chart directory");
-    if (!tree.isDirectory(chart)) {
-      throw new RenderException("chart directory " + chart + " is not in project '" + tree.projectId() + "' at commit " + tree.commit());
-    }
-    String chartYaml = chart.equals(".") ? "Chart.yaml" : chart + "/Chart.yaml";
-    if (tree.entry(chartYaml).filter(e -> e.kind() == ProjectTree.Kind.FILE).isEmpty()) {
-      throw new RenderException(chartYaml + " is not in project '" + tree.projectId() + "' at commit " + tree.commit()
-          + " as a regular file; the chart path names the directory that holds Chart.yaml");
-    }
-    TreeMap<String, ProjectTree.Entry> inputs = new TreeMap<>();
-    for (ProjectTree.Entry entry : tree.under(chart)) {
-      if (entry.kind() != ProjectTree.Kind.FILE) {
-        throw new RenderException(entry.path() + " is a " + (entry.kind() == ProjectTree.Kind.SYMLINK ? "symbolic link" : "submodule")
-            + " in chart " + chart + "; a Helm source reads only regular files: commit the file itself");
-      }
-      String inChart = chart.equals(".") ? entry.path() : entry.path().substring(chart.length() + 1);
-      if (inChart.matches("(.*/)?charts/[^/]+\\.tgz")) {
-        throw new RenderException(entry.path() + " is a packaged subchart; Tether reads vendored subcharts as directories: "
-            + "unpack it into " + entry.path().substring(0, entry.path().length() - 4).replaceAll("-[0-9][^/]*$", "")
-            + "/ (tar xzf) and commit the directory instead of the archive");
-      }
-      inputs.put(entry.path(), entry);
-    }
-    for (int i = 0; i < helm.values().size(); i++) {
-      if (helm.values().get(i) instanceof HelmValues.File file) {
-        String what = "values file " + file.path() + " (values[" + i + "])";
-        checkPath(file.path(), what);
-        ProjectTree.Entry entry = tree.entry(file.path()).orElseThrow(() -> new RenderException(
-            what + " is not in project '" + tree.projectId() + "' at commit " + tree.commit()));
-        if (entry.kind() != ProjectTree.Kind.FILE) {
-          throw new RenderException(what + " is a " + (entry.kind() == ProjectTree.Kind.SYMLINK ? "symbolic link" : "submodule")
-              + "; values files are read only as regular files of the project");
-        }
-        inputs.put(entry.path(), entry);
-      }
-    }
-    if (inputs.size() > limits.maxFiles()) {
-      throw new RenderException("chart " + chart + " has more than " + limits.maxFiles() + " files (the limit per render)");
-    }
-    MessageDigest digest = sha256();
-    digest.update(("helm\0" + chart + "\0" + helm.releaseName() + "\0" + helm.namespace() + "\0kube:" + capabilities.kubeVersion() + "\n")
-        .getBytes(StandardCharsets.UTF_8));
-    for (HelmValues values : helm.values()) {
-      digest.update((values instanceof HelmValues.Inline inline ? "inline\0" + inline.yaml() : "file\0" + ((HelmValues.File) values).path())
-          .getBytes(StandardCharsets.UTF_8));
-      digest.update((byte) '\n');
-    }
-    inputs.values().forEach(e -> digest.update((e.path() + "\0" + e.contentId() + "\n").getBytes(StandardCharsets.UTF_8)));
-    return new RenderPlan(tree, source, List.copyOf(inputs.values()), "sha256:" + HexFormat.of().formatHex(digest.digest()), capabilities);
-  }
-
-  /** A path the configuration checked already; checked again because a request could name any. */
-  private static void checkPath(String path, String what) throws RenderException {
-    if (path.startsWith("/") || path.contains("\0") || path.contains("%") || path.contains("\\")
-        || List.of(path.split("/")).contains("..")) {
-      throw new RenderException(what + " '" + path + "' leaves the project or is not a plain path: name it relative to the "
-          + "project root, without '..', '%', '\\\\' or a leading '/'");
-    }
+    return charts.plan(tree, (ManifestSource.Helm) source, capabilities);
   }
 
   @Override
@@ -158,8 +107,10 @@ public final class HelmRenderer implements Renderer {
         workspace.write(entry.path(), !hooks ? content
             : HelmHookRenaming.forHelm(valuesFile(helm, entry.path()) ? null : inChart(helm.chart(), entry.path()), content));
       }
+      HelmChartPlanner.Unpacked chart = charts.unpack(plan, workspace);
+      crds.append(chart.crds());
       List<Path> valuesFiles = valuesFiles(helm, workspace, hooks);
-      TemplateCommand template = new Helm(workspace.project().resolve(helm.chart()).normalize()).template()
+      TemplateCommand template = new Helm(chart.chartDirectory()).template()
           .withName(helm.releaseName()).withNamespace(helm.namespace());
       if (!plan.capabilities().kubeVersion().isEmpty()) {
         template.withKubeVersion(plan.capabilities().kubeVersion());
@@ -187,6 +138,9 @@ public final class HelmRenderer implements Renderer {
 
   /** A file of a {@code crds/} directory of the chart or of one of its subcharts, as Helm finds them. */
   private static boolean isCrd(String chart, String path) {
+    if (!chart.equals(".") && !path.startsWith(chart + "/")) {
+      return false; // a values file beside the chart (or a chart from a repository, whose CRDs come with its archive)
+    }
     String inChart = chart.equals(".") ? path : path.substring(chart.length() + 1);
     return inChart.matches("(charts/[^/]+/)*crds/.+\\.(yaml|yml|json)");
   }
@@ -233,14 +187,6 @@ public final class HelmRenderer implements Renderer {
     } catch (ExecutionException e) {
       String said = e.getCause() == null || e.getCause().getMessage() == null ? String.valueOf(e.getCause()) : e.getCause().getMessage();
       throw new RenderException(HelmErrors.readable(said, helm, workspace));
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -346,6 +346,7 @@ function sourceLine(s) {
   if (!s) return null;
   if (s.kind === 'raw') return el('p', { class: 'muted source', text: 'source: raw manifests' });
   return el('p', { class: 'source' }, el('span', { class: 'muted', text: `source: ${s.kind} ` }), el('code', { text: s.renders }),
+    s.resolved ? el('span', { class: 'resolved', text: ` · chart ${s.resolved}` }) : null,
     s.rendered_at ? el('span', { class: 'muted', text: ` · rendered ${ago(s.rendered_at)} at ${short(s.render_commit)}` }) : null,
     s.render_error ? el('span', { class: 'error render-error', text: ` · render failed: ${s.render_error}` }) : null);
 }

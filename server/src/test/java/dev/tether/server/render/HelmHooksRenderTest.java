@@ -159,6 +159,24 @@ class HelmHooksRenderTest {
     assertThat(HelmHookRenaming.fromHelm(HelmHookRenaming.forHelm(text))).isEqualTo(text);
   }
 
+  @Test
+  void aChartUnpackedFromAnArchiveIsRenamedByTheSameRules() throws Exception {
+    Path unpacked = dir.resolve("repository");
+    Map<String, String> files = Map.of("app/Chart.yaml", "description: helm.sh/hook", "app/templates/job.yaml", "helm.sh/hook: x",
+        "app/crds/widget.yaml", "helm.sh/hook: x", "app/charts/db/templates/seed.yaml", "helm.sh/hook-weight: \"1\"",
+        "app/charts/db/Chart.lock", "helm.sh/hook");
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.createDirectories(unpacked.resolve(file.getKey()).getParent());
+      Files.writeString(unpacked.resolve(file.getKey()), file.getValue());
+    }
+    HelmHookRenaming.renameUnder(unpacked);
+    assertThat(unpacked.resolve("app/templates/job.yaml")).hasContent(HelmHookRenaming.RENAMED_KEY + ": x");
+    assertThat(unpacked.resolve("app/charts/db/templates/seed.yaml")).hasContent(HelmHookRenaming.RENAMED_KEY + "-weight: \"1\"");
+    assertThat(unpacked.resolve("app/Chart.yaml")).hasContent("description: helm.sh/hook");
+    assertThat(unpacked.resolve("app/crds/widget.yaml")).hasContent("helm.sh/hook: x");
+    assertThat(unpacked.resolve("app/charts/db/Chart.lock")).hasContent("helm.sh/hook");
+  }
+
   /** The real Helm command line's {@code helm template}: it prints hooks after the manifest. */
   private static String helmTemplate(Path chart, String release, String namespace, String kube, Path values) throws Exception {
     String dir = System.getProperty("tether.charts.dir", System.getenv("TETHER_CHARTS_DIR"));

@@ -125,10 +125,13 @@ class HelmRendererTest {
     assertThatThrownBy(() -> render(chart(), Set.of("charts/web/templates/link.yaml"), web(), ""))
         .hasMessageContaining("charts/web/templates/link.yaml is a symbolic link in chart charts/web");
     Map<String, String> packaged = chart();
-    packaged.put("charts/web/charts/redis-1.2.3.tgz", "not read");
+    packaged.put("charts/web/charts/redis-1.2.3.tgz", "not an archive");
     assertThatThrownBy(() -> render(packaged, Set.of(), web(), ""))
-        .hasMessageContaining("charts/web/charts/redis-1.2.3.tgz is a packaged subchart")
-        .hasMessageContaining("unpack it into charts/web/charts/redis/");
+        .hasMessage("packaged subchart charts/web/charts/redis-1.2.3.tgz cannot be read as a gzip-compressed tar archive "
+            + "(Not in GZIP format)");
+    assertThatThrownBy(() -> render(chart(), Set.of(), new ManifestSource.Helm("podinfo", "web", "apps", List.of(),
+        "https://charts.example.com", "^6"), "")).as("a renderer without chart repositories")
+        .hasMessage("the source's chart comes from https://charts.example.com, and this server fetches no charts from repositories");
     assertThatThrownBy(() -> render(chart(), Set.of(), new ManifestSource.Helm("values", "web", "apps", List.of()), ""))
         .hasMessageContaining("values/Chart.yaml is not in project 'team/app'");
   }
