@@ -1,4 +1,4 @@
-package dev.tether.it.support;
+package dev.tether.testkit.metrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
