@@ -120,7 +120,7 @@ class KustomizeSourceTest {
   /** Renders the server ran, from its /metrics. */
   private static double renders(GitopsSetup setup) {
     PrometheusText metrics = PrometheusText.scrape(setup.tether.server().httpUrl() + "/metrics");
-    return metrics.text().contains("tether_renders_total") ? metrics.sum("tether_renders_total", "kind", "kustomize") : 0;
+    return metrics.sumOrZero("tether_renders_total", "kind", "kustomize");
   }
 
   @Test
