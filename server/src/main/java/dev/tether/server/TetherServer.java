@@ -122,7 +122,7 @@ public final class TetherServer implements AutoCloseable {
         new HelmRenderer(dataDir.resolve("helm-render"), RenderLimits.DEFAULT)), RenderLimits.DEFAULT, clock,
         metrics.registry());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
-        rendered, hub, store.projects());
+        rendered, hub, store.projects(), poller::fetchUnlessRunning);
     poller.keepFetched(manifests::manifestProjects);
     poller.addListener(manifests);
 
