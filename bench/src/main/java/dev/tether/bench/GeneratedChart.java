@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * their users have them. Each template renders one component of {@code .Values.components}, its
  * kind by turn: Deployment, Service, ConfigMap, Secret, ServiceAccount with its Role, RoleBinding;
  * one more ranges over {@code .Values.extraConfigs} for a ConfigMap each. All objects are
- * namespaced and carry no namespace, so each engine puts them in the namespace it is given.
+ * namespaced and carry no namespace, so each engine puts them in the namespace it is given. The
+ * Services are headless, so that round after round fits the test control plane's service range (a /24).
  */
 final class GeneratedChart {
   static final String CHART = "chart";
@@ -130,6 +131,7 @@ final class GeneratedChart {
             name: {{ include "bench.fullname" $ctx }}
             labels: {{- include "bench.labels" $ctx | nindent 4 }}
           spec:
+            clusterIP: None
             selector: {{- include "bench.selectorLabels" $ctx | nindent 4 }}
             ports:
               - {name: http, port: 80, targetPort: {{ $c.port }}}

@@ -9,6 +9,8 @@ import java.nio.file.Path;
  * overlay {@code overlays/prod} over it with a name prefix, labels, a strategic merge patch of every
  * Deployment, a JSON 6902 patch of every Service, an image tag and a configMapGenerator, as teams
  * lay out theirs. Nothing carries a namespace, so each engine puts the objects in the namespace it is given.
+ * The Services are headless: a cluster IP each would use up the test control plane's service range
+ * (a /24) after a round or two.
  */
 final class GeneratedOverlay {
   static final String OVERLAY = "overlays/prod";
@@ -118,6 +120,7 @@ final class GeneratedOverlay {
         metadata:
           name: web-%1$d
         spec:
+          clusterIP: None
           selector: {app: web-%1$d}
           ports: [{name: http, port: 80, targetPort: 8080}]
         ---

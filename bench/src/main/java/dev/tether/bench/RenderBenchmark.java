@@ -40,8 +40,8 @@ final class RenderBenchmark implements Benchmark {
   private record Source(String label, String kind, Path folder, int objects, String entryKeys, UnaryOperator<String> render) {}
 
   /** One source's measured round. */
-  private record Row(Source source, SyncRun pipeline, long renderOnlyMs, TetherSync.Run first, ServerRenderTimes coldRender,
-      TetherSync.Pushed unchanged, ServerRenderTimes cachedRender) {}
+  private record Row(Source source, SyncRun pipeline, long renderOnlyMs, TetherSync.Run first, ServerTimes coldRender,
+      ServerTimes firstFetches, TetherSync.Pushed unchanged, ServerTimes cachedRender, ServerTimes unchangedFetches) {}
 
   private final JitCompiler jit = new JitCompiler();
 
@@ -79,7 +79,7 @@ final class RenderBenchmark implements Benchmark {
           String label = source.kind() + "-warm-up-" + i;
           PrometheusText before = tether.metrics();
           TetherSync.Run run = tether.run(label, source.folder(), Figures.createNamespace(admin, label), source.entryKeys());
-          ServerRenderTimes render = ServerRenderTimes.between(before, tether.metrics(), source.kind(), "miss");
+          ServerTimes render = ServerTimes.renders(before, tether.metrics(), source.kind(), "miss");
           System.out.printf("[render] warm-up %d: %s synced in %d ms from push, the server's render %s%n", i, source.label(),
               run.pushToAppliedMs(), render.describe());
           if (i == 1) {
@@ -92,7 +92,11 @@ final class RenderBenchmark implements Benchmark {
       for (Source source : sources) {
         rows.add(measure(source, tether, kubectl, admin));
       }
-      print(rows, firstRound, tether.metrics(), warmUps);
+      // A restarted agent asks again for every project at the commits the server answered: its cache answers (cache=commit).
+      PrometheusText beforeRestart = tether.metrics();
+      tether.restartAgent();
+      PrometheusText afterRestart = tether.metrics();
+      print(rows, firstRound, beforeRestart, afterRestart, warmUps);
     } finally {
       plane.close();
       // The API server's logs (audit log included) stay for a closer look at what happened.
@@ -114,14 +118,17 @@ final class RenderBenchmark implements Benchmark {
     TetherSync.Run first = tether.run(source.kind(), source.folder(), Figures.createNamespace(admin, source.kind() + "-tether"),
         source.entryKeys());
     PrometheusText afterFirst = tether.metrics();
-    ServerRenderTimes coldRender = ServerRenderTimes.between(before, afterFirst, source.kind(), "miss");
+    ServerTimes coldRender = ServerTimes.renders(before, afterFirst, source.kind(), "miss");
+    ServerTimes firstFetches = ServerTimes.fetches(before, afterFirst);
 
     jit.awaitIdleBeforeMeasuring(NAME, JIT_IDLE_CAP);
     TetherSync.Pushed unchanged = tether.push(source.kind(), "NOTES.md", "A commit that changes nothing the source reads.\n");
-    ServerRenderTimes cachedRender = ServerRenderTimes.between(afterFirst, tether.metrics(), source.kind(), "inputs");
+    PrometheusText afterUnchanged = tether.metrics();
+    ServerTimes cachedRender = ServerTimes.renders(afterFirst, afterUnchanged, source.kind(), "inputs");
     System.out.printf("[render] %s: Tether %d ms from push (render %s), unchanged render %d ms from push with %d writes%n",
         source.label(), first.pushToAppliedMs(), coldRender.describe(), unchanged.pushToAppliedMs(), unchanged.requests().writes());
-    return new Row(source, pipeline, renderOnlyMs, first, coldRender, unchanged, cachedRender);
+    return new Row(source, pipeline, renderOnlyMs, first, coldRender, firstFetches, unchanged, cachedRender,
+        ServerTimes.fetches(afterFirst, afterUnchanged));
   }
 
   private static Source chart(Path workDir, int templates, Path helm, Path helmHome) throws Exception {
@@ -154,14 +161,15 @@ final class RenderBenchmark implements Benchmark {
     return Path.of(dir, "helm");
   }
 
-  private static void print(List<Row> rows, List<String> firstRound, PrometheusText metrics, int warmUps) {
+  private static void print(List<Row> rows, List<String> firstRound, PrometheusText beforeRestart, PrometheusText afterRestart,
+      int warmUps) {
     TextTable targets = new TextTable("source", "objects", "pipeline, first", "Tether first sync, push to applied", "× pipeline",
         "≤ " + FIRST_SYNC_TARGET + "×", "pipeline again (writes)", "Tether, commit with unchanged render, push to applied (writes)",
         "× pipeline again", "≤ " + UNCHANGED_TARGET + "×, 0 writes");
     TextTable render = new TextTable("source", "pipeline's render alone", "server render, cold", "server, cached: same inputs",
-        "server, cached: same commit", "agent resync, same commit (writes)");
-    TextTable breakdown = new TextTable("source", "sync", "push to applied", "server render", "agent sync (parse, apply, inventory)",
-        "the rest (webhook, Git fetches, configuration, transfer)");
+        "server, cached: same commit (agent restarted)", "agent resync, same commit (writes)");
+    TextTable breakdown = new TextTable("source", "sync", "push to applied", "server render", "server Git fetches",
+        "agent sync (parse, apply, inventory)", "the rest (webhook, configuration, transfer, waits)");
     for (Row row : rows) {
       Source s = row.source();
       long firstMs = row.first().pushToAppliedMs();
@@ -173,14 +181,13 @@ final class RenderBenchmark implements Benchmark {
           unchangedMs + " ms (" + unchangedWrites + ")", Figures.ratio(unchangedMs, row.pipeline().resyncMs()),
           met(unchangedWrites == 0 && unchangedMs <= UNCHANGED_TARGET * row.pipeline().resyncMs()));
       render.add(s.label(), row.renderOnlyMs() + " ms", row.coldRender().describe(), row.cachedRender().describe(),
-          ServerRenderTimes.total(metrics, s.kind(), "commit").describe(),
+          ServerTimes.renders(beforeRestart, afterRestart, s.kind(), "commit").describe(),
           row.first().sync().resyncMs() + " ms (" + row.first().sync().resyncRequests().writes() + ")");
-      long renderMs = Math.round(row.coldRender().seconds() * 1000);
-      breakdown.add(s.label(), "first", firstMs + " ms", renderMs + " ms", row.first().sync().ms() + " ms",
-          Math.max(0, firstMs - renderMs - row.first().sync().ms()) + " ms");
-      long cachedMs = Math.round(row.cachedRender().seconds() * 1000);
-      breakdown.add(s.label(), "unchanged render", unchangedMs + " ms", cachedMs + " ms (cached)", row.unchanged().syncMs() + " ms",
-          Math.max(0, unchangedMs - cachedMs - row.unchanged().syncMs()) + " ms");
+      breakdown.add(s.label(), "first", firstMs + " ms", row.coldRender().totalMs() + " ms", fetches(row.firstFetches()),
+          row.first().sync().ms() + " ms", rest(firstMs, row.coldRender(), row.firstFetches(), row.first().sync().ms()));
+      breakdown.add(s.label(), "unchanged render", unchangedMs + " ms", row.cachedRender().totalMs() + " ms (cached)",
+          fetches(row.unchangedFetches()), row.unchanged().syncMs() + " ms",
+          rest(unchangedMs, row.cachedRender(), row.unchangedFetches(), row.unchanged().syncMs()));
     }
     System.out.println();
     System.out.print(targets.markdown());
@@ -195,13 +202,26 @@ final class RenderBenchmark implements Benchmark {
     System.out.println("\nServer render times from the server's own metric tether_render_duration_seconds (mean of the answers):"
         + " cold is a render of a commit no agent asked for before (cache=miss); cached for a commit that changed nothing the"
         + " source reads (cache=inputs: the server lists what the source reads and finds the render it has), and for the same"
-        + " commit again over the whole run (cache=commit: another agent's stream, or a stream opened again). The agent's resync"
+        + " commit again (cache=commit), here when the agent restarted at the end and asked again for each project of its"
+        + " source's kind (the warm-ups' and the measured one), as another agent on the same source does. The agent's resync"
         + " of the same commit is its periodic one, which the server takes no part in.");
     System.out.println();
     System.out.print(breakdown.markdown());
+    System.out.println("\nWhere push to applied went: the server's render and its Git fetches (the configuration project's and"
+        + " the source's; for the first sync also the new project's first fetch) from its metrics tether_render_duration_seconds"
+        + " and tether_git_fetch_seconds (in brackets how many fetches), the agent's sync from its own report, and the rest.");
     System.out.println("\nBefore the measured rounds Tether synced each source " + warmUps + " time(s), each a new project, not"
         + " measured, as a server and agent that have run a while; the first of them, right after the server and agent"
         + " started: " + String.join("; ", firstRound) + ".");
+  }
+
+  private static String fetches(ServerTimes fetches) {
+    return fetches.totalMs() + " ms (" + fetches.count() + ")";
+  }
+
+  /** What the parts measured leave of push to applied; fetches of other projects may overlap, hence never below 0. */
+  private static String rest(long pushToAppliedMs, ServerTimes render, ServerTimes fetches, long syncMs) {
+    return Math.max(0, pushToAppliedMs - render.totalMs() - fetches.totalMs() - syncMs) + " ms";
   }
 
   private static String met(boolean met) {

@@ -3,36 +3,39 @@ package dev.tether.bench;
 import dev.tether.testkit.metrics.PrometheusText;
 
 /**
- * What the server's {@code tether_render_duration_seconds} says of one kind of source between two
- * scrapes of its /metrics: how many answers it gave (rendered or from its cache, by {@code cache}) and their time.
+ * What one of the server's timers says between two scrapes of its /metrics: how many times it
+ * counted and their time together. For renders, {@code tether_render_duration_seconds} of one kind
+ * of source, rendered or from the cache ({@code cache} tag); for Git, {@code tether_git_fetch_seconds}.
  */
-record ServerRenderTimes(long count, double seconds) {
-  private static final String METRIC = "tether_render_duration_seconds";
+record ServerTimes(long count, double seconds) {
+  private static final String RENDERS = "tether_render_duration_seconds";
+  private static final String FETCHES = "tether_git_fetch_seconds";
 
-  static ServerRenderTimes between(PrometheusText before, PrometheusText after, String kind, String cache) {
-    return new ServerRenderTimes(Math.round(count(after, kind, cache) - count(before, kind, cache)),
-        sum(after, kind, cache) - sum(before, kind, cache));
+  static ServerTimes renders(PrometheusText before, PrometheusText after, String kind, String cache) {
+    return between(before, after, RENDERS, "kind", kind, "cache", cache);
   }
 
-  /** Since the server started. */
-  static ServerRenderTimes total(PrometheusText metrics, String kind, String cache) {
-    return new ServerRenderTimes(Math.round(count(metrics, kind, cache)), sum(metrics, kind, cache));
+  /** Every Git fetch the server made (webhook, poll, a new project's first), whatever its result. */
+  static ServerTimes fetches(PrometheusText before, PrometheusText after) {
+    return between(before, after, FETCHES);
   }
 
-  private static double count(PrometheusText metrics, String kind, String cache) {
-    return metrics.sumOrZero(METRIC + "_count", "kind", kind, "cache", cache);
+  private static ServerTimes between(PrometheusText before, PrometheusText after, String metric, String... labels) {
+    double count = after.sumOrZero(metric + "_count", labels) - before.sumOrZero(metric + "_count", labels);
+    double seconds = after.sumOrZero(metric + "_sum", labels) - before.sumOrZero(metric + "_sum", labels);
+    return new ServerTimes(Math.round(count), seconds);
   }
 
-  private static double sum(PrometheusText metrics, String kind, String cache) {
-    return metrics.sumOrZero(METRIC + "_sum", "kind", kind, "cache", cache);
-  }
-
-  /** The mean time of one answer, in milliseconds; 0 without any. */
+  /** The mean time of one, in milliseconds; 0 without any. */
   double meanMs() {
     return count == 0 ? 0 : seconds * 1000 / count;
   }
 
-  /** "412 ms", "0.05 ms (×3)" for a table cell; "none" without any. */
+  long totalMs() {
+    return Math.round(seconds * 1000);
+  }
+
+  /** "412 ms", "1.37 ms (mean of 3)" for a table cell; "none" without any. */
   String describe() {
     if (count == 0) {
       return "none";

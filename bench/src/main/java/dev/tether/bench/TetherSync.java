@@ -98,13 +98,12 @@ final class TetherSync implements AutoCloseable {
     config.write(".gitlab/agents/bench/config.yaml", projects.toString()).commitAndPush("sync " + label);
     announcePush("bench/config", configHook);
     if (agent == null) {
-      agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
-          server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
+      agent = startAgent();
     }
     TetherAgent running = agent;
     SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
     if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
-      throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message());
+      throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message() + firstFailure(sync));
     }
     Duration planeCpu = plane.cpuTime().minus(planeBefore);
     Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
@@ -131,10 +130,39 @@ final class TetherSync implements AutoCloseable {
     SyncOutcome sync = await(() -> agent.gitops().outcome(project.id())
         .filter(o -> o.commit().equals(commit) && o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
     if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
-      throw new IllegalStateException("Tether failed to sync commit " + commit + " of " + label + ": " + sync.message());
+      throw new IllegalStateException("Tether failed to sync commit " + commit + " of " + label + ": " + sync.message()
+          + firstFailure(sync));
     }
     return new Pushed(Duration.between(pushed, sync.finished()).toMillis(), Duration.between(sync.started(), sync.finished()).toMillis(),
         ApiRequests.since(audit, mark, USER_AGENT_PREFIX));
+  }
+
+  private TetherAgent startAgent() {
+    return new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
+        server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
+  }
+
+  /**
+   * Stops the agent and starts it again, as a restarted pod: it asks the server again for every
+   * project at the commits the server already answered, then syncs each. Returns once all are synced.
+   */
+  void restartAgent() throws Exception {
+    agent.close();
+    agent = startAgent();
+    TetherAgent running = agent;
+    for (Project project : byLabel.values()) {
+      SyncOutcome sync = await(() -> running.gitops().outcome(project.id()).filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
+      if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
+        throw new IllegalStateException("Tether failed to sync " + project.id() + " after the agent restarted: " + sync.message()
+            + firstFailure(sync));
+      }
+    }
+  }
+
+  /** What the agent said of the first object it could not apply, if any: the sync's message only counts them. */
+  private static String firstFailure(SyncOutcome sync) {
+    return sync.objects().stream().filter(o -> o.action() == dev.tether.agent.gitops.Action.FAILED).findFirst()
+        .map(o -> " (the first: " + o.key() + ": " + o.message() + ")").orElse("");
   }
 
   /** The server's Prometheus metrics now. */
