@@ -120,7 +120,8 @@ final class GitopsSyncBenchmark implements Benchmark {
         runs.add(tetherRun.sync());
         for (SyncRun run : runs) {
           table.add(String.valueOf(n), run.engine(), run.ms() + " ms", Figures.ratio(run.ms(), reference.ms()),
-              Figures.ratio(run.ms(), run.floorMs(cores)), run.requests().toString(), run.resyncMs() + " ms", run.resyncRequests().toString());
+              Figures.ratio(run.ms(), run.floorMs(cores)), run.requests().toString(), run.resyncMs() + " ms",
+              run.resyncRequests().toString());
         }
         SyncRun t = tetherRun.sync();
         tetherTable.add(String.valueOf(n), tetherRun.pushToAppliedMs() + " ms", reference.planeCpu().toMillis() + " ms",

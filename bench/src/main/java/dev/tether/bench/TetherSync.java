@@ -151,7 +151,8 @@ final class TetherSync implements AutoCloseable {
     agent = startAgent();
     TetherAgent running = agent;
     for (Project project : byLabel.values()) {
-      SyncOutcome sync = await(() -> running.gitops().outcome(project.id()).filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
+      SyncOutcome sync = await(() -> running.gitops().outcome(project.id())
+          .filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
       if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
         throw new IllegalStateException("Tether failed to sync " + project.id() + " after the agent restarted: " + sync.message()
             + firstFailure(sync));
