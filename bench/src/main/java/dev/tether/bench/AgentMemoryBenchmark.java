@@ -9,7 +9,6 @@ import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +81,7 @@ final class AgentMemoryBenchmark implements Benchmark {
       for (AgentJvmVariants.Variant variant : AgentJvmVariants.selected()) {
         round++;
         String namespace = "mem-" + round;
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
+        Figures.createNamespace(admin, namespace);
         configure("gitops:\n  manifest_projects: []\n");
         AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(),
             "127.0.0.1:" + server.agentAddress().getPort(), token, server.devCaFile().orElseThrow(), plane.kubeconfig());

@@ -11,8 +11,8 @@ import java.util.stream.Collectors;
  * see README's "Benchmarks" section for what they mean.
  */
 public final class Benchmarks {
-  private static final List<Benchmark> ALL = List.of(new ControlPlaneStartupBenchmark(), new GitopsSyncBenchmark(), new KubeProxyBenchmark(),
-      new AgentMemoryBenchmark());
+  private static final List<Benchmark> ALL = List.of(new ControlPlaneStartupBenchmark(), new GitopsSyncBenchmark(),
+      new KubeProxyBenchmark(), new AgentMemoryBenchmark(), new RenderBenchmark());
 
   private Benchmarks() {}
 

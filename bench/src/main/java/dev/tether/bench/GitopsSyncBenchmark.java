@@ -4,7 +4,6 @@ import dev.tether.common.text.TextTable;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,13 +119,14 @@ final class GitopsSyncBenchmark implements Benchmark {
         TetherSync.Run tetherRun = tether.run(String.valueOf(n), files, namespace("tether-" + n));
         runs.add(tetherRun.sync());
         for (SyncRun run : runs) {
-          table.add(String.valueOf(n), run.engine(), run.ms() + " ms", ratio(run.ms(), reference.ms()),
-              ratio(run.ms(), run.floorMs(cores)), run.requests().toString(), run.resyncMs() + " ms", run.resyncRequests().toString());
+          table.add(String.valueOf(n), run.engine(), run.ms() + " ms", Figures.ratio(run.ms(), reference.ms()),
+              Figures.ratio(run.ms(), run.floorMs(cores)), run.requests().toString(), run.resyncMs() + " ms",
+              run.resyncRequests().toString());
         }
         SyncRun t = tetherRun.sync();
         tetherTable.add(String.valueOf(n), tetherRun.pushToAppliedMs() + " ms", reference.planeCpu().toMillis() + " ms",
             t.planeCpu().toMillis() + " ms", tetherRun.jvmCpu().toMillis() + " ms (" + tetherRun.jitMs() + " ms)",
-            t.floorMs(cores) + " ms", ratio(t.ms(), t.floorMs(cores)));
+            t.floorMs(cores) + " ms", Figures.ratio(t.ms(), t.floorMs(cores)));
         System.out.printf("[gitops-sync] %d objects: kubectl %d ms, Tether %d ms, no-op resync %d ms with %d writes%n",
             n, reference.ms(), t.ms(), t.resyncMs(), t.resyncRequests().writes());
       }
@@ -170,18 +170,11 @@ final class GitopsSyncBenchmark implements Benchmark {
   }
 
   private void awaitJitIdle() throws InterruptedException {
-    if (!jit.awaitIdle(JIT_IDLE_CAP)) {
-      System.out.printf("[gitops-sync] the JIT compiler was still busy after %d s; measuring anyway%n", JIT_IDLE_CAP.toSeconds());
-    }
+    jit.awaitIdleBeforeMeasuring(name(), JIT_IDLE_CAP);
   }
 
   private String namespace(String name) {
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
-    return name;
-  }
-
-  private static String ratio(long ms, long of) {
-    return of <= 0 ? "–" : String.format("%.2f×", (double) ms / of);
+    return Figures.createNamespace(admin, name);
   }
 
   private static List<Integer> integers(String list) {

@@ -53,6 +53,13 @@ final class JitCompiler {
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
+  /** Waits as {@link #awaitIdle} before a measured round, at most {@code cap}; says so on the console when it gave up. */
+  void awaitIdleBeforeMeasuring(String benchmark, Duration cap) throws InterruptedException {
+    if (!awaitIdle(cap)) {
+      System.out.printf("[%s] the JIT compiler was still busy after %d s; measuring anyway%n", benchmark, cap.toSeconds());
+    }
+  }
+
   /** Waits until a second passes with (almost) no compilation, at most {@code cap}; whether it did. */
   boolean awaitIdle(Duration cap) throws InterruptedException {
     long deadline = System.nanoTime() + cap.toNanos();

@@ -13,7 +13,6 @@ import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -102,7 +101,7 @@ final class KubeProxyBenchmark implements Benchmark {
     TwoHopProxyReference reference = null;
     Optional<Target> referenceTarget = Optional.empty();
     try (KubernetesClient admin = plane.newAdminClient("bench")) {
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).create();
+      Figures.createNamespace(admin, "bench");
       admin.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("one").endMetadata().addToData("a", "b").build()).create();
       ExecutorService creators = Executors.newFixedThreadPool(16);
       List<CompletableFuture<?>> creates = new ArrayList<>();
@@ -111,7 +110,7 @@ final class KubeProxyBenchmark implements Benchmark {
         creates.add(CompletableFuture.runAsync(() -> admin.configMaps().inNamespace("list").resource(new ConfigMapBuilder()
             .withNewMetadata().withName(name).endMetadata().addToData("payload", "x".repeat(100)).build()).createOr(c -> c.update()), creators));
         if (i == 0) {
-          admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("list").endMetadata().build()).create();
+          Figures.createNamespace(admin, "list");
         }
       }
       creates.forEach(CompletableFuture::join);

@@ -2,6 +2,7 @@ package dev.tether.bench;
 
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
+import dev.tether.testkit.process.ExternalCommand;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -25,6 +26,38 @@ final class KubectlSync {
     mark = audit.mark();
     long againMs = timed(() -> apply(files, namespace));
     return new SyncRun("kubectl apply --server-side", ms, requests, planeCpu, againMs, ApiRequests.since(audit, mark, "kubectl/"));
+  }
+
+  /**
+   * A pipeline as a CI job runs it: {@code render | kubectl apply --server-side -f -}, where
+   * {@code render} is a shell command run in {@code dir} that prints the objects ({@code helm template …},
+   * {@code kustomize build …}); into {@code namespace} (which exists and is empty), then again with nothing changed.
+   */
+  SyncRun runPipeline(String engine, String render, Path dir, String namespace) {
+    String pipeline = render + " | " + quote(plane.binaries().kubectl()) + " --kubeconfig " + quote(plane.kubeconfig())
+        + " apply --server-side -n " + namespace + " -f -";
+    long mark = audit.mark();
+    Duration planeBefore = plane.cpuTime();
+    long ms = timed(() -> shell(pipeline, dir));
+    ApiRequests requests = ApiRequests.since(audit, mark, "kubectl/");
+    Duration planeCpu = plane.cpuTime().minus(planeBefore);
+    mark = audit.mark();
+    long againMs = timed(() -> shell(pipeline, dir));
+    return new SyncRun(engine, ms, requests, planeCpu, againMs, ApiRequests.since(audit, mark, "kubectl/"));
+  }
+
+  /** How long the pipeline's render alone takes (its output thrown away): the part of its time that is not kubectl's. */
+  static long renderOnlyMs(String render, Path dir) {
+    return timed(() -> shell(render + " > /dev/null", dir));
+  }
+
+  private static void shell(String command, Path dir) {
+    ExternalCommand.of("bash", "-o", "pipefail", "-c", command).directory(dir).timeout(Duration.ofMinutes(30)).run().orThrow();
+  }
+
+  /** A path as one word for bash. */
+  static String quote(Path path) {
+    return "'" + path.toString().replace("'", "'\\''") + "'";
   }
 
   /**

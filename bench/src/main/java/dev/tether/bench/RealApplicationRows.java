@@ -1,7 +1,6 @@
 package dev.tether.bench;
 
 import dev.tether.common.text.TextTable;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,8 +73,8 @@ final class RealApplicationRows {
 
   private void add(String label, SyncRun reference, List<SyncRun> runs) {
     for (SyncRun run : runs) {
-      rows.add(new String[] {label, run.engine(), run.ms() + " ms", ratio(run.ms(), reference.ms()), ratio(run.ms(), run.floorMs(cores)),
-          run.requests().toString(), run.resyncMs() + " ms", run.resyncRequests().toString()});
+      rows.add(new String[] {label, run.engine(), run.ms() + " ms", Figures.ratio(run.ms(), reference.ms()),
+          Figures.ratio(run.ms(), run.floorMs(cores)), run.requests().toString(), run.resyncMs() + " ms", run.resyncRequests().toString()});
       System.out.printf("[gitops-sync] %s: %s %d ms, no-op resync %d ms%n", label, run.engine(), run.ms(), run.resyncMs());
     }
   }
@@ -83,13 +82,9 @@ final class RealApplicationRows {
   /** The set for one engine: in its own namespace (created here) and API group. */
   private Path copy(String name, boolean withResources) throws Exception {
     String namespace = "real-" + name;
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
+    Figures.createNamespace(admin, namespace);
     Path dir = workDir.resolve("real-" + name);
     RealApplication.write(dir, namespace, name.replace('_', '-') + ".bench.tether.dev", withResources);
     return dir;
-  }
-
-  private static String ratio(long ms, long of) {
-    return of <= 0 ? "–" : String.format("%.2f×", (double) ms / of);
   }
 }

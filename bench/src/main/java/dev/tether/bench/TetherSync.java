@@ -11,6 +11,7 @@ import dev.tether.server.git.GitUrlPolicy;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
+import dev.tether.testkit.metrics.PrometheusText;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +37,12 @@ final class TetherSync implements AutoCloseable {
   /** Tether's run plus what only Tether has: push to applied, and this JVM's CPU time. */
   record Run(SyncRun sync, long pushToAppliedMs, Duration jvmCpu, long jitMs) {}
 
+  /** A commit synced after a push: from the push to the agent's sync at that commit, the sync's own time, and its requests. */
+  record Pushed(long pushToAppliedMs, long syncMs, ApiRequests requests) {}
+
+  /** A manifest project a run added: its repository and the secret of its push webhook. */
+  private record Project(String id, GitRepository repo, String webhookSecret) {}
+
   private final KubeControlPlane plane;
   private final AuditLog audit;
   private final JitCompiler jit;
@@ -46,6 +53,7 @@ final class TetherSync implements AutoCloseable {
   private final GitRepository config;
   private final String configHook;
   private final Path token;
+  private final Map<String, Project> byLabel = new java.util.HashMap<>();
   private TetherAgent agent;
 
   TetherSync(KubeControlPlane plane, AuditLog audit, JitCompiler jit, Path workDir) throws Exception {
@@ -54,7 +62,7 @@ final class TetherSync implements AutoCloseable {
     this.jit = jit;
     this.workDir = workDir;
     server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withPollInterval(Duration.ofHours(1))
-        .withGitUrls(GitUrlPolicy.of(List.of(), true))).start();
+        .withGitUrls(GitUrlPolicy.of(List.of(), true)).withKustomizePath(plane.binaries().kustomize())).start();
     api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
     config = GitRepository.create(workDir.resolve("repos"), "config");
     config.write("README.md", "configs\n").commitAndPush("start");
@@ -67,26 +75,35 @@ final class TetherSync implements AutoCloseable {
 
   /** A new manifest project of the files, synced into {@code namespace} (which exists and is empty); then a no-op resync. */
   Run run(String label, Path files, String namespace) throws Exception {
+    return run(label, files, namespace, "");
+  }
+
+  /**
+   * As {@link #run(String, Path, String)}, with more keys of the project's entry in the agent's
+   * configuration (YAML, indented as an entry's keys: {@code "      kustomize: {path: overlay}\n"}),
+   * such as the source that renders the files.
+   */
+  Run run(String label, Path files, String namespace, String entryKeys) throws Exception {
     GitRepository repo = GitRepository.fromFolder(workDir.resolve("repos"), "manifests-" + label, files);
     String projectId = "bench/manifests-" + label;
-    api.post("/api/v1/projects", Map.of("id", projectId, "url", repo.bareDir().toString()));
+    String hook = api.post("/api/v1/projects", Map.of("id", projectId, "url", repo.bareDir().toString())).get("webhook_secret").asText();
+    byLabel.put(label, new Project(projectId, repo, hook));
     projects.append("    - id: ").append(projectId).append("\n      default_namespace: ").append(namespace)
-        .append("\n      resync_interval: 24h\n");
+        .append("\n      resync_interval: 24h\n").append(entryKeys);
     long mark = audit.mark();
     Duration planeBefore = plane.cpuTime();
     Duration jvmBefore = ProcessCpu.used();
     long jitBefore = jit.totalMillis();
     Instant pushed = Instant.now();
     config.write(".gitlab/agents/bench/config.yaml", projects.toString()).commitAndPush("sync " + label);
-    announcePush();
+    announcePush("bench/config", configHook);
     if (agent == null) {
-      agent = new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
-          server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
+      agent = startAgent();
     }
     TetherAgent running = agent;
     SyncOutcome sync = await(() -> running.gitops().outcome(projectId).filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
     if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
-      throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message());
+      throw new IllegalStateException("Tether failed to sync " + label + ": " + sync.message() + firstFailure(sync));
     }
     Duration planeCpu = plane.cpuTime().minus(planeBefore);
     Duration jvmCpu = ProcessCpu.used().minus(jvmBefore);
@@ -100,11 +117,65 @@ final class TetherSync implements AutoCloseable {
     return new Run(run, Duration.between(pushed, sync.finished()).toMillis(), jvmCpu, jitMs);
   }
 
+  /**
+   * A commit to the project of run {@code label} that writes {@code path} (a file no source there
+   * reads), pushed and announced; then waits for the agent's sync at that commit.
+   */
+  Pushed push(String label, String path, String content) throws Exception {
+    Project project = byLabel.get(label);
+    long mark = audit.mark();
+    Instant pushed = Instant.now();
+    String commit = project.repo().write(path, content).commitAndPush("bench: " + path);
+    announcePush(project.id(), project.webhookSecret());
+    SyncOutcome sync = await(() -> agent.gitops().outcome(project.id())
+        .filter(o -> o.commit().equals(commit) && o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
+    if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
+      throw new IllegalStateException("Tether failed to sync commit " + commit + " of " + label + ": " + sync.message()
+          + firstFailure(sync));
+    }
+    return new Pushed(Duration.between(pushed, sync.finished()).toMillis(), Duration.between(sync.started(), sync.finished()).toMillis(),
+        ApiRequests.since(audit, mark, USER_AGENT_PREFIX));
+  }
+
+  private TetherAgent startAgent() {
+    return new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
+        server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();
+  }
+
+  /**
+   * Stops the agent and starts it again, as a restarted pod: it asks the server again for every
+   * project at the commits the server already answered, then syncs each. Returns once all are synced.
+   */
+  void restartAgent() throws Exception {
+    agent.close();
+    agent = startAgent();
+    TetherAgent running = agent;
+    for (Project project : byLabel.values()) {
+      SyncOutcome sync = await(() -> running.gitops().outcome(project.id())
+          .filter(o -> o.phase() != dev.tether.agent.gitops.Phase.SYNCING));
+      if (sync.phase() != dev.tether.agent.gitops.Phase.SYNCED) {
+        throw new IllegalStateException("Tether failed to sync " + project.id() + " after the agent restarted: " + sync.message()
+            + firstFailure(sync));
+      }
+    }
+  }
+
+  /** What the agent said of the first object it could not apply, if any: the sync's message only counts them. */
+  private static String firstFailure(SyncOutcome sync) {
+    return sync.objects().stream().filter(o -> o.action() == dev.tether.agent.gitops.Action.FAILED).findFirst()
+        .map(o -> " (the first: " + o.key() + ": " + o.message() + ")").orElse("");
+  }
+
+  /** The server's Prometheus metrics now. */
+  PrometheusText metrics() {
+    return PrometheusText.scrape(server.httpUrl() + "/metrics");
+  }
+
   /** What a Git host does on push: the GitLab-style push webhook, so the server fetches at once. */
-  private void announcePush() throws Exception {
+  private void announcePush(String projectId, String secret) throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create(server.httpUrl() + "/api/v1/projects/bench/config/hooks/push"))
-        .header("X-Gitlab-Event", "Push Hook").header("X-Gitlab-Token", configHook)
+            URI.create(server.httpUrl() + "/api/v1/projects/" + projectId + "/hooks/push"))
+        .header("X-Gitlab-Event", "Push Hook").header("X-Gitlab-Token", secret)
         .POST(HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}")).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 202) {
       throw new IllegalStateException("the push webhook answered " + response.statusCode() + ": " + response.body());

@@ -129,7 +129,7 @@ public final class TetherServer implements AutoCloseable {
         new HelmRenderer(dataDir.resolve("helm-render"), RenderLimits.DEFAULT, charts)), RenderLimits.DEFAULT, clock,
         metrics.registry(), ChartRepositories.Settings.DEFAULT.indexTtl());
     ManifestDistribution manifests = new ManifestDistribution(new ManifestSelector(mirrors, ManifestSelector.Limits.DEFAULT),
-        rendered, hub, store.projects());
+        rendered, hub, store.projects(), poller::fetchUnlessRunning);
     poller.keepFetched(manifests::manifestProjects);
     poller.addListener(manifests);
 

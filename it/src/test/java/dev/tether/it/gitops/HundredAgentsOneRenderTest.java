@@ -6,7 +6,7 @@ import dev.tether.common.config.HelmValues;
 import dev.tether.common.config.ManifestSource;
 import dev.tether.common.gitops.SourceMessages;
 import dev.tether.it.support.ConfigProject;
-import dev.tether.it.support.PrometheusText;
+import dev.tether.testkit.metrics.PrometheusText;
 import dev.tether.it.support.TetherHarness;
 import dev.tether.proto.v1.AgentConnectionGrpc;
 import dev.tether.proto.v1.AgentInfo;

@@ -8,12 +8,12 @@ import dev.tether.agent.gitops.Action;
 import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.it.support.GitopsSetup;
-import dev.tether.it.support.PrometheusText;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeBinaries;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
+import dev.tether.testkit.metrics.PrometheusText;
 import dev.tether.testkit.process.ExternalCommand;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -120,7 +120,7 @@ class KustomizeSourceTest {
   /** Renders the server ran, from its /metrics. */
   private static double renders(GitopsSetup setup) {
     PrometheusText metrics = PrometheusText.scrape(setup.tether.server().httpUrl() + "/metrics");
-    return metrics.text().contains("tether_renders_total") ? metrics.sum("tether_renders_total", "kind", "kustomize") : 0;
+    return metrics.sumOrZero("tether_renders_total", "kind", "kustomize");
   }
 
   @Test
@@ -174,6 +174,10 @@ class KustomizeSourceTest {
       assertThat(same.phase()).isEqualTo(Phase.SYNCED);
       assertThat(audit.writesSince(unrelated, AGENT)).as("writes for a commit the overlay does not read").isEmpty();
       assertThat(renders(setup)).as("no render for a commit the overlay does not read").isEqualTo(2);
+      PrometheusText metrics = PrometheusText.scrape(setup.tether.server().httpUrl() + "/metrics");
+      assertThat(metrics.sum("tether_render_duration_seconds_count", "kind", "kustomize", "cache", "inputs"))
+          .as("the commit the overlay does not read is answered from the cache").isGreaterThanOrEqualTo(1);
+      assertThat(metrics.sum("tether_render_duration_seconds_count", "kind", "kustomize", "cache", "miss")).isEqualTo(2);
 
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         JsonNode source = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0).get("source");

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.it.support.GitopsSetup;
-import dev.tether.it.support.PrometheusText;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
+import dev.tether.testkit.metrics.PrometheusText;
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.tether.TetherJar;
 import java.net.URI;

@@ -110,11 +110,26 @@ public final class GitPoller implements AutoCloseable {
     }
   }
 
+  /**
+   * Fetches a project now unless a fetch of it is running: for a project that an agent waits for and
+   * that was never fetched, so that its first sync does not wait for the next poll round (up to a second).
+   */
+  public void fetchUnlessRunning(String projectId) {
+    if (inFlight.putIfAbsent(projectId, Boolean.FALSE) == null) {
+      start(projectId);
+    }
+  }
+
   private void submit(String projectId) {
     if (inFlight.putIfAbsent(projectId, Boolean.FALSE) != null) {
       inFlight.put(projectId, Boolean.TRUE);
       return;
     }
+    start(projectId);
+  }
+
+  /** Runs the fetch loop of a project this caller just marked in flight. */
+  private void start(String projectId) {
     lastStarted.put(projectId, clock.instant());
     try {
       fetchers.execute(() -> fetchLoop(projectId));

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -26,9 +27,12 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
   private final ConfigurationHub configurations;
   private final ProjectStore projects;
   private final Map<String, Set<ManifestStream>> byProject = new ConcurrentHashMap<>();
+  private final Consumer<String> fetchFirst;
 
+  /** @param fetchFirst starts the first fetch of a project that a stream waits for (unless one runs) */
   public ManifestDistribution(ManifestSelector selector, RenderedSources rendered, ConfigurationHub configurations,
-      ProjectStore projects) {
+      ProjectStore projects, Consumer<String> fetchFirst) {
+    this.fetchFirst = fetchFirst;
     this.selector = selector;
     this.rendered = rendered;
     this.configurations = configurations;
@@ -64,8 +68,9 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
     }
     Optional<ProjectFetch> fetch = projects.lastFetch(stream.projectId);
     if (fetch.flatMap(ProjectFetch::succeededAt).isEmpty()) {
-      // Never fetched: wait for the first fetch, or pass on why it fails.
-      fetch.flatMap(ProjectFetch::error).ifPresent(error -> stream.offerError(null, error));
+      // Never fetched: pass on why it fails, or fetch it now rather than at the next poll round; the fetch then offers it.
+      fetch.flatMap(ProjectFetch::error).ifPresentOrElse(error -> stream.offerError(null, error),
+          () -> fetchFirst.accept(stream.projectId));
       return;
     }
     String commit = null;

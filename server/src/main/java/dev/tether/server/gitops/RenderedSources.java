@@ -1,6 +1,7 @@
 package dev.tether.server.gitops;
 
 import dev.tether.common.config.ManifestSource;
+import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.render.ClusterCapabilities;
 import dev.tether.server.render.ProjectTree;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -113,6 +115,7 @@ public final class RenderedSources {
    * not read capabilities render once for all clusters.
    */
   public Outcome render(String projectId, String commit, ManifestSource source, ClusterCapabilities clusterCapabilities) {
+    long started = System.nanoTime();
     Renderer renderer = renderers.get(source.kind());
     ClusterCapabilities capabilities = renderer != null && renderer.readsCapabilities() ? clusterCapabilities : ClusterCapabilities.NONE;
     CommitKey key = new CommitKey(projectId, commit, source, capabilities);
@@ -132,10 +135,13 @@ public final class RenderedSources {
       }
     }
     if (existing != null) {
-      return existing.join();
+      Outcome shared = existing.join();
+      timed(source, Served.SAME_COMMIT, started);
+      return shared;
     }
     try {
-      mine.complete(renderNow(projectId, commit, source, capabilities));
+      Served served = renderNow(projectId, commit, source, capabilities, mine);
+      timed(source, served, started);
     } catch (RuntimeException e) {
       synchronized (byCommit) {
         byCommit.remove(key);
@@ -146,18 +152,48 @@ public final class RenderedSources {
     return mine.join();
   }
 
-  private Outcome renderNow(String projectId, String commit, ManifestSource source, ClusterCapabilities capabilities) {
+  /** How a source's manifests were had, as the {@code cache} tag of {@code tether_render_duration_seconds} says it. */
+  private enum Served {
+    /** Rendered (or failed to render) now. */
+    MISS("miss"),
+    /** Another agent, or the same one again, asked for the same commit and source: the render it already had. */
+    SAME_COMMIT("commit"),
+    /** A new commit that changed nothing the source reads: checked (plan), not rendered. */
+    SAME_INPUTS("inputs");
+
+    final String tag;
+
+    Served(String tag) {
+      this.tag = tag;
+    }
+  }
+
+  /** One answer for a source, rendered or cached: what operators read to see what rendering costs and what the cache saves. */
+  private void timed(ManifestSource source, Served served, long startedNanos) {
+    Timer.builder("tether.render.duration").description("How long the server took to have a source's manifests: rendered"
+            + " (cache=miss) or from its cache (cache=commit: the same commit again; cache=inputs: a commit that changed nothing the"
+            + " source reads)")
+        .tag("kind", source.kind().name().toLowerCase(Locale.ROOT)).tag("cache", served.tag)
+        .serviceLevelObjectives(PrometheusMetrics.WORK_BUCKETS).register(meters)
+        .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Renders the source into {@code result}, or completes it from a render of the same inputs; says which. */
+  private Served renderNow(String projectId, String commit, ManifestSource source, ClusterCapabilities capabilities,
+      CompletableFuture<Outcome> result) {
     String name = describe(source);
     Renderer renderer = renderers.get(source.kind());
     if (renderer == null) {
-      return new Outcome(commit, null, name + ": this server has no renderer for " + source.kind().name().toLowerCase(Locale.ROOT)
-          + " sources", clock.instant());
+      result.complete(new Outcome(commit, null, name + ": this server has no renderer for "
+          + source.kind().name().toLowerCase(Locale.ROOT) + " sources", clock.instant()));
+      return Served.MISS;
     }
     RenderPlan plan;
     try {
       plan = renderer.plan(trees.tree(projectId, commit, limits.maxFiles() * 10), source, capabilities);
     } catch (RenderException e) {
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), null, recheck(source));
+      result.complete(new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), null, recheck(source)));
+      return Served.MISS;
     }
     Instant recheck = plan.fromRepositories() ? clock.instant().plus(recheckRepositories) : null;
     InputKey inputs = new InputKey(projectId, plan.inputKey(), capabilities.agentRunsHooks());
@@ -168,27 +204,26 @@ public final class RenderedSources {
     if (earlier != null) {
       // Nothing the render reads changed: the same manifests, under this commit, with the same digest.
       ManifestSelection s = earlier.selection();
-      return new Outcome(commit, new ManifestSelection(projectId, commit, s.digest(), s.files()), null, earlier.renderedAt(), false,
-          plan.resolved(), recheck);
+      result.complete(new Outcome(commit, new ManifestSelection(projectId, commit, s.digest(), s.files()), null, earlier.renderedAt(), false,
+          plan.resolved(), recheck));
+      return Served.SAME_INPUTS;
     }
     renders.incrementAndGet();
-    Timer.Sample sample = Timer.start(meters);
     String kind = source.kind().name().toLowerCase(Locale.ROOT);
     try {
       byte[] yaml = renderer.render(plan);
-      sample.stop(Timer.builder("tether.render.duration").description("How long renders of sources took").tag("kind", kind)
-          .register(meters));
       count(kind, "rendered");
       Outcome outcome = new Outcome(commit, new ManifestSelection(projectId, commit, "sha256:" + sha256(yaml),
           List.of(new ManifestSelection.File(outputPath(source), yaml))), null, clock.instant(), false, plan.resolved(), recheck);
       synchronized (byInputs) {
         byInputs.put(inputs, outcome);
       }
-      return outcome;
+      result.complete(outcome);
     } catch (RenderException e) {
       count(kind, "failed");
-      return new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), plan.resolved(), recheck);
+      result.complete(new Outcome(commit, null, name + ": " + e.getMessage(), clock.instant(), e.retryable(), plan.resolved(), recheck));
     }
+    return Served.MISS;
   }
 
   /** A source from a chart repository whose plan failed is planned again later: the repository may be back up. */

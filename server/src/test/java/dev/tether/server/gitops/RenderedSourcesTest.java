@@ -66,9 +66,10 @@ class RenderedSourcesTest {
     }
   };
 
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final RenderedSources rendered = new RenderedSources(
       (projectId, commit, max) -> ProjectTree.inMemory(projectId, commit, commits.get(commit), Set.of()),
-      List.of(counting), RenderLimits.DEFAULT, Clock.systemUTC(), new SimpleMeterRegistry());
+      List.of(counting), RenderLimits.DEFAULT, Clock.systemUTC(), meters);
 
   private static Map<String, String> project(String replicas, String readme) {
     Map<String, String> files = new HashMap<>();
@@ -120,6 +121,27 @@ class RenderedSourcesTest {
     assertThat(unrelated.renderedAt()).isEqualTo(first.renderedAt());
     assertThat(patched.selection().digest()).isNotEqualTo(first.selection().digest());
     assertThat(renderCalls).hasValue(2);
+  }
+
+  @Test
+  void theRenderTimerSaysHowEachAnswerWasHad() {
+    commits.put("c1", project("2", "hello"));
+    commits.put("c2", project("2", "a new README"));
+
+    rendered.render("team/web", "c1", OVERLAY);
+    rendered.render("team/web", "c1", OVERLAY);
+    rendered.render("team/web", "c1", OVERLAY);
+    rendered.render("team/web", "c2", OVERLAY);
+
+    assertThat(answers("miss")).isEqualTo(1);
+    assertThat(answers("commit")).as("the same commit again").isEqualTo(2);
+    assertThat(answers("inputs")).as("a commit that changes nothing the overlay reads").isEqualTo(1);
+    assertThat(meters.get("tether.render.duration").tag("cache", "miss").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .as("the render itself takes the renderer's 200 ms").isGreaterThanOrEqualTo(200);
+  }
+
+  private long answers(String cache) {
+    return meters.get("tether.render.duration").tag("kind", "kustomize").tag("cache", cache).timer().count();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tether.it.support;
+package dev.tether.testkit.metrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,6 +58,19 @@ public final class PrometheusText {
 
   /** The sum of every series of {@code name} whose labels include all of {@code labels} (name, value pairs). */
   public double sum(String name, String... labels) {
+    OptionalDouble total = find(name, labels);
+    if (total.isEmpty()) {
+      throw new AssertionError("no series " + name + " with labels " + String.join(",", labels) + " in:\n" + text);
+    }
+    return total.getAsDouble();
+  }
+
+  /** As {@link #sum}, or 0 where no such series is exported yet (a timer or counter not used since the start). */
+  public double sumOrZero(String name, String... labels) {
+    return find(name, labels).orElse(0);
+  }
+
+  private OptionalDouble find(String name, String... labels) {
     double total = 0;
     boolean found = false;
     for (Map.Entry<String, Double> sample : samples.entrySet()) {
@@ -82,10 +96,7 @@ public final class PrometheusText {
         found = true;
       }
     }
-    if (!found) {
-      throw new AssertionError("no series " + name + " with labels " + String.join(",", labels) + " in:\n" + text);
-    }
-    return total;
+    return found ? OptionalDouble.of(total) : OptionalDouble.empty();
   }
 
   public String text() {
