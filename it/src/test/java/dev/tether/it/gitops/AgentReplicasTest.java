@@ -76,8 +76,9 @@ class AgentReplicasTest {
 
         TetherAgent follower = setup.tether.startAgent(token, Optional.of(plane.kubeconfig()),
             s -> s.withGitopsLease(LeaseSettings.of(ns.toString(), LEASE, "replica-b")));
+        // Until its first look at the Lease the follower only knows it does not hold it; then it names the holder.
         await().atMost(Duration.ofSeconds(20)).until(() -> follower.gitopsPermission().state()
-            == GitopsPermission.State.NOT_LEADER);
+            == GitopsPermission.State.NOT_LEADER && follower.gitopsPermission().reason().contains("holds the agent's Lease"));
         assertThat(follower.gitopsPermission().reason()).contains("replica " + leaderName + " holds the agent's Lease");
         JsonNode connections = setup.tether.agentStatus("prod").get("connections");
         assertThat(connections).hasSize(2);
