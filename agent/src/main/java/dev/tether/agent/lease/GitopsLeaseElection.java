@@ -100,7 +100,7 @@ public final class GitopsLeaseElection implements AutoCloseable {
     LeaderElector elector = new LeaderElector(client, new LeaderElectionConfigBuilder()
         .withName("tether-agent-gitops")
         .withLock(new RenewalClock(new LeaseLock(settings.namespace(), settings.name(), settings.identity()),
-            settings.renewDeadline(), permission))
+            settings.renewDeadline(), permission, settings.describe()))
         .withLeaseDuration(settings.leaseDuration())
         .withRenewDeadline(settings.renewDeadline())
         .withRetryPeriod(settings.retryPeriod())
