@@ -1,9 +1,9 @@
 package dev.tether.server.kubeproxy;
 
 import dev.tether.common.tls.Pem;
-import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.OpenCalls;
-import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.store.Store;
 import dev.tether.server.tls.ServerTls;
 import java.io.ByteArrayInputStream;
@@ -41,13 +41,15 @@ public final class KubeProxyListener implements AutoCloseable {
   // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimit).
   private static final int MAX_TRACKED_TOKENS = 100_000;
 
+  private final String host;
   private final Server jetty;
   private final ExecutorService requests;
   private final KubeProxyService tunnels;
 
-  public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationHub configurations,
-      AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+  public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
+      AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
       ProxyRequestRate rate) {
+    this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -98,6 +100,11 @@ public final class KubeProxyListener implements AutoCloseable {
 
   public int port() {
     return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+  }
+
+  /** The proxy's URL, for kubeconfigs, with the port actually bound. */
+  public String url() {
+    return "https://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port();
   }
 
   @Override

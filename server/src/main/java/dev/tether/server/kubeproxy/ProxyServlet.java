@@ -11,7 +11,7 @@ import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelServerMessage;
 import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.connection.OpenCalls;
-import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -53,7 +53,7 @@ final class ProxyServlet extends HttpServlet {
 
   private final ProxyAuthorizer authorizer;
   private final TunnelPool pool;
-  private final AgentConnections connections;
+  private final AgentDirectory connections;
   private final OpenCalls calls;
   private final ExecutorService requests;
   private final MeterRegistry meters;
@@ -61,7 +61,7 @@ final class ProxyServlet extends HttpServlet {
   private final RateLimit perToken;
   private final ProxyRequestRate rate;
 
-  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests,
+  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentDirectory connections, OpenCalls calls, ExecutorService requests,
       MeterRegistry meters, RateLimit perToken, ProxyRequestRate rate) {
     this.perToken = perToken;
     this.rate = rate;
