@@ -6,6 +6,7 @@ import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.InProcessOpenCalls;
 import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.RateLimits;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.FetchClaims;
 import dev.tether.server.secrets.SecretBox;
@@ -47,6 +48,7 @@ public final class ServerContext implements AutoCloseable {
   private final OpenCalls calls = new InProcessOpenCalls();
   private final ConfigurationFanOut configurations = new ConfigurationHub();
   private final FetchClaims fetchClaims = FetchClaims.ONE_SERVER;
+  private final RateLimits rateLimits = RateLimits.inProcess(clock);
   private final Map<Class<?>, Object> parts = new LinkedHashMap<>();
 
   private ServerContext(ServerSettings settings) {
@@ -141,6 +143,11 @@ public final class ServerContext implements AutoCloseable {
   /** Shared state: which server fetches a project in a poll interval. */
   public FetchClaims fetchClaims() {
     return fetchClaims;
+  }
+
+  /** Shared state: the counts behind rate limits (connections per token, proxied requests per access token). */
+  public RateLimits rateLimits() {
+    return rateLimits;
   }
 
   /** Makes a part of the module being built available to the modules listed after it. */

@@ -10,7 +10,7 @@ import dev.tether.server.ServerModule;
 public final class ConnectionModule implements ServerModule {
   public ConnectionModule(ServerContext context) {
     context.agentListener().authenticateWith(new AgentAuthentication(context.store().tokens(), context.clock(), context.calls(),
-        context.settings().agentConnectRates(), context.events()));
+        context.settings().agentConnectRates(), context.rateLimits(), context.events()));
     context.agentListener().addService(new ConnectionService(context.agents(), context.calls(), context.store().agents(),
         context.clock(), context.events(), context.meters()));
   }

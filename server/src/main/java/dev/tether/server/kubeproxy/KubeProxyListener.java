@@ -3,6 +3,7 @@ package dev.tether.server.kubeproxy;
 import dev.tether.common.tls.Pem;
 import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.RateLimits;
 import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.store.Store;
 import dev.tether.server.tls.ServerTls;
@@ -38,7 +39,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class KubeProxyListener implements AutoCloseable {
   private static final int MAX_CONCURRENT_REQUESTS = 1000;
-  // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimit).
+  // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimits).
   private static final int MAX_TRACKED_TOKENS = 100_000;
 
   private final String host;
@@ -47,7 +48,7 @@ public final class KubeProxyListener implements AutoCloseable {
   private final KubeProxyService tunnels;
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
-      AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+      AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters, RateLimits limits,
       ProxyRequestRate rate) {
     this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
@@ -80,7 +81,7 @@ public final class KubeProxyListener implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
     ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters,
-        new dev.tether.server.connection.RateLimit(rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS, clock), rate));
+        limits.limiter("proxied requests per access token", rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS), rate));
     proxy.setAsyncSupported(true);
     context.addServlet(proxy, "/*");
     jetty.setHandler(context);

@@ -17,7 +17,7 @@ public final class KubeProxyModule implements ServerModule {
     InetSocketAddress address = context.settings().kubeProxyAddress();
     listener = new KubeProxyListener(new InetSocketAddress(address.getHostString(), address.getPort()), context.tls(),
         context.store(), context.configurations(), context.agents(), context.calls(), context.clock(), context.meters(),
-        context.settings().proxyRequestRate());
+        context.rateLimits(), context.settings().proxyRequestRate());
     context.agentListener().addService(listener.tunnels());
     // Tunnel callbacks only hand messages on; running them on the transport thread saves a thread switch per message.
     context.agentListener().runInline(TUNNEL_METHOD);

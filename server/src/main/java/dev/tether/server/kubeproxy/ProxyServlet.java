@@ -27,7 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import dev.tether.server.connection.RateLimit;
+import dev.tether.server.connection.RateLimiter;
 import java.util.Map;
 import java.util.Optional;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,11 +58,11 @@ final class ProxyServlet extends HttpServlet {
   private final ExecutorService requests;
   private final MeterRegistry meters;
 
-  private final RateLimit perToken;
+  private final RateLimiter perToken;
   private final ProxyRequestRate rate;
 
   ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentDirectory connections, OpenCalls calls, ExecutorService requests,
-      MeterRegistry meters, RateLimit perToken, ProxyRequestRate rate) {
+      MeterRegistry meters, RateLimiter perToken, ProxyRequestRate rate) {
     this.perToken = perToken;
     this.rate = rate;
     this.authorizer = authorizer;
