@@ -6,25 +6,23 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
-/**
- * The current valid configuration of each agent and the connections waiting for it. A new
- * configuration is handed to every subscriber of that agent as soon as it is published.
- */
-public final class ConfigurationHub {
+/** The configuration fan-out of one server alone: subscribers are the streams open at this server. */
+public final class ConfigurationHub implements ConfigurationFanOut {
   private final Map<String, ConfigurationUpdate> current = new ConcurrentHashMap<>();
   private final Map<String, Set<Consumer<ConfigurationUpdate>>> subscribers = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
+  @Override
   public Optional<ConfigurationUpdate> current(String agentName) {
     return Optional.ofNullable(current.get(agentName));
   }
 
-  /** The current configuration of every agent that has one. */
+  @Override
   public java.util.Collection<ConfigurationUpdate> all() {
     return java.util.List.copyOf(current.values());
   }
 
-  /** Makes {@code update} the agent's configuration; subscribers get it unless nothing changed. */
+  @Override
   public void publish(ConfigurationUpdate update) {
     // Delivery happens under the agent's lock so that a subscriber never sees an older update after a newer one.
     synchronized (lock(update.agentName())) {
@@ -38,12 +36,7 @@ public final class ConfigurationHub {
     }
   }
 
-  /**
-   * Subscribes to an agent's configuration. The current one is delivered at once unless its commit
-   * is {@code knownCommit}.
-   *
-   * @return closing it unsubscribes
-   */
+  @Override
   public AutoCloseable subscribe(String agentName, String knownCommit, Consumer<ConfigurationUpdate> subscriber) {
     synchronized (lock(agentName)) {
       subscribers.computeIfAbsent(agentName, k -> ConcurrentHashMap.newKeySet()).add(subscriber);

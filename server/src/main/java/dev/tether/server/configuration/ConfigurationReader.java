@@ -34,13 +34,13 @@ public final class ConfigurationReader implements GitPoller.Listener {
 
   private final Store store;
   private final ProjectMirrors mirrors;
-  private final ConfigurationHub hub;
+  private final ConfigurationFanOut hub;
   private final Clock clock;
   private final EventLog events;
   private final Counter validReads;
   private final Counter invalidReads;
 
-  public ConfigurationReader(Store store, ProjectMirrors mirrors, ConfigurationHub hub, Clock clock, EventLog events,
+  public ConfigurationReader(Store store, ProjectMirrors mirrors, ConfigurationFanOut hub, Clock clock, EventLog events,
       MeterRegistry meters) {
     this.store = store;
     this.mirrors = mirrors;

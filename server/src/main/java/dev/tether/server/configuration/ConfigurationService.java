@@ -11,10 +11,10 @@ import io.grpc.stub.StreamObserver;
 
 /** Streams each agent its valid configuration: the current one, then every change. */
 public final class ConfigurationService extends ConfigurationGrpc.ConfigurationImplBase {
-  private final ConfigurationHub hub;
+  private final ConfigurationFanOut hub;
   private final OpenCalls calls;
 
-  public ConfigurationService(ConfigurationHub hub, OpenCalls calls) {
+  public ConfigurationService(ConfigurationFanOut hub, OpenCalls calls) {
     this.hub = hub;
     this.calls = calls;
   }

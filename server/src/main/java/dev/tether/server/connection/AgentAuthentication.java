@@ -51,10 +51,11 @@ public final class AgentAuthentication implements ServerInterceptor {
 
   private record Cached(Optional<AgentToken> token, Instant until) {}
 
-  public AgentAuthentication(TokenStore tokens, Clock clock, OpenCalls calls, AgentConnectRates rates, EventLog events) {
+  public AgentAuthentication(TokenStore tokens, Clock clock, OpenCalls calls, AgentConnectRates rates, RateLimits rateLimits,
+      EventLog events) {
     this.tokens = tokens;
     this.clock = clock;
-    this.limits = new ConnectLimits(rates, clock);
+    this.limits = new ConnectLimits(rates, rateLimits);
     this.refusals = new RefusalLog(clock);
     this.events = events;
     calls.onRevocation(tokenId -> byDigest.clear());

@@ -19,8 +19,10 @@ import java.util.function.Consumer;
  * always does. A holder keeps the role while it contends; when it leaves or stops contending, the
  * oldest contending connection gets it. So a replica that lost the Lease but stays connected never
  * keeps the role from the replica that now leads.
+ *
+ * <p>This implementation knows the connections of this server only: one server alone.
  */
-public final class AgentConnections {
+public final class AgentConnections implements AgentDirectory {
 
   /**
    * One agent connection, as the status API shows it.
@@ -137,12 +139,12 @@ public final class AgentConnections {
         + (holder.usesLease() ? "It holds the agent's Lease" : "If one token runs in two places by mistake, stop one of them");
   }
 
-  /** Whether the connection applies its agent's GitOps. */
+  @Override
   public synchronized boolean applies(String agentName, String connectionId) {
     return connectionId.equals(applierByAgent.get(agentName));
   }
 
-  /** The connection that applies the agent's GitOps, if one is connected. */
+  @Override
   public synchronized Optional<Connection> applier(String agentName) {
     return Optional.ofNullable(applierByAgent.get(agentName)).map(byId::get);
   }
@@ -165,11 +167,13 @@ public final class AgentConnections {
     notices.forEach(n -> n.listener().accept(n.role()));
   }
 
+  @Override
   public List<Connection> of(String agentName) {
     return byId.values().stream().filter(c -> c.agentName().equals(agentName))
         .sorted(Comparator.comparing(Connection::since).thenComparing(Connection::id)).toList();
   }
 
+  @Override
   public List<Connection> all() {
     return byId.values().stream().sorted(Comparator.comparing(Connection::agentName).thenComparing(Connection::since)).toList();
   }

@@ -4,7 +4,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -27,12 +26,12 @@ final class ConnectLimits {
     }
   }
 
-  private final RateLimit perToken;
-  private final RateLimit refusedTokens;
+  private final RateLimiter perToken;
+  private final RateLimiter refusedTokens;
 
-  ConnectLimits(AgentConnectRates rates, Clock clock) {
-    this.perToken = new RateLimit(rates.perToken(), MAX_TRACKED, clock);
-    this.refusedTokens = new RateLimit(rates.refusalsPerAddress(), MAX_TRACKED, clock);
+  ConnectLimits(AgentConnectRates rates, RateLimits limits) {
+    this.perToken = limits.perMinute("agent connections per token", rates.perToken(), MAX_TRACKED);
+    this.refusedTokens = limits.perMinute("refused agent tokens per address", rates.refusalsPerAddress(), MAX_TRACKED);
   }
 
   /** Before the token of a connection from the address is looked at: refused while the address has used up its refusals. */

@@ -12,9 +12,9 @@ import java.util.Optional;
  * a rate; agent connections use a minute's worth as the burst, proxied requests a burst of their own. Memory is
  * bounded: a bucket that has
  * refilled is forgotten when room is needed, and past {@code maxKeys} busy keys, new keys share one
- * bucket, so a flood from ever new addresses is limited as a whole.
+ * bucket, so a flood from ever new addresses is limited as a whole. It counts for this server alone.
  */
-public final class RateLimit {
+public final class RateLimit implements RateLimiter {
   static final String OVERFLOW = "(all other keys)";
 
   private final int perMinute;
@@ -52,11 +52,12 @@ public final class RateLimit {
     this.clock = clock;
   }
 
+  @Override
   public int perMinute() {
     return perMinute;
   }
 
-  /** Takes a permit for the key: empty when there was one, else how long until there is. */
+  @Override
   public synchronized Optional<Duration> tryTake(String key) {
     if (perSecond == 0) {
       return Optional.empty();
@@ -77,7 +78,7 @@ public final class RateLimit {
     return Duration.ofMillis((long) Math.ceil(missing * millisPerPermit() - 1e-6));
   }
 
-  /** How long until the key has a permit, without taking one: empty when it has one now. */
+  @Override
   public synchronized Optional<Duration> waitFor(String key) {
     Bucket bucket = perSecond == 0 ? null : buckets.get(key);
     if (bucket == null) {

@@ -46,6 +46,7 @@ public final class GitPoller implements AutoCloseable {
   private final ProjectMirrors mirrors;
   private final Duration pollInterval;
   private final Clock clock;
+  private final FetchClaims claims;
   private final EventLog events;
   private final Timer fetchedOk;
   private final Timer fetchFailed;
@@ -61,7 +62,8 @@ public final class GitPoller implements AutoCloseable {
   private final ThreadPoolExecutor fetchers;
 
   public GitPoller(ProjectStore projects, ProjectMirrors mirrors, Duration pollInterval, int parallelFetches, Clock clock,
-      EventLog events, MeterRegistry meters) {
+      FetchClaims claims, EventLog events, MeterRegistry meters) {
+    this.claims = claims;
     this.projects = projects;
     this.mirrors = mirrors;
     this.pollInterval = pollInterval;
@@ -99,7 +101,11 @@ public final class GitPoller implements AutoCloseable {
       for (String id : wanted) {
         Instant last = lastStarted.get(id);
         if (last == null || !now.isBefore(last.plus(pollInterval))) {
-          submit(id);
+          if (claims.claim(id, pollInterval)) {
+            submit(id);
+          } else {
+            lastStarted.put(id, now); // another server polls it this interval; ask again after one
+          }
         }
       }
     } catch (RuntimeException e) {

@@ -10,8 +10,9 @@ import dev.tether.proto.v1.GitopsAgentMessage;
 import dev.tether.proto.v1.GitopsGrpc;
 import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
-import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
@@ -38,16 +39,16 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private static final Logger log = LoggerFactory.getLogger(GitopsService.class);
 
   private final ManifestDistribution distribution;
-  private final ConfigurationHub configurations;
+  private final ConfigurationFanOut configurations;
   private final GitopsStateStore states;
   private final OpenCalls calls;
   private final Clock clock;
   private final EventLog events;
   private final MeterRegistry meters;
-  private final AgentConnections connections;
+  private final AgentDirectory connections;
 
-  public GitopsService(ManifestDistribution distribution, ConfigurationHub configurations, GitopsStateStore states,
-      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentConnections connections) {
+  public GitopsService(ManifestDistribution distribution, ConfigurationFanOut configurations, GitopsStateStore states,
+      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentDirectory connections) {
     this.connections = connections;
     this.distribution = distribution;
     this.configurations = configurations;

@@ -2,7 +2,7 @@ package dev.tether.server.gitops;
 
 import dev.tether.common.config.ManifestProject;
 import dev.tether.common.config.ManifestSource;
-import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.git.FetchOutcome;
 import dev.tether.server.git.GitPoller;
@@ -24,13 +24,13 @@ import java.util.stream.Collectors;
 public final class ManifestDistribution implements GitPoller.Listener, SourceStatus.Lookup {
   private final ManifestSelector selector;
   private final RenderedSources rendered;
-  private final ConfigurationHub configurations;
+  private final ConfigurationFanOut configurations;
   private final ProjectStore projects;
   private final Map<String, Set<ManifestStream>> byProject = new ConcurrentHashMap<>();
   private final Consumer<String> fetchFirst;
 
   /** @param fetchFirst starts the first fetch of a project that a stream waits for (unless one runs) */
-  public ManifestDistribution(ManifestSelector selector, RenderedSources rendered, ConfigurationHub configurations,
+  public ManifestDistribution(ManifestSelector selector, RenderedSources rendered, ConfigurationFanOut configurations,
       ProjectStore projects, Consumer<String> fetchFirst) {
     this.fetchFirst = fetchFirst;
     this.selector = selector;

@@ -1,9 +1,10 @@
 package dev.tether.server.kubeproxy;
 
 import dev.tether.common.tls.Pem;
-import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.OpenCalls;
-import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.RateLimits;
+import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.store.Store;
 import dev.tether.server.tls.ServerTls;
 import java.io.ByteArrayInputStream;
@@ -38,16 +39,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class KubeProxyListener implements AutoCloseable {
   private static final int MAX_CONCURRENT_REQUESTS = 1000;
-  // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimit).
+  // Access tokens whose request rate is tracked at once; past that, new ones share one bucket (see RateLimits).
   private static final int MAX_TRACKED_TOKENS = 100_000;
 
+  private final String host;
   private final Server jetty;
   private final ExecutorService requests;
   private final KubeProxyService tunnels;
 
-  public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationHub configurations,
-      AgentConnections connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+  public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
+      AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters, RateLimits limits,
       ProxyRequestRate rate) {
+    this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -78,7 +81,7 @@ public final class KubeProxyListener implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
     ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters,
-        new dev.tether.server.connection.RateLimit(rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS, clock), rate));
+        limits.limiter("proxied requests per access token", rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS), rate));
     proxy.setAsyncSupported(true);
     context.addServlet(proxy, "/*");
     jetty.setHandler(context);
@@ -98,6 +101,11 @@ public final class KubeProxyListener implements AutoCloseable {
 
   public int port() {
     return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+  }
+
+  /** The proxy's URL, for kubeconfigs, with the port actually bound. */
+  public String url() {
+    return "https://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port();
   }
 
   @Override

@@ -8,7 +8,7 @@ import dev.tether.common.token.SecretToken;
 import dev.tether.proto.v1.Header;
 import dev.tether.proto.v1.Impersonation;
 import dev.tether.server.configuration.AgentConfigFiles;
-import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.configuration.ConfigurationUpdate;
 import dev.tether.server.store.AccessToken;
 import dev.tether.server.store.AccessTokenIdentity;
@@ -48,7 +48,7 @@ public final class ProxyAuthorizer {
 
   private final AccessTokenStore tokens;
   private final AgentStore agents;
-  private final ConfigurationHub configurations;
+  private final ConfigurationFanOut configurations;
   private final Clock clock;
   private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
   // Tokens by digest for a few seconds, so a burst of kubectl requests costs one lookup; revocation empties it.
@@ -62,7 +62,7 @@ public final class ProxyAuthorizer {
     tokensByDigest.clear();
   }
 
-  public ProxyAuthorizer(AccessTokenStore tokens, AgentStore agents, ConfigurationHub configurations, Clock clock) {
+  public ProxyAuthorizer(AccessTokenStore tokens, AgentStore agents, ConfigurationFanOut configurations, Clock clock) {
     this.tokens = tokens;
     this.agents = agents;
     this.configurations = configurations;

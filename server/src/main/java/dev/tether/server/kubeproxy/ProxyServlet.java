@@ -11,7 +11,7 @@ import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelServerMessage;
 import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.connection.OpenCalls;
-import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -27,7 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import dev.tether.server.connection.RateLimit;
+import dev.tether.server.connection.RateLimiter;
 import java.util.Map;
 import java.util.Optional;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,16 +53,16 @@ final class ProxyServlet extends HttpServlet {
 
   private final ProxyAuthorizer authorizer;
   private final TunnelPool pool;
-  private final AgentConnections connections;
+  private final AgentDirectory connections;
   private final OpenCalls calls;
   private final ExecutorService requests;
   private final MeterRegistry meters;
 
-  private final RateLimit perToken;
+  private final RateLimiter perToken;
   private final ProxyRequestRate rate;
 
-  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentConnections connections, OpenCalls calls, ExecutorService requests,
-      MeterRegistry meters, RateLimit perToken, ProxyRequestRate rate) {
+  ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentDirectory connections, OpenCalls calls, ExecutorService requests,
+      MeterRegistry meters, RateLimiter perToken, ProxyRequestRate rate) {
     this.perToken = perToken;
     this.rate = rate;
     this.authorizer = authorizer;

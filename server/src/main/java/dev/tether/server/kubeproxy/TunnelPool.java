@@ -7,7 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
-/** The idle reverse tunnels each agent keeps open, waiting for proxied requests. */
+/**
+ * The idle reverse tunnels each agent keeps open, waiting for proxied requests. A tunnel is a stream
+ * held by one server, so this pool is never shared: with replicas, the {@code AgentDirectory} says
+ * which replica holds an agent's tunnels and a request is routed there to take one from its pool.
+ */
 final class TunnelPool {
   private final Map<String, LinkedBlockingDeque<Tunnel>> idle = new ConcurrentHashMap<>();
 

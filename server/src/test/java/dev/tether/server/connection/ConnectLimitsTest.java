@@ -14,7 +14,7 @@ class ConnectLimitsTest {
 
   @Test
   void refusalsSayWhichLimitItsValueAndWhenToRetry() {
-    ConnectLimits limits = new ConnectLimits(new AgentConnectRates(2, 3), clock);
+    ConnectLimits limits = new ConnectLimits(new AgentConnectRates(2, 3), RateLimits.inProcess(clock));
     AgentIdentity agent = new AgentIdentity("edge-1", "tok_123", "10.0.0.1:4000");
     limits.admitToken(agent);
     limits.admitToken(agent);

@@ -28,8 +28,8 @@ class OpenApiDocumentTest {
   @BeforeAll
   static void load() throws Exception {
     doc = new ObjectMapper().readTree(OpenApiDocument.json());
-    HttpApi api = new HttpApi(null, null, null, null, null, null, null, null);
-    api.create();
+    HttpApi api = new HttpApi(null, null, null, null, null, null, null);
+    io.javalin.Javalin.create(api::register);
     routes = api.routes();
   }
 

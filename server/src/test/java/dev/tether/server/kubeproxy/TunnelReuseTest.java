@@ -10,7 +10,7 @@ import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelReady;
 import dev.tether.proto.v1.TunnelServerMessage;
 import dev.tether.server.connection.AgentIdentity;
-import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.InProcessOpenCalls;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
@@ -56,7 +56,7 @@ class TunnelReuseTest {
       }
     };
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(new KubeProxyService(pool, new OpenCalls(), meters), asAgent)).build().start();
+        .addService(ServerInterceptors.intercept(new KubeProxyService(pool, new InProcessOpenCalls(), meters), asAgent)).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 

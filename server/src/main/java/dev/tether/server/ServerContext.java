@@ -1,0 +1,180 @@
+package dev.tether.server;
+
+import dev.tether.common.metrics.PrometheusMetrics;
+import dev.tether.server.configuration.ConfigurationFanOut;
+import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.InProcessOpenCalls;
+import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.RateLimits;
+import dev.tether.server.events.EventLog;
+import dev.tether.server.git.FetchClaims;
+import dev.tether.server.secrets.SecretBox;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.Store;
+import dev.tether.server.tls.ServerTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every server module is built from: the settings, the store, the clock, meters and events, the
+ * two listeners modules register on, and the state that server replicas must share, each behind a
+ * small interface whose implementation here serves one process. Modules hand each other parts
+ * (the Git mirrors, the renderers) through {@link #offer} and {@link #part}, in the order the server
+ * lists them, and never reach into another module's internals.
+ */
+public final class ServerContext implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerContext.class);
+
+  private final ServerSettings settings;
+  private final Path dataDir;
+  private final Clock clock = Clock.systemUTC();
+  private final PrometheusMetrics metrics = new PrometheusMetrics("server");
+  private final ServerTls.Material tls;
+  private final Database database;
+  private final Store store;
+  private final EventLog events;
+  private final AgentListener agentListener;
+  private final HttpListener httpListener;
+  private final AgentConnections agents = new AgentConnections();
+  private final OpenCalls calls = new InProcessOpenCalls();
+  private final ConfigurationFanOut configurations = new ConfigurationHub();
+  private final FetchClaims fetchClaims = FetchClaims.ONE_SERVER;
+  private final RateLimits rateLimits = RateLimits.inProcess(clock);
+  private final Map<Class<?>, Object> parts = new LinkedHashMap<>();
+
+  private ServerContext(ServerSettings settings) {
+    this.settings = settings;
+    this.dataDir = settings.dataDir().toAbsolutePath();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
+    }
+    tls = settings.tlsCertFile().isPresent()
+        ? ServerTls.fromFiles(settings.tlsCertFile().get(), settings.tlsKeyFile().orElseThrow(() ->
+            new IllegalArgumentException("a TLS certificate file needs its key file too")))
+        : ServerTls.dev(dataDir, settings.devTlsHosts());
+    database = Database.open(settings.database(), dataDir);
+    log.info("State kept in {}", database.description());
+    try {
+      store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+    events = new EventLog(store.events(), clock);
+    agentListener = new AgentListener(settings.agentAddress(), tls);
+    httpListener = new HttpListener(settings.httpAddress());
+  }
+
+  /** Opens the data dir, the TLS material and the database. */
+  static ServerContext open(ServerSettings settings) {
+    return new ServerContext(settings);
+  }
+
+  public ServerSettings settings() {
+    return settings;
+  }
+
+  /** The server's own folder (absolute): mirrors, render workspaces, keys, the embedded database. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public ServerTls.Material tls() {
+    return tls;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public PrometheusMetrics metrics() {
+    return metrics;
+  }
+
+  public MeterRegistry meters() {
+    return metrics.registry();
+  }
+
+  /** Where modules record what users should see in {@code tether admin events}. */
+  public EventLog events() {
+    return events;
+  }
+
+  /** Where modules add the gRPC services agents call. */
+  public AgentListener agentListener() {
+    return agentListener;
+  }
+
+  /** Where modules add HTTP routes. */
+  public HttpListener httpListener() {
+    return httpListener;
+  }
+
+  /** Shared state: the live connections of every agent, and which of them applies its GitOps. */
+  public AgentConnections agents() {
+    return agents;
+  }
+
+  /** Shared state: the open calls of each token, ended when the token is revoked, and revocation notices. */
+  public OpenCalls calls() {
+    return calls;
+  }
+
+  /** Shared state: each agent's current configuration, and its fan-out to the agent's open streams. */
+  public ConfigurationFanOut configurations() {
+    return configurations;
+  }
+
+  /** Shared state: which server fetches a project in a poll interval. */
+  public FetchClaims fetchClaims() {
+    return fetchClaims;
+  }
+
+  /** Shared state: the counts behind rate limits (connections per token, proxied requests per access token). */
+  public RateLimits rateLimits() {
+    return rateLimits;
+  }
+
+  /** Makes a part of the module being built available to the modules listed after it. */
+  public <T> void offer(Class<T> type, T part) {
+    if (parts.putIfAbsent(type, part) != null) {
+      throw new IllegalStateException("two modules offer a " + type.getSimpleName() + "; list only one of them");
+    }
+  }
+
+  /** A part an earlier module offered. */
+  public <T> T part(Class<T> type) {
+    Object part = parts.get(type);
+    if (part == null) {
+      throw new IllegalStateException("a server module needs a " + type.getSimpleName()
+          + ", which no module listed before it offers: list the module that makes it first");
+    }
+    return type.cast(part);
+  }
+
+  /** Closes the database and the meters, after every module stopped. */
+  @Override
+  public void close() {
+    try {
+      database.close();
+    } catch (RuntimeException e) {
+      log.warn("Error while closing the database: {}", e.toString());
+    }
+    metrics.close();
+  }
+}
