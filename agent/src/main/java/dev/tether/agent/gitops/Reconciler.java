@@ -173,7 +173,7 @@ public final class Reconciler {
       ObjectResult r = run.results.get(p.key());
       // Only what this run applied or found as Git says is watched and corrected; never an object it was refused.
       if (applied.existing().contains(p.key()) && r != null && !r.failed()) {
-        desired.put(p.key(), new SyncOutcome.Desired(p.type(), p.content(), p.source().file()));
+        desired.put(p.key(), SyncOutcome.Desired.of(p.type(), p.content(), p.source().file()));
       }
     }
     if (failures > 0 && message.isEmpty()) {
