@@ -77,7 +77,8 @@ final class AgentProcess {
         if (!g.get("project").asText().equals(project)) {
           continue;
         }
-        if (g.get("phase").asText().equals("synced") && g.hasNonNull("finished_at") && Instant.parse(g.get("finished_at").asText()).isAfter(asked)) {
+        if (g.get("phase").asText().equals("synced") && g.hasNonNull("finished_at")
+            && Instant.parse(g.get("finished_at").asText()).isAfter(asked)) {
           return true;
         }
         if (g.get("phase").asText().equals("failed")) {
