@@ -16,16 +16,27 @@ final class AgentJvmVariants {
       new Variant("Serial GC", concat(POD, "-XX:+UseSerialGC")),
       new Variant("Serial GC, small stacks and code cache", concat(POD, "-XX:+UseSerialGC", "-Xss256k",
           "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10")),
-      new Variant("install manifests now (AgentJvmOptions: and C1 only, 1 Netty arena)",
+      new Variant("and C1 only, 1 Netty arena", concat(POD, "-XX:+UseSerialGC", "-Xss256k", "-XX:ReservedCodeCacheSize=32m",
+          "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10", "-XX:TieredStopAtLevel=1",
+          "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1",
+          "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1", "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1")),
+      new Variant("install manifests now (AgentJvmOptions: Netty without pools)",
           concat(List.of("-XX:MaxRAM=512m"), AgentJvmOptions.OPTIONS.toArray(String[]::new))));
 
-  /** The variants TETHER_BENCH_MEMORY_VARIANTS names by number (1 = the first), or all. */
+  /**
+   * The variants TETHER_BENCH_MEMORY_VARIANTS names by number (1 = the first), or all; each with the
+   * options of TETHER_BENCH_AGENT_JVM_OPTIONS added (space-separated), for a closer look such as
+   * native memory tracking.
+   */
   static List<Variant> selected() {
     String chosen = System.getenv("TETHER_BENCH_MEMORY_VARIANTS");
-    if (chosen == null || chosen.isBlank()) {
-      return ALL;
+    List<Variant> variants = chosen == null || chosen.isBlank() ? ALL
+        : java.util.Arrays.stream(chosen.split(",")).map(String::trim).map(n -> ALL.get(Integer.parseInt(n) - 1)).toList();
+    String extra = System.getenv().getOrDefault("TETHER_BENCH_AGENT_JVM_OPTIONS", "").strip();
+    if (extra.isEmpty()) {
+      return variants;
     }
-    return java.util.Arrays.stream(chosen.split(",")).map(String::trim).map(n -> ALL.get(Integer.parseInt(n) - 1)).toList();
+    return variants.stream().map(v -> new Variant(v.name() + " + " + extra, concat(v.jvmOptions(), extra.split("\\s+")))).toList();
   }
 
   private static List<String> concat(List<String> base, String... more) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,9 +26,6 @@ import java.util.Map;
  */
 final class AgentMemoryBenchmark implements Benchmark {
   private static final Duration SETTLE = Duration.ofSeconds(15);
-
-  private record Sample(long rssKib, long peakRssKib, long heapKib) {}
-
 
   private KubeControlPlane plane;
   private KubernetesClient admin;
@@ -86,17 +82,18 @@ final class AgentMemoryBenchmark implements Benchmark {
         AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(),
             "127.0.0.1:" + server.agentAddress().getPort(), token, server.devCaFile().orElseThrow(), plane.kubeconfig());
         try {
-          await(() -> api.get("/api/v1/agents/mem").get("connected").asBoolean(), Duration.ofMinutes(2), "the agent to connect");
+          AgentProcess.await(() -> api.get("/api/v1/agents/mem").get("connected").asBoolean(), Duration.ofMinutes(2),
+              "the agent to connect");
           Thread.sleep(SETTLE.toMillis());
-          Sample idle = agent.sample();
+          AgentProcess.Sample idle = agent.sample("idle");
           String bulkProject = "    - id: bench/bulk\n      default_namespace: " + namespace + "\n      inventory_id: bulk-" + round + "\n";
           String commit = configure("gitops:\n  manifest_projects:\n" + bulkProject);
           awaitSynced("bench/bulk", Duration.ofMinutes(20));
-          Sample bulkSynced = agent.sample();
+          AgentProcess.Sample bulkSynced = agent.sample("bulk");
           configure("gitops:\n  manifest_projects:\n" + bulkProject + "    - id: bench/crds\n      default_namespace: " + namespace
               + "\n      inventory_id: crds-" + round + "\n      inventory_policy: adopt_all\n");
           awaitSynced("bench/crds", Duration.ofMinutes(10));
-          Sample crdsSynced = agent.sample();
+          AgentProcess.Sample crdsSynced = agent.sample("crds");
           table.add(variant.name(), idle.rssKib() / 1024 + " MiB (" + idle.heapKib() / 1024 + " MiB)",
               bulkSynced.peakRssKib() / 1024 + " MiB", bulkSynced.rssKib() / 1024 + " MiB (" + bulkSynced.heapKib() / 1024 + " MiB)",
               crdsSynced.peakRssKib() / 1024 + " MiB", crdsSynced.rssKib() / 1024 + " MiB (" + crdsSynced.heapKib() / 1024 + " MiB)");
@@ -129,94 +126,7 @@ final class AgentMemoryBenchmark implements Benchmark {
   }
 
   private void awaitSynced(String project, Duration limit) throws InterruptedException {
-    Instant asked = Instant.now();
-    await(() -> {
-      for (JsonNode g : api.get("/api/v1/agents/mem/gitops")) {
-        if (g.get("project").asText().equals(project) && g.get("phase").asText().equals("synced") && g.hasNonNull("finished_at")
-            && Instant.parse(g.get("finished_at").asText()).isAfter(asked)) {
-          return true;
-        }
-        if (g.get("project").asText().equals(project) && g.get("phase").asText().equals("failed")) {
-          throw new IllegalStateException(project + " failed to sync: " + g.get("message").asText());
-        }
-      }
-      return false;
-    }, limit, project + " to be synced");
+    AgentProcess.awaitSynced(api, "mem", project, Instant.now(), limit);
   }
 
-  private static void await(java.util.function.BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what);
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  /** The agent as a process of its own: `tether agent` on this JVM's classpath. */
-  private static final class AgentProcess {
-    private final Process process;
-
-    private AgentProcess(Process process) {
-      this.process = process;
-    }
-
-    static AgentProcess start(Path log, List<String> jvmOptions, String server, Path token, Path ca, Path kubeconfig)
-        throws Exception {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(jvmOptions);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tether.cli.TetherCommand", "agent", "--server", server,
-          "--token-file", token.toString(), "--ca-file", ca.toString(), "--kubeconfig", kubeconfig.toString()));
-      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-    }
-
-    Sample sample() throws Exception {
-      long pid = process.pid();
-      run("jcmd", String.valueOf(pid), "GC.run");
-      Thread.sleep(500);
-      String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
-      return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
-    }
-
-    void stop() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
-
-    private static long kib(String status, String field) {
-      return status.lines().filter(l -> l.startsWith(field)).findFirst()
-          .map(l -> Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]))
-          .orElseThrow(() -> new IllegalStateException("no " + field + " in /proc status"));
-    }
-
-    /** Survivor, eden and old space in use, from `jstat -gc` (KiB). */
-    private static long heapKib(String jstat) {
-      List<String> lines = jstat.lines().filter(l -> !l.isBlank()).toList();
-      String[] names = lines.get(0).trim().split("\\s+");
-      String[] values = lines.get(1).trim().split("\\s+");
-      double used = 0;
-      for (int i = 0; i < names.length; i++) {
-        if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
-          used += Double.parseDouble(values[i]);
-        }
-      }
-      return Math.round(used);
-    }
-
-    private static String run(String tool, String... args) throws Exception {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
-      command.addAll(List.of(args));
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(tool + " failed: " + out);
-      }
-      return out;
-    }
-  }
 }

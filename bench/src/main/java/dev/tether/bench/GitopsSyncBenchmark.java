@@ -37,6 +37,8 @@ final class GitopsSyncBenchmark implements Benchmark {
   private static final Duration JIT_IDLE_CAP = Duration.ofSeconds(60);
   /** At 5 QPS cli-utils needs about 0.4 s an object (a GET and an apply each): 5000 would take over half an hour. */
   private static final int DEFAULT_THROTTLED_MAX = 1000;
+  /** The memory limit the install manifests give the agent's container: its JVM sizes its heap from it. */
+  private static final String AGENT_POD_LIMIT = "512m";
 
   private final JitCompiler jit = new JitCompiler();
   private KubernetesClient admin;
@@ -93,7 +95,8 @@ final class GitopsSyncBenchmark implements Benchmark {
       TextTable table = new TextTable("objects", "engine", "first sync", "× kubectl", "× floor", "requests",
           "no-op resync", "resync requests");
       TextTable tetherTable = new TextTable("objects", "push to applied", "control plane CPU, kubectl",
-          "control plane CPU, Tether", "Tether JVM CPU (JIT compiler)", "floor", "Tether × floor");
+          "control plane CPU, Tether", "Tether JVM CPU (JIT compiler)", "floor", "Tether × floor",
+          "agent process: peak RSS (heap after GC)");
       for (int n : sizes) {
         Path files = SyncManifests.folder(workDir, String.valueOf(n), n);
         List<SyncRun> runs = new ArrayList<>();
@@ -124,11 +127,13 @@ final class GitopsSyncBenchmark implements Benchmark {
               run.resyncRequests().toString());
         }
         SyncRun t = tetherRun.sync();
+        AgentProcess.Sample memory = tether.memoryOf(String.valueOf(n), namespace("rss-" + n), AGENT_POD_LIMIT);
         tetherTable.add(String.valueOf(n), tetherRun.pushToAppliedMs() + " ms", reference.planeCpu().toMillis() + " ms",
             t.planeCpu().toMillis() + " ms", tetherRun.jvmCpu().toMillis() + " ms (" + tetherRun.jitMs() + " ms)",
-            t.floorMs(cores) + " ms", Figures.ratio(t.ms(), t.floorMs(cores)));
-        System.out.printf("[gitops-sync] %d objects: kubectl %d ms, Tether %d ms, no-op resync %d ms with %d writes%n",
-            n, reference.ms(), t.ms(), t.resyncMs(), t.resyncRequests().writes());
+            t.floorMs(cores) + " ms", Figures.ratio(t.ms(), t.floorMs(cores)), memory.peakAndHeap());
+        System.out.printf("[gitops-sync] %d objects: kubectl %d ms, Tether %d ms, no-op resync %d ms with %d writes; "
+            + "an agent process syncing them peaked at %d MiB RSS%n",
+            n, reference.ms(), t.ms(), t.resyncMs(), t.resyncRequests().writes(), memory.peakRssKib() / 1024);
       }
       if (realApplication) {
         real.warm(this::awaitJitIdle);
@@ -166,7 +171,10 @@ final class GitopsSyncBenchmark implements Benchmark {
         + " and of this JVM (server and agent; in brackets the JIT compiler's time). Before them Tether synced "
         + WARM_UP_OBJECTS + " objects " + warmUps.size() + " time(s), not measured, until the JIT compiler took less than "
         + Math.round(STEADY_JIT_SHARE * 100) + "% of a sync's time: " + String.join(", ", warmUps)
-        + "; the first is an agent's first sync after it starts.");
+        + "; the first is an agent's first sync after it starts. The agent's memory is that of an agent process of its own"
+        + " (the install manifests' JVM options, seeing a " + AGENT_POD_LIMIT + " limit), started after Tether's run to sync"
+        + " the same objects into another namespace: its peak resident set (VmHWM) over that sync, and in brackets its heap"
+        + " in use right after a full GC once synced.");
   }
 
   private void awaitJitIdle() throws InterruptedException {

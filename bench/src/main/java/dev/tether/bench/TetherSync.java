@@ -137,6 +137,35 @@ final class TetherSync implements AutoCloseable {
         ApiRequests.since(audit, mark, USER_AGENT_PREFIX));
   }
 
+  /**
+   * The agent's memory for run {@code label}: an agent process of its own, as in a pod (the install
+   * manifests' JVM options, with {@code podLimit} as the memory it sees), syncs that run's project into
+   * {@code namespace}; its peak RSS and heap after GC once synced. A new process each time, so that
+   * its peak is that sync's.
+   */
+  AgentProcess.Sample memoryOf(String label, String namespace, String podLimit) throws Exception {
+    Project project = byLabel.get(label);
+    String agentName = "rss-" + label;
+    JsonNode created = api.post("/api/v1/agents", Map.of("name", agentName, "config_project", "bench/config"));
+    Path agentToken = workDir.resolve(agentName + ".token");
+    Files.writeString(agentToken, created.get("secret").asText());
+    Instant asked = Instant.now();
+    config.write(".gitlab/agents/" + agentName + "/config.yaml", "gitops:\n  manifest_projects:\n    - id: " + project.id()
+        + "\n      default_namespace: " + namespace + "\n      inventory_id: " + agentName + "\n      resync_interval: 24h\n")
+        .commitAndPush("memory of " + label);
+    announcePush("bench/config", configHook);
+    List<String> jvm = new java.util.ArrayList<>(List.of("-XX:MaxRAM=" + podLimit));
+    jvm.addAll(dev.tether.cli.install.AgentJvmOptions.OPTIONS);
+    AgentProcess process = AgentProcess.start(workDir.resolve(agentName + ".log"), jvm, "127.0.0.1:" + server.agentAddress().getPort(),
+        agentToken, server.devCaFile().orElseThrow(), plane.kubeconfig());
+    try {
+      AgentProcess.awaitSynced(api, agentName, project.id(), asked, Duration.ofMinutes(30));
+      return process.sample(label);
+    } finally {
+      process.stop();
+    }
+  }
+
   private TetherAgent startAgent() {
     return new TetherAgent(new AgentSettings("127.0.0.1:" + server.agentAddress().getPort(), token,
         server.devCaFile(), Optional.of(plane.kubeconfig()), AgentSettings.DEFAULT_HEARTBEAT, Optional.empty(), false)).start();

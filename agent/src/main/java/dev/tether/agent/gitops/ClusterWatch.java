@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,9 +18,14 @@ import org.slf4j.LoggerFactory;
  * Watches what a manifest project applied, one informer per type and namespace, and tells its
  * listener of every change to one of those objects: its health, and whether it still has every field
  * Git sets. The comparison runs on the informer's thread and is cheap; acting on it is the listener's.
+ * The informers keep only each object's name and resourceVersion, never the object: every event
+ * carries the whole object and is compared at once, and a cache of thousands of whole objects (or of
+ * a few multi-MB CRDs) was most of an agent's heap after a large sync. Their lists are read in pages.
  */
 final class ClusterWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterWatch.class);
+  /** Objects per page of an informer's list: as client-go's informers, so that no one answer holds them all. */
+  private static final long PAGE = 500;
 
   /** Told of each change to a watched object; must not block. */
   interface Listener {
@@ -69,29 +75,36 @@ final class ClusterWatch implements AutoCloseable {
         .withVersion(type.version()).withKind(type.kind()).withPlural(type.plural()).withNamespaced(type.namespaced()).build();
     var resources = client.genericKubernetesResources(context);
     var scoped = namespace.isEmpty() ? resources : resources.inNamespace(namespace);
-    return scoped.inform(new ResourceEventHandler<>() {
+    SharedIndexInformer<GenericKubernetesResource> informer = scoped.withLimit(PAGE).runnableInformer(0);
+    informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, GenericKubernetesResource.class,
+        client.getKubernetesSerialization()));
+    informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(GenericKubernetesResource object) {
-        observed(object, false);
+        observed(type, object, false);
       }
 
       @Override
       public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource object) {
-        observed(object, false);
+        observed(type, object, false);
       }
 
       @Override
       public void onDelete(GenericKubernetesResource object, boolean finalStateUnknown) {
-        observed(object, true);
+        observed(type, object, true);
       }
     });
+    informer.run();
+    return informer;
   }
 
+  /**
+   * The type comes from the informer, not the object: an object deleted while the watch was down is
+   * told from the store, which kept only its name.
+   */
   @SuppressWarnings("unchecked")
-  private void observed(GenericKubernetesResource object, boolean deleted) {
-    String apiVersion = object.getApiVersion();
-    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-    ObjectKey key = new ObjectKey(group, object.getKind(), object.getMetadata().getNamespace(), object.getMetadata().getName());
+  private void observed(ResourceType type, GenericKubernetesResource object, boolean deleted) {
+    ObjectKey key = new ObjectKey(type.group(), type.kind(), object.getMetadata().getNamespace(), object.getMetadata().getName());
     SyncOutcome.Desired wanted = desired.get().get(key);
     if (wanted == null) {
       return;

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 public final class FieldComparison {
   private static final Pattern QUANTITY = Pattern.compile("([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?");
 
+  private static final Pattern CONTAINER = Pattern.compile(".*\\.(containers|initContainers|ephemeralContainers)\\[[^]]*]");
+
   private FieldComparison() {}
 
   /** The first field where {@code live} differs from {@code desired}, as a path; empty if it holds all of them. */
@@ -172,7 +174,7 @@ public final class FieldComparison {
       case "hostAliases" -> List.of("ip");
       case "topologySpreadConstraints" -> List.of("topologyKey", "whenUnsatisfiable");
       // A container's ports, and a Service's (spec.ports); NetworkPolicy ports and the like are atomic.
-      case "ports" -> parent.matches(".*\\.(containers|initContainers|ephemeralContainers)\\[[^]]*]") ? List.of("containerPort", "protocol")
+      case "ports" -> CONTAINER.matcher(parent).matches() ? List.of("containerPort", "protocol")
           : parent.equals(".spec") ? List.of("port", "protocol") : List.of();
       default -> List.<String>of();
     };

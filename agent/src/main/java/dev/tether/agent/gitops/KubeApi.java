@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The few REST calls the sync engine makes, sent with the cluster client's authenticated HTTP
@@ -26,6 +27,8 @@ public final class KubeApi {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final long TIMEOUT_SECONDS = 60;
+  /** Objects per page of a list, as client-go's default: a page of Deployments is a few MB of JSON. */
+  private static final int PAGE = 500;
   private static final String METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
   private final HttpClient http;
@@ -71,22 +74,26 @@ public final class KubeApi {
         .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())).isPresent();
   }
 
-  /** Every object of a type in a namespace (null: all, or cluster-scoped), read in pages. */
-  public List<Map<String, Object>> list(ResourceType type, String namespace) {
-    return join(listAsync(type, namespace));
-  }
-
-  /** {@link #list}, without a thread waiting: pages are asked for one after the other as each arrives. */
-  public CompletableFuture<List<Map<String, Object>>> listAsync(ResourceType type, String namespace) {
-    return listFrom(type, namespace, "", new ArrayList<>());
+  /**
+   * Hands every object of a type in a namespace (null: all, or cluster-scoped) to {@code page}, a page
+   * at a time. The next page is asked for before this one is handed over, so reading and comparing
+   * overlap and no more than two pages are held at once; {@code page} may therefore run on two threads
+   * at a time. Completes once every page was handed over.
+   */
+  public CompletableFuture<Void> forEachPage(ResourceType type, String namespace, Consumer<List<Map<String, Object>>> page) {
+    return pageFrom(type, namespace, "", page);
   }
 
   @SuppressWarnings("unchecked")
-  private CompletableFuture<List<Map<String, Object>>> listFrom(ResourceType type, String namespace, String cont,
-      List<Map<String, Object>> items) {
-    String uri = base + type.path(namespace, null) + "?limit=500" + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
+  private CompletableFuture<Void> pageFrom(ResourceType type, String namespace, String cont, Consumer<List<Map<String, Object>>> consumer) {
+    String uri = base + type.path(namespace, null) + "?limit=" + PAGE + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
     return send(http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build()).thenCompose(answer -> {
       Map<String, Object> page = answer.orElse(Map.of());
+      Map<String, Object> meta = (Map<String, Object>) page.getOrDefault("metadata", Map.of());
+      String next = String.valueOf(meta.getOrDefault("continue", ""));
+      CompletableFuture<Void> rest = next.isEmpty() || next.equals("null") ? CompletableFuture.completedFuture(null)
+          : pageFrom(type, namespace, next, consumer);
+      List<Map<String, Object>> items = new ArrayList<>();
       for (Object item : (List<Object>) page.getOrDefault("items", List.of())) {
         Map<String, Object> object = (Map<String, Object>) item;
         // List items leave out their type; put it back so they look like what GET returns.
@@ -94,9 +101,8 @@ public final class KubeApi {
         object.putIfAbsent("kind", type.kind());
         items.add(object);
       }
-      Map<String, Object> meta = (Map<String, Object>) page.getOrDefault("metadata", Map.of());
-      String next = String.valueOf(meta.getOrDefault("continue", ""));
-      return next.isEmpty() || next.equals("null") ? CompletableFuture.completedFuture(items) : listFrom(type, namespace, next, items);
+      consumer.accept(items);
+      return rest;
     });
   }
 

@@ -37,6 +37,7 @@ final class ProjectWorker implements AutoCloseable {
   private final ManifestProject project;
   private final String name;
   private final Reconciler engine;
+  private final ParsedManifests parsed = new ParsedManifests();
   private final Inventory inventory;
   private final KubernetesClient client;
   private final Clock clock;
@@ -224,7 +225,7 @@ final class ProjectWorker implements AutoCloseable {
         inventory.describe(), Map.of()), 0);
     SyncOutcome result;
     try {
-      result = engine.reconcile(syncing.commit(), syncing.files(), project, inventory, name, stop);
+      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());

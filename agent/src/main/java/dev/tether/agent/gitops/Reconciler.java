@@ -1,6 +1,5 @@
 package dev.tether.agent.gitops;
 
-import dev.tether.agent.gitops.ManifestParser.ManifestFile;
 import dev.tether.common.config.ManifestProject;
 import dev.tether.common.config.ManifestProject.DryRunStrategy;
 import java.time.Clock;
@@ -52,12 +51,12 @@ public final class Reconciler {
    * the inventory as it recorded it before applying (a superset of what exists), so the next run
    * converges, and prunes nothing more.
    *
+   * @param parsed the commit's objects as its files were parsed (parsed anew for each call: the plan changes them)
    * @param owner the manifest project's name for claims and messages
    */
-  public SyncOutcome reconcile(String commit, List<ManifestFile> files, ManifestProject project, Inventory inventory, String owner,
+  public SyncOutcome reconcile(String commit, ManifestParser.Parsed parsed, ManifestProject project, Inventory inventory, String owner,
       StopSignal stop) {
     Run run = new Run(commit, inventory, clock.instant());
-    ManifestParser.Parsed parsed = ManifestParser.parse(files);
     if (!parsed.ok()) {
       return run.failed("manifests cannot be read, so nothing was applied or pruned: " + String.join("; ", parsed.errors()));
     }
@@ -173,7 +172,7 @@ public final class Reconciler {
       ObjectResult r = run.results.get(p.key());
       // Only what this run applied or found as Git says is watched and corrected; never an object it was refused.
       if (applied.existing().contains(p.key()) && r != null && !r.failed()) {
-        desired.put(p.key(), new SyncOutcome.Desired(p.type(), p.content(), p.source().file()));
+        desired.put(p.key(), SyncOutcome.Desired.of(p.type(), p.content(), p.source().file()));
       }
     }
     if (failures > 0 && message.isEmpty()) {

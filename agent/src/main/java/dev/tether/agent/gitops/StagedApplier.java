@@ -190,16 +190,16 @@ final class StagedApplier {
       return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(done -> live);
     }
     Map<String, PlannedObject> wanted = members.stream().collect(Collectors.toMap(p -> p.key().name(), p -> p));
-    return limit.read(() -> api.listAsync(one.type(), one.namespace().isEmpty() ? null : one.namespace())).thenApply(items -> {
-      Map<ObjectKey, Live> live = new HashMap<>();
+    Map<ObjectKey, Live> live = new ConcurrentHashMap<>();
+    // Each page is compared while the next is read, and dropped after: only the small Live of each object stays.
+    return limit.read(() -> api.forEachPage(one.type(), one.namespace().isEmpty() ? null : one.namespace(), items -> {
       for (Map<String, Object> item : items) {
         PlannedObject p = wanted.get(name(item));
         if (p != null) {
           live.put(p.key(), live(p, item, project, inventoryId));
         }
       }
-      return Collections.unmodifiableMap(live);
-    });
+    })).thenApply(done -> Collections.unmodifiableMap(live));
   }
 
   private static Live live(PlannedObject p, Map<String, Object> current, ManifestProject project, String inventoryId) {

@@ -12,8 +12,21 @@ import java.util.Map;
 public record SyncOutcome(String commit, Phase phase, String message, ChangeSet changes, Instant started, Instant finished,
     String inventory, Map<ObjectKey, Desired> desired) {
 
-  /** An applied object and where it is served. */
-  public record Desired(ResourceType type, Map<String, Object> content, String file) {
+  /**
+   * An applied object and where it is served. Kept as the JSON it was applied as, and read again when
+   * a watch event or a drift check needs it: an agent keeps every object of every project between
+   * syncs, and a tree of maps took several times the bytes of its JSON.
+   */
+  public record Desired(ResourceType type, byte[] json, String file) {
+    static Desired of(ResourceType type, Map<String, Object> content, String file) {
+      return new Desired(type, KubeApi.toJson(content), file);
+    }
+
+    /** The object as applied: a new copy on each call. */
+    public Map<String, Object> content() {
+      return KubeApi.parse(json);
+    }
+
     /** Without the content: it may be a Secret's, and an outcome may be printed. */
     @Override
     public String toString() {

@@ -1,0 +1,133 @@
+package dev.tether.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.cli.admin.AdminClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The agent as a process of its own, as in a pod: `tether agent` on this JVM's classpath with the
+ * JVM options given, so that its memory is its own and not the benchmark's.
+ */
+final class AgentProcess {
+  /** RSS now, its high-water mark since the process started, and the heap in use right after a full GC (KiB). */
+  record Sample(long rssKib, long peakRssKib, long heapKib) {
+    /** "270 MiB (41 MiB)": peak RSS and, in brackets, the heap after GC. */
+    String peakAndHeap() {
+      return peakRssKib / 1024 + " MiB (" + heapKib / 1024 + " MiB)";
+    }
+  }
+
+  private final Process process;
+  private final Path log;
+  private final boolean tracksNativeMemory;
+
+  private AgentProcess(Process process, Path log, boolean tracksNativeMemory) {
+    this.process = process;
+    this.log = log;
+    this.tracksNativeMemory = tracksNativeMemory;
+  }
+
+  static AgentProcess start(Path log, List<String> jvmOptions, String server, Path token, Path ca, Path kubeconfig) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tether.cli.TetherCommand", "agent", "--server", server,
+        "--token-file", token.toString(), "--ca-file", ca.toString(), "--kubeconfig", kubeconfig.toString()));
+    return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log,
+        jvmOptions.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking=") && !o.endsWith("=off")));
+  }
+
+  /**
+   * RSS now, its high-water mark and the heap after a full GC; with native memory tracking on, its
+   * summary and a class histogram are written beside the log, named after {@code stage}.
+   */
+  Sample sample(String stage) throws Exception {
+    long pid = process.pid();
+    run("jcmd", String.valueOf(pid), "GC.run");
+    Thread.sleep(500);
+    String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
+    if (tracksNativeMemory) {
+      // Beside the JVM's own accounting, the kernel's: RssFile (mapped jars and libraries) and RssAnon differ from what NMT sees.
+      Files.writeString(Path.of(log + "." + stage + ".nmt"), run("jcmd", String.valueOf(pid), "VM.native_memory", "summary")
+          + "\n" + status);
+      Files.writeString(Path.of(log + "." + stage + ".histogram"), run("jcmd", String.valueOf(pid), "GC.class_histogram"));
+    }
+    return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
+  }
+
+  void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  /** Waits until the server says that {@code agent} synced {@code project} after {@code asked}; fails on a failed sync. */
+  static void awaitSynced(AdminClient api, String agent, String project, Instant asked, Duration limit) throws InterruptedException {
+    await(() -> {
+      for (JsonNode g : api.get("/api/v1/agents/" + agent + "/gitops")) {
+        if (!g.get("project").asText().equals(project)) {
+          continue;
+        }
+        if (g.get("phase").asText().equals("synced") && g.hasNonNull("finished_at")
+            && Instant.parse(g.get("finished_at").asText()).isAfter(asked)) {
+          return true;
+        }
+        if (g.get("phase").asText().equals("failed")) {
+          throw new IllegalStateException(project + " failed to sync: " + g.get("message").asText());
+        }
+      }
+      return false;
+    }, limit, project + " to be synced by agent " + agent);
+  }
+
+  static void await(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static long kib(String status, String field) {
+    return status.lines().filter(l -> l.startsWith(field)).findFirst()
+        .map(l -> Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]))
+        .orElseThrow(() -> new IllegalStateException("no " + field + " in /proc status"));
+  }
+
+  /** Survivor, eden and old space in use, from `jstat -gc` (KiB). */
+  private static long heapKib(String jstat) {
+    List<String> lines = jstat.lines().filter(l -> !l.isBlank()).toList();
+    String[] names = lines.get(0).trim().split("\\s+");
+    String[] values = lines.get(1).trim().split("\\s+");
+    double used = 0;
+    for (int i = 0; i < names.length; i++) {
+      if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
+        used += Double.parseDouble(values[i]);
+      }
+    }
+    return Math.round(used);
+  }
+
+  private static String run(String tool, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(tool + " failed: " + out);
+    }
+    return out;
+  }
+}
