@@ -174,10 +174,8 @@ final class AgentMemoryBenchmark implements Benchmark {
 
     Sample sample() throws Exception {
       long pid = process.pid();
-      run("jcmd", String.valueOf(pid), "GC.run");
-      Thread.sleep(500);
-      String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
-      return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
+      long heap = JvmTools.heapAfterGcKib(pid);
+      return new Sample(JvmTools.statusKib(pid, "VmRSS:"), JvmTools.statusKib(pid, "VmHWM:"), heap);
     }
 
     void stop() throws InterruptedException {
@@ -185,38 +183,6 @@ final class AgentMemoryBenchmark implements Benchmark {
       if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
-    }
-
-    private static long kib(String status, String field) {
-      return status.lines().filter(l -> l.startsWith(field)).findFirst()
-          .map(l -> Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]))
-          .orElseThrow(() -> new IllegalStateException("no " + field + " in /proc status"));
-    }
-
-    /** Survivor, eden and old space in use, from `jstat -gc` (KiB). */
-    private static long heapKib(String jstat) {
-      List<String> lines = jstat.lines().filter(l -> !l.isBlank()).toList();
-      String[] names = lines.get(0).trim().split("\\s+");
-      String[] values = lines.get(1).trim().split("\\s+");
-      double used = 0;
-      for (int i = 0; i < names.length; i++) {
-        if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
-          used += Double.parseDouble(values[i]);
-        }
-      }
-      return Math.round(used);
-    }
-
-    private static String run(String tool, String... args) throws Exception {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
-      command.addAll(List.of(args));
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(tool + " failed: " + out);
-      }
-      return out;
     }
   }
 }
