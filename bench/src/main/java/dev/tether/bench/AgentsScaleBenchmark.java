@@ -37,6 +37,7 @@ final class AgentsScaleBenchmark implements Benchmark {
   private static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
   private final int agents = Figures.setting("TETHER_BENCH_AGENTS", 1000);
+  private final int dialing = Figures.setting("TETHER_BENCH_DIALING", 200);
   private final int idleSeconds = Figures.setting("TETHER_BENCH_IDLE_SECONDS", 60);
   private final List<String> stores = List.of(System.getenv().getOrDefault("TETHER_BENCH_STORES", "h2,postgresql").split(","));
   private final List<String> serverJvm = List.of(System.getenv().getOrDefault("TETHER_BENCH_SERVER_JVM", "-XX:+UseG1GC").split(" "));
@@ -81,7 +82,7 @@ final class AgentsScaleBenchmark implements Benchmark {
       }
     }
     TextTable table = new TextTable("store", "heap per idle agent after GC (of it, the connection)", "connect " + agents
-        + " at once: all connected (rate; peak/s)", "server CPU per idle agent per minute", "config change at all " + agents
+        + ", " + dialing + " dialing at a time: all connected (rate; peak/s)", "server CPU per idle agent per minute", "config change at all " + agents
         + " (median)", "server restart: all connected again after ready (peak/s; down for)", "refused after restart",
         "server threads");
     for (Round r : rounds) {
@@ -130,8 +131,9 @@ final class AgentsScaleBenchmark implements Benchmark {
 
       try (SimulatedFleet fleet = new SimulatedFleet(server.agentAddress(), server.caFile(), tokens, HEARTBEAT)) {
         long start = System.nanoTime();
-        fleet.connectAll();
-        Duration connect = SimulatedFleet.await(fleet::connected, agents, Duration.ofMinutes(10), "agents to connect");
+        fleet.connectAll(dialing);
+        SimulatedFleet.await(fleet::connected, agents, Duration.ofMinutes(10), "agents to connect");
+        Duration connect = since(start);
         long connectPeak = fleet.peakWelcomesPerSecond(start);
         SimulatedFleet.await(() -> (int) fleet.readyCount(), agents, Duration.ofMinutes(10), "agents to hold their configuration and manifests");
         Duration ready = since(start);
@@ -176,7 +178,8 @@ final class AgentsScaleBenchmark implements Benchmark {
         SimulatedFleet.await(() -> (int) fleet.readyCount(), agents, Duration.ofMinutes(5), "agents to hold their streams after the restart");
         failIfProblem(fleet);
         System.out.printf("[agents] %s: restart: down %.1f s, all %d connected %.1f s after the server was ready (peak %d/s); "
-            + "sessions ended meanwhile: %s%n", store, seconds(Duration.ofNanos(up - stopping)), agents, seconds(reconnect), reconnectPeak, restart);
+            + "sessions ended meanwhile: %s; manifests errors since the start: %s%n", store, seconds(Duration.ofNanos(up - stopping)), agents,
+            seconds(reconnect), reconnectPeak, restart, fleet.manifestsErrors());
         return new Round(store, emptyHeap, registeredHeap, connectedHeap, connect, connectPeak, ready, idleCpu, threads, configChange,
             configMedian, reconnect, Duration.ofNanos(up - stopping), reconnectPeak, restart);
       }

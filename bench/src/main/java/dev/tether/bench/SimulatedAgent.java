@@ -62,6 +62,7 @@ final class SimulatedAgent {
   private ScheduledFuture<?> heartbeats;
   private String knownCommit = "";
   private String knownDigest = "";
+  private boolean dialedOnce;
 
   private volatile String configCommit = "";
   private volatile long configArrivedNanos;
@@ -138,6 +139,7 @@ final class SimulatedAgent {
     }
     connectionId = welcome.getConnectionId();
     backoff.reset();
+    firstDialDone();
     fleet.welcomed();
     long interval = fleet.heartbeatInterval().toMillis();
     ClientCallStreamObserver<AgentMessage> sink = toServer;
@@ -208,7 +210,8 @@ final class SimulatedAgent {
         fleet.manifestsReceived();
       }
     } else if (message.hasError()) {
-      throw new IllegalStateException("agent " + name + " was refused its manifests: " + message.getError().getMessage());
+      // As the real agent: it applies nothing, reports why, and keeps the stream for the server's next answer.
+      fleet.manifestsError(message.getError().getMessage());
     }
   }
 
@@ -219,6 +222,7 @@ final class SimulatedAgent {
     }
     session++;
     closeStreams();
+    firstDialDone();
     if (connectionId != null) {
       connectionId = null;
       fleet.disconnected();
@@ -239,6 +243,13 @@ final class SimulatedAgent {
       }
     }
     fleet.timers().schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void firstDialDone() {
+    if (!dialedOnce) {
+      dialedOnce = true;
+      fleet.firstDialDone();
+    }
   }
 
   private void closeStreams() {

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,6 +50,9 @@ final class SimulatedFleet implements AutoCloseable {
   private final Map<Status.Code, AtomicLong> failures = new ConcurrentHashMap<>();
   private final Map<Status.Code, String> lastFailure = new ConcurrentHashMap<>();
   private volatile String problem;
+  private final AtomicLong manifestsErrors = new AtomicLong();
+  private volatile String lastManifestsError;
+  private volatile Semaphore firstDials;
 
   /** What the fleet's sessions ended with, by status: UNAUTHENTICATED and RESOURCE_EXHAUSTED are refusals. */
   record Failures(long unauthenticated, long resourceExhausted, long other, String examples) {
@@ -70,9 +74,25 @@ final class SimulatedFleet implements AutoCloseable {
     }
   }
 
-  /** Every agent dials at once, as a fleet does when the server comes up for the first time. */
-  void connectAll() {
-    agents.forEach(SimulatedAgent::connect);
+  /**
+   * Every agent dials, at most {@code dialing} at a time until each has been welcomed or refused once: thousands of
+   * TLS handshakes at once starve this JVM's own two event loops (on a shared machine), whose agents then give up
+   * waiting for their welcome and dial again, and the figure would be the simulation's, not the server's.
+   */
+  void connectAll(int dialing) throws InterruptedException {
+    firstDials = new Semaphore(dialing);
+    for (SimulatedAgent agent : agents) {
+      firstDials.acquire();
+      agent.connect();
+    }
+  }
+
+  /** An agent's first session was welcomed or ended: another may dial. */
+  void firstDialDone() {
+    Semaphore s = firstDials;
+    if (s != null) {
+      s.release();
+    }
   }
 
   int size() {
@@ -166,6 +186,16 @@ final class SimulatedFleet implements AutoCloseable {
   void failed(Status status) {
     failures.computeIfAbsent(status.getCode(), c -> new AtomicLong()).incrementAndGet();
     lastFailure.put(status.getCode(), String.valueOf(status.getDescription()));
+  }
+
+  void manifestsError(String message) {
+    manifestsErrors.incrementAndGet();
+    lastManifestsError = message;
+  }
+
+  /** ManifestsErrors the agents received (the server could not serve their manifests then), with the last one's message. */
+  String manifestsErrors() {
+    return manifestsErrors.get() == 0 ? "none" : manifestsErrors.get() + " (the last: " + lastManifestsError + ")";
   }
 
   void problem(String message) {
