@@ -151,6 +151,8 @@ final class AgentsScaleBenchmark implements Benchmark {
         Duration cpuBefore = JvmTools.cpuTime(server.pid());
         Thread.sleep(idleSeconds * 1000L);
         Duration idleCpu = JvmTools.cpuTime(server.pid()).minus(cpuBefore);
+        System.out.printf("[agents] %s: server CPU over %d idle seconds: %d ms (%.2f ms per agent per minute)%n", store, idleSeconds,
+            idleCpu.toMillis(), idleCpu.toNanos() / 1e6 / agents / (idleSeconds / 60.0));
 
         writeConfigs(config, names, "debug");
         String commit = config.commitAndPush("every agent logs at debug");
