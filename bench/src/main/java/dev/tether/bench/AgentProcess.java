@@ -2,7 +2,6 @@ package dev.tether.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.cli.admin.AdminClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,16 +50,14 @@ final class AgentProcess {
    */
   Sample sample(String stage) throws Exception {
     long pid = process.pid();
-    run("jcmd", String.valueOf(pid), "GC.run");
-    Thread.sleep(500);
-    String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
+    long heap = JvmTools.heapAfterGcKib(pid);
     if (tracksNativeMemory) {
       // Beside the JVM's own accounting, the kernel's: RssFile (mapped jars and libraries) and RssAnon differ from what NMT sees.
-      Files.writeString(Path.of(log + "." + stage + ".nmt"), run("jcmd", String.valueOf(pid), "VM.native_memory", "summary")
-          + "\n" + status);
-      Files.writeString(Path.of(log + "." + stage + ".histogram"), run("jcmd", String.valueOf(pid), "GC.class_histogram"));
+      Files.writeString(Path.of(log + "." + stage + ".nmt"), JvmTools.nativeMemory(pid) + "\n"
+          + Files.readString(Path.of("/proc", String.valueOf(pid), "status")));
+      Files.writeString(Path.of(log + "." + stage + ".histogram"), JvmTools.classHistogram(pid));
     }
-    return new Sample(kib(status, "VmRSS:"), kib(status, "VmHWM:"), heapKib(run("jstat", "-gc", String.valueOf(pid))));
+    return new Sample(JvmTools.statusKib(pid, "VmRSS:"), JvmTools.statusKib(pid, "VmHWM:"), heap);
   }
 
   void stop() throws InterruptedException {
@@ -97,37 +94,5 @@ final class AgentProcess {
       }
       Thread.sleep(200);
     }
-  }
-
-  private static long kib(String status, String field) {
-    return status.lines().filter(l -> l.startsWith(field)).findFirst()
-        .map(l -> Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]))
-        .orElseThrow(() -> new IllegalStateException("no " + field + " in /proc status"));
-  }
-
-  /** Survivor, eden and old space in use, from `jstat -gc` (KiB). */
-  private static long heapKib(String jstat) {
-    List<String> lines = jstat.lines().filter(l -> !l.isBlank()).toList();
-    String[] names = lines.get(0).trim().split("\\s+");
-    String[] values = lines.get(1).trim().split("\\s+");
-    double used = 0;
-    for (int i = 0; i < names.length; i++) {
-      if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
-        used += Double.parseDouble(values[i]);
-      }
-    }
-    return Math.round(used);
-  }
-
-  private static String run(String tool, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(tool + " failed: " + out);
-    }
-    return out;
   }
 }

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  */
 public final class Benchmarks {
   private static final List<Benchmark> ALL = List.of(new ControlPlaneStartupBenchmark(), new GitopsSyncBenchmark(),
-      new KubeProxyBenchmark(), new AgentMemoryBenchmark(), new RenderBenchmark());
+      new KubeProxyBenchmark(), new AgentMemoryBenchmark(), new RenderBenchmark(), new AgentsScaleBenchmark());
 
   private Benchmarks() {}
 

@@ -12,10 +12,6 @@ import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.metrics.PrometheusText;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -200,15 +196,8 @@ final class TetherSync implements AutoCloseable {
     return PrometheusText.scrape(server.httpUrl() + "/metrics");
   }
 
-  /** What a Git host does on push: the GitLab-style push webhook, so the server fetches at once. */
   private void announcePush(String projectId, String secret) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create(server.httpUrl() + "/api/v1/projects/" + projectId + "/hooks/push"))
-        .header("X-Gitlab-Event", "Push Hook").header("X-Gitlab-Token", secret)
-        .POST(HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}")).build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 202) {
-      throw new IllegalStateException("the push webhook answered " + response.statusCode() + ": " + response.body());
-    }
+    PushWebhook.announce(server.httpUrl(), projectId, secret);
   }
 
   private static SyncOutcome await(Supplier<Optional<SyncOutcome>> outcome) throws InterruptedException {
