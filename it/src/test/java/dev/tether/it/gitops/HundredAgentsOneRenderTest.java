@@ -1,6 +1,7 @@
 package dev.tether.it.gitops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.common.config.HelmValues;
 import dev.tether.common.config.ManifestSource;
@@ -75,6 +76,16 @@ class HundredAgentsOneRenderTest {
       for (int i = 0; i < AGENTS; i++) {
         tokens.add(Files.readString(tether.createAgent("agent-" + i, "config")).strip());
       }
+      // The server reads the configurations after the agents are created; a GitOps stream for a project the
+      // server does not yet know the agent's configuration names is refused, as for a real agent.
+      await().atMost(Duration.ofSeconds(120)).until(() -> {
+        for (int i = 0; i < AGENTS; i++) {
+          if (!tether.agentStatus("agent-" + i).path("config").path("state").asText().equals("valid")) {
+            return false;
+          }
+        }
+        return true;
+      });
       ManagedChannel channel = NettyChannelBuilder.forTarget(tether.agentTarget(),
           TlsChannelCredentials.newBuilder().trustManager(tether.caFile().toFile()).build()).build();
       try {

@@ -50,7 +50,7 @@ class ServerOnPostgresTest {
       assertThat(synced.count(Action.CREATED)).isEqualTo(1);
       assertThat(kube.configMaps().withName("alpha").get().getData()).containsEntry("value", "1");
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-          assertThat(setup.tether.agentStatus("prod").get("gitops").get(0).get("commit").asText()).isEqualTo(first));
+          assertThat(setup.tether.agentStatus("prod").path("gitops").path(0).path("commit").asText()).isEqualTo(first));
 
       // What the server recorded is in PostgreSQL, not in an H2 file of the data dir.
       assertThat(count(pg, "select count(*) from agents where name = 'prod'")).isEqualTo(1);
