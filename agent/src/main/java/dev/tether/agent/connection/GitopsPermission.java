@@ -168,6 +168,9 @@ public final class GitopsPermission {
       next = session && usesLease && !leaseHeld ? new Status(State.NOT_LEADER, leaseReason) : server;
       previous = status;
       if (previous.state() == next.state()) {
+        // The same state for a newer reason (a follower that learns who holds the Lease): what the status says
+        // changes, nothing that acts on the state needs to hear it.
+        status = next;
         return;
       }
       status = next;
