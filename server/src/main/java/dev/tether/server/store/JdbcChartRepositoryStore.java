@@ -1,30 +1,24 @@
 package dev.tether.server.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.server.charts.ChartCredentials;
 import dev.tether.server.secrets.SecretBox;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 final class JdbcChartRepositoryStore implements ChartRepositoryStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Jdbc jdbc;
-  private final SecretBox secrets;
+  private final SealedCredentials credentials;
 
   JdbcChartRepositoryStore(Jdbc jdbc, SecretBox secrets) {
     this.jdbc = jdbc;
-    this.secrets = secrets;
+    this.credentials = new SealedCredentials(secrets, "chart repository");
   }
 
   @Override
   public void put(ChartRepository r) {
-    String sealed = secrets.seal(toJson(r.credentials().toMap()));
+    String sealed = credentials.seal(r.credentials().toMap());
     if (jdbc.update("update chart_repositories set credentials = ? where url = ?", sealed, r.url()) == 0) {
       try {
         jdbc.update("insert into chart_repositories (url, credentials, created_at) values (?, ?, ?)", r.url(), sealed, r.createdAt());
@@ -50,23 +44,7 @@ final class JdbcChartRepositoryStore implements ChartRepositoryStore {
   }
 
   private ChartRepository repository(ResultSet row) throws SQLException {
-    return new ChartRepository(row.getString("url"), ChartCredentials.fromMap(fromJson(secrets.open(row.getString("credentials")))),
+    return new ChartRepository(row.getString("url"), ChartCredentials.fromMap(credentials.open(row.getString("credentials"))),
         Jdbc.instant(row, "created_at"));
-  }
-
-  private static String toJson(Map<String, String> map) {
-    try {
-      return JSON.writeValueAsString(map);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Map<String, String> fromJson(String json) {
-    try {
-      return JSON.readValue(json, new TypeReference<>() {});
-    } catch (JsonProcessingException e) {
-      throw new StoreException("stored chart repository credentials are unreadable", e);
-    }
   }
 }

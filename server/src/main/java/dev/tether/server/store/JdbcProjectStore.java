@@ -1,30 +1,26 @@
 package dev.tether.server.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.server.git.GitCredentials;
 import dev.tether.server.secrets.SecretBox;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 final class JdbcProjectStore implements ProjectStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Jdbc jdbc;
   private final SecretBox secrets;
+  private final SealedCredentials credentials;
 
   JdbcProjectStore(Jdbc jdbc, SecretBox secrets) {
     this.jdbc = jdbc;
     this.secrets = secrets;
+    this.credentials = new SealedCredentials(secrets, "project");
   }
 
   @Override
   public void add(Project p) {
-    String credentials = p.credentials() instanceof GitCredentials.None ? null : secrets.seal(toJson(p.credentials().toMap()));
+    String credentials = p.credentials() instanceof GitCredentials.None ? null : this.credentials.seal(p.credentials().toMap());
     try {
       jdbc.update("insert into projects (id, url, credentials, webhook_secret, default_branch, created_at) values (?, ?, ?, ?, ?, ?)",
           p.id(), p.url(), credentials, secrets.seal(p.webhookSecret()), p.defaultBranch().orElse(null), p.createdAt());
@@ -71,24 +67,8 @@ final class JdbcProjectStore implements ProjectStore {
 
   private Project project(ResultSet row) throws SQLException {
     String sealed = row.getString("credentials");
-    GitCredentials credentials = sealed == null ? new GitCredentials.None() : GitCredentials.fromMap(fromJson(secrets.open(sealed)));
+    GitCredentials credentials = sealed == null ? new GitCredentials.None() : GitCredentials.fromMap(this.credentials.open(sealed));
     return new Project(row.getString("id"), row.getString("url"), credentials, secrets.open(row.getString("webhook_secret")),
         Optional.ofNullable(row.getString("default_branch")), Jdbc.instant(row, "created_at"));
-  }
-
-  private static String toJson(Map<String, String> map) {
-    try {
-      return JSON.writeValueAsString(map);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Map<String, String> fromJson(String json) {
-    try {
-      return JSON.readValue(json, new TypeReference<>() {});
-    } catch (JsonProcessingException e) {
-      throw new StoreException("stored project credentials are unreadable", e);
-    }
   }
 }
