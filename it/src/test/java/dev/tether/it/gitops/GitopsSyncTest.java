@@ -146,8 +146,13 @@ class GitopsSyncTest {
 
       setup.tether.restartServer();
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> java.time.Instant.parse(
-          setup.tether.api().get("/api/v1/agents/prod/gitops").get(0).get("reported_at").asText()).isAfter(reported));
+      // The resent report may be followed at once by the resync that the server's confirmation of the manifests
+      // starts ("syncing", then "synced" with 0 writes): wait for a fresh report of the finished sync.
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        JsonNode fresh = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0);
+        return java.time.Instant.parse(fresh.get("reported_at").asText()).isAfter(reported)
+            && fresh.get("phase").asText().equals("synced");
+      });
       JsonNode status = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0);
       assertThat(status.get("commit").asText()).isEqualTo(commit);
       assertThat(status.get("phase").asText()).isEqualTo("synced");
