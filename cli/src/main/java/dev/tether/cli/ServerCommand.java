@@ -5,6 +5,7 @@ import dev.tether.server.TetherServer;
 import dev.tether.server.connection.AgentConnectRates;
 import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.server.replica.ReplicaSettings;
 import dev.tether.server.store.DatabaseSettings;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -46,6 +47,11 @@ import picocli.CommandLine.Option;
         "  tether server --dev-tls \\",
         "      --database-url jdbc:postgresql://db.example.com:5432/tether \\",
         "      --database-user tether --database-password-file /etc/tether/db-password",
+        "",
+        "  # one of several replicas on one PostgreSQL database, on its own machine",
+        "  tether server --tls-cert-file tls.crt --tls-key-file tls.key \\",
+        "      --database-url jdbc:postgresql://db.example.com:5432/tether \\",
+        "      --replica-listen 0.0.0.0:8445 --replica-address 10.0.0.11:8445",
         "",
         "  # projects only on your Git host over HTTPS, or on a mirror in the office",
         "  tether server --dev-tls --allow-git-url https://git.example.com \\",
@@ -152,6 +158,17 @@ final class ServerCommand implements Callable<Integer> {
           + "none, for PostgreSQL that needs no password or a ~/.pgpass file).")
   Path databasePasswordFile;
 
+  @Option(names = "--replica-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", converter = HostPortConverter.class,
+      description = "With --database-url: where this replica takes kubectl requests that other replicas of this server forward to it "
+          + "for agents connected here (TLS with a certificate it makes at start, and only for callers with a replica's credential). "
+          + "Port 0 picks a free port (default: ${DEFAULT-VALUE}, for replicas on one machine).")
+  InetSocketAddress replicaListen;
+
+  @Option(names = "--replica-address", paramLabel = "HOST:PORT",
+      description = "With --database-url: the address the other replicas reach --replica-listen at, published in the database "
+          + "(default: the --replica-listen address with the port it bound; needed when that is 0.0.0.0 or behind NAT).")
+  String replicaAddress;
+
   @Override
   public Integer call() throws Exception {
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
@@ -195,8 +212,29 @@ final class ServerCommand implements Callable<Integer> {
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
         new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath),
-        databaseSettings(), proxyRate);
+        databaseSettings(), proxyRate, replicaSettings());
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
+  }
+
+  private ReplicaSettings replicaSettings() {
+    if (databaseUrl == null && (replicaAddress != null || spec.commandLine().getParseResult().hasMatchedOption("--replica-listen"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--replica-listen and --replica-address go with --database-url: "
+          + "replicas share a PostgreSQL database, and a server on its embedded database is alone");
+    }
+    if (replicaAddress != null) {
+      int colon = replicaAddress.lastIndexOf(':');
+      if (colon <= 0 || !replicaAddress.substring(colon + 1).matches("[0-9]{1,5}")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--replica-address must be HOST:PORT, as the other replicas "
+            + "dial it; got '" + replicaAddress + "'");
+      }
+    }
+    ReplicaSettings settings = new ReplicaSettings(replicaListen, Optional.ofNullable(replicaAddress));
+    try {
+      settings.advertised(replicaListen.getPort());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return settings;
   }
 
   private DatabaseSettings databaseSettings() {

@@ -4,6 +4,14 @@ import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.configuration.ConfigurationHub;
 import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.connection.ReplicatedAgentDirectory;
+import dev.tether.server.replica.ReplicaCredentials;
+import dev.tether.server.replica.ReplicaId;
+import dev.tether.server.replica.ReplicaRegistry;
+import dev.tether.server.store.AgentConnectionTable;
+import dev.tether.server.store.DatabaseSettings;
+import dev.tether.server.store.ReplicaTable;
 import dev.tether.server.connection.InProcessOpenCalls;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.RateLimits;
@@ -20,7 +28,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +54,10 @@ public final class ServerContext implements AutoCloseable {
   private final EventLog events;
   private final AgentListener agentListener;
   private final HttpListener httpListener;
-  private final AgentConnections agents = new AgentConnections();
+  private final ReplicaId replicaId = ReplicaId.random();
+  private final AgentConnections localAgents = new AgentConnections();
+  private final AgentDirectory agents;
+  private final Optional<ReplicaRegistry> replicas;
   private final OpenCalls calls = new InProcessOpenCalls();
   private final ConfigurationFanOut configurations = new ConfigurationHub();
   private final FetchClaims fetchClaims = FetchClaims.ONE_SERVER;
@@ -63,8 +76,21 @@ public final class ServerContext implements AutoCloseable {
         ? ServerTls.fromFiles(settings.tlsCertFile().get(), settings.tlsKeyFile().orElseThrow(() ->
             new IllegalArgumentException("a TLS certificate file needs its key file too")))
         : ServerTls.dev(dataDir, settings.devTlsHosts());
-    database = Database.open(settings.database(), dataDir);
+    // On PostgreSQL this server is one of any number of replicas; on H2 it is alone.
+    database = settings.database() instanceof DatabaseSettings.Postgres postgres ? Database.openShared(postgres)
+        : Database.open(settings.database(), dataDir);
     log.info("State kept in {}", database.description());
+    if (settings.database() instanceof DatabaseSettings.Postgres) {
+      List<String> hosts = List.of(settings.replica().advertise()
+          .map(a -> a.substring(0, a.lastIndexOf(':')).replaceAll("^\\[|]$", ""))
+          .orElse(settings.replica().listen().getHostString()));
+      replicas = Optional.of(new ReplicaRegistry(replicaId, ReplicaCredentials.create(replicaId, hosts),
+          new ReplicaTable(database.dataSource()), clock));
+      agents = new ReplicatedAgentDirectory(localAgents, new AgentConnectionTable(database.dataSource()), replicaId, clock);
+    } else {
+      replicas = Optional.empty();
+      agents = localAgents;
+    }
     try {
       store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
     } catch (RuntimeException e) {
@@ -125,9 +151,24 @@ public final class ServerContext implements AutoCloseable {
     return httpListener;
   }
 
-  /** Shared state: the live connections of every agent, and which of them applies its GitOps. */
-  public AgentConnections agents() {
+  /** This server among the replicas on one database (random at every start). */
+  public ReplicaId replicaId() {
+    return replicaId;
+  }
+
+  /** Shared state: the live connections of every agent, on every replica, and which of them applies its GitOps. */
+  public AgentDirectory agents() {
     return agents;
+  }
+
+  /** The agents connected to this server itself, which the connection module admits and gives their GitOps role. */
+  public AgentConnections localAgents() {
+    return localAgents;
+  }
+
+  /** The other server replicas on the database and how to reach them; empty on H2, where a server is alone. */
+  public Optional<ReplicaRegistry> replicas() {
+    return replicas;
   }
 
   /** Shared state: the open calls of each token, ended when the token is revoked, and revocation notices. */
@@ -170,6 +211,9 @@ public final class ServerContext implements AutoCloseable {
   /** Closes the database and the meters, after every module stopped. */
   @Override
   public void close() {
+    if (agents instanceof ReplicatedAgentDirectory replicated) {
+      replicated.close();
+    }
     try {
       database.close();
     } catch (RuntimeException e) {

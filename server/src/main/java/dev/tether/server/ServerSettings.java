@@ -3,6 +3,7 @@ package dev.tether.server;
 import dev.tether.server.connection.AgentConnectRates;
 import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.server.replica.ReplicaSettings;
 import dev.tether.server.store.DatabaseSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  * @param database where the state is kept: the embedded H2 file in {@code dataDir} unless a PostgreSQL database is named
+ * @param replica on PostgreSQL, where this server takes internal traffic from the other replicas
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -35,7 +37,8 @@ public record ServerSettings(
     GitUrlPolicy gitUrls,
     Optional<Path> kustomizePath,
     DatabaseSettings database,
-    ProxyRequestRate proxyRequestRate) {
+    ProxyRequestRate proxyRequestRate,
+    ReplicaSettings replica) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -49,46 +52,52 @@ public record ServerSettings(
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT);
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT,
+        ReplicaSettings.DEFAULT);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
   }
 
   public ServerSettings withProxyRequestRate(ProxyRequestRate rate) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, replica);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate);
+        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, replica);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, replica);
   }
 
   public ServerSettings withDatabase(DatabaseSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, replica);
+  }
+
+  public ServerSettings withReplica(ReplicaSettings settings) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, settings);
   }
 }

@@ -2,7 +2,7 @@ package dev.tether.server;
 
 import dev.tether.common.TetherVersion;
 import dev.tether.server.configuration.ConfigurationModule;
-import dev.tether.server.connection.AgentConnections;
+import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.connection.ConnectionModule;
 import dev.tether.server.events.EventsModule;
 import dev.tether.server.git.GitModule;
@@ -13,6 +13,7 @@ import dev.tether.server.kubeproxy.KubeProxyListener;
 import dev.tether.server.kubeproxy.KubeProxyModule;
 import dev.tether.server.observability.ObservabilityModule;
 import dev.tether.server.registry.RegistryModule;
+import dev.tether.server.replica.ReplicaModule;
 import dev.tether.server.render.RenderModule;
 import dev.tether.server.store.Store;
 import java.net.InetSocketAddress;
@@ -37,6 +38,7 @@ public final class TetherServer implements AutoCloseable {
       GitopsModule::new,
       ConnectionModule::new,
       KubeProxyModule::new,
+      ReplicaModule::new,
       RegistryModule::new,
       HttpModule::new);
 
@@ -100,7 +102,8 @@ public final class TetherServer implements AutoCloseable {
     return context.store();
   }
 
-  public AgentConnections connections() {
+  /** Every agent's live connections, on every replica. */
+  public AgentDirectory connections() {
     return context.agents();
   }
 

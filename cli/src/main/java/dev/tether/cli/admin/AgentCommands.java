@@ -132,9 +132,10 @@ final class AgentCommands implements Runnable {
         // Two processes on one agent's tokens: say which one writes to the cluster.
         String role = connections.size() < 2 ? "" : c.path("applies_gitops").asBoolean() ? ", applies GitOps"
             : ", does not apply GitOps (another connection does)";
-        out.printf("  %s since %s from %s: version %s, pod %s/%s, cluster %s, heartbeat %s%s%n", Output.text(c, "id"),
-            Output.ago(c, "since"), Output.text(c, "remote_address"), Output.text(c, "version"), Output.text(c, "pod_namespace"),
-            Output.text(c, "pod_name"), Output.text(c, "cluster_version"), Output.ago(c, "last_heartbeat"), role);
+        out.printf("  %s since %s from %s to replica %s: version %s, pod %s/%s, cluster %s, heartbeat %s%s%n", Output.text(c, "id"),
+            Output.ago(c, "since"), Output.text(c, "remote_address"), Output.text(c, "replica"), Output.text(c, "version"),
+            Output.text(c, "pod_namespace"), Output.text(c, "pod_name"), Output.text(c, "cluster_version"),
+            Output.ago(c, "last_heartbeat"), role);
       }
       JsonNode gitops = connection.client().get("/api/v1/agents/" + name + "/gitops");
       out.printf("GitOps:         %d manifest project(s)%n", gitops.size());

@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * oldest contending connection gets it. So a replica that lost the Lease but stays connected never
  * keeps the role from the replica that now leads.
  *
- * <p>This implementation knows the connections of this server only: one server alone.
+ * <p>This implementation knows the connections of this server only: one server alone, or the local
+ * half of {@link ReplicatedAgentDirectory}, which it tells of every change.
  */
 public final class AgentConnections implements AgentDirectory {
 
@@ -29,19 +30,20 @@ public final class AgentConnections implements AgentDirectory {
    *
    * @param usesLease the process runs GitOps only while it holds its Lease (a replica)
    * @param holdsLease it holds the Lease now
+   * @param replicaId the server replica that holds the connection (its stream and its tunnels)
    */
   public record Connection(String id, String agentName, String tokenId, Instant since, String version,
       String podName, String podNamespace, String clusterVersion, String remoteAddress, Instant lastHeartbeat,
-      boolean usesLease, boolean holdsLease) {
+      boolean usesLease, boolean holdsLease, String replicaId) {
 
     Connection withHeartbeat(Instant at) {
       return new Connection(id, agentName, tokenId, since, version, podName, podNamespace, clusterVersion, remoteAddress, at,
-          usesLease, holdsLease);
+          usesLease, holdsLease, replicaId);
     }
 
     Connection withLease(boolean used, boolean held) {
       return new Connection(id, agentName, tokenId, since, version, podName, podNamespace, clusterVersion, remoteAddress,
-          lastHeartbeat, used, held);
+          lastHeartbeat, used, held, replicaId);
     }
 
     /** Whether this connection may be given the GitOps role. */
@@ -55,7 +57,27 @@ public final class AgentConnections implements AgentDirectory {
   private final Map<String, String> applierByAgent = new HashMap<>();
   private final Map<String, Consumer<GitopsRole>> roleListeners = new HashMap<>();
 
-  private record Notice(Consumer<GitopsRole> listener, GitopsRole role) {}
+  private record Notice(String connectionId, Consumer<GitopsRole> listener, GitopsRole role) {}
+
+  /** Told of every connection admitted, changed (its Lease or GitOps role) and removed; heartbeats are not changes. */
+  public interface Changes {
+    void admitted(Connection connection);
+
+    void changed(Connection connection);
+
+    void removed(Connection connection);
+  }
+
+  private volatile Changes changes = new Changes() {
+    @Override public void admitted(Connection connection) { }
+    @Override public void changed(Connection connection) { }
+    @Override public void removed(Connection connection) { }
+  };
+
+  /** Where changes go, e.g. to the database for the other replicas; one listener, set before agents connect. */
+  public void reportChangesTo(Changes listener) {
+    this.changes = listener;
+  }
 
   /**
    * Admits a connection and decides its GitOps role.
@@ -71,22 +93,26 @@ public final class AgentConnections implements AgentDirectory {
       notices = assign(connection.agentName(), connection.id());
       role = roleOf(connection);
     }
-    notices.forEach(n -> n.listener().accept(n.role()));
+    changes.admitted(connection);
+    tell(notices);
     return role;
   }
 
   /** The connection's process gained or lost its Lease: the role may move. */
   void leaseChanged(String connectionId, boolean used, boolean held) {
     List<Notice> notices;
+    Connection after;
     synchronized (this) {
       Connection before = byId.get(connectionId);
       if (before == null || (before.usesLease() == used && before.holdsLease() == held)) {
         return;
       }
-      byId.put(connectionId, before.withLease(used, held));
+      after = before.withLease(used, held);
+      byId.put(connectionId, after);
       notices = assign(before.agentName(), null);
     }
-    notices.forEach(n -> n.listener().accept(n.role()));
+    changes.changed(after);
+    tell(notices);
   }
 
   // Guarded by this. Keeps a contending holder; else gives the role to the oldest contending connection and
@@ -102,18 +128,28 @@ public final class AgentConnections implements AgentDirectory {
     if (holder != null) {
       applierByAgent.remove(agentName);
       if (!holder.id().equals(quiet)) {
-        notices.add(new Notice(roleListeners.get(holder.id()), GitopsRole.newBuilder().setApplies(false)
+        notices.add(new Notice(holder.id(), roleListeners.get(holder.id()), GitopsRole.newBuilder().setApplies(false)
             .setReason(next == null ? notContending(holder) : standbyReason(next)).build()));
       }
     }
     if (next != null) {
       applierByAgent.put(agentName, next.id());
       if (!next.id().equals(quiet)) {
-        notices.add(new Notice(roleListeners.get(next.id()), GitopsRole.newBuilder().setApplies(true).build()));
+        notices.add(new Notice(next.id(), roleListeners.get(next.id()), GitopsRole.newBuilder().setApplies(true).build()));
       }
     }
     notices.removeIf(n -> n.listener() == null);
     return notices;
+  }
+
+  private void tell(List<Notice> notices) {
+    for (Notice notice : notices) {
+      notice.listener().accept(notice.role());
+      Connection now = byId.get(notice.connectionId());
+      if (now != null) {
+        changes.changed(now);
+      }
+    }
   }
 
   // Guarded by this.
@@ -156,15 +192,19 @@ public final class AgentConnections implements AgentDirectory {
   /** Forgets a connection; when it applied, the oldest other contending connection of its agent takes over and is told. */
   void remove(String connectionId) {
     List<Notice> notices = List.of();
+    Connection gone;
     synchronized (this) {
-      Connection gone = byId.remove(connectionId);
+      gone = byId.remove(connectionId);
       roleListeners.remove(connectionId);
       if (gone != null && connectionId.equals(applierByAgent.get(gone.agentName()))) {
         applierByAgent.remove(gone.agentName());
         notices = assign(gone.agentName(), null);
       }
     }
-    notices.forEach(n -> n.listener().accept(n.role()));
+    if (gone != null) {
+      changes.removed(gone);
+    }
+    tell(notices);
   }
 
   @Override

@@ -11,7 +11,7 @@ public final class ConnectionModule implements ServerModule {
   public ConnectionModule(ServerContext context) {
     context.agentListener().authenticateWith(new AgentAuthentication(context.store().tokens(), context.clock(), context.calls(),
         context.settings().agentConnectRates(), context.rateLimits(), context.events()));
-    context.agentListener().addService(new ConnectionService(context.agents(), context.calls(), context.store().agents(),
+    context.agentListener().addService(new ConnectionService(context.localAgents(), context.replicaId(), context.calls(), context.store().agents(),
         context.clock(), context.events(), context.meters()));
   }
 

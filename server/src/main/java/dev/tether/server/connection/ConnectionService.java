@@ -8,6 +8,7 @@ import dev.tether.proto.v1.GitopsRole;
 import dev.tether.proto.v1.ServerMessage;
 import dev.tether.proto.v1.Welcome;
 import dev.tether.server.events.EventLog;
+import dev.tether.server.replica.ReplicaId;
 import dev.tether.server.store.AgentStore;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
@@ -26,6 +27,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AgentConnections connections;
+  private final ReplicaId replica;
   private final OpenCalls calls;
   private final AgentStore agents;
   private final Clock clock;
@@ -33,9 +35,10 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
 
   private final Counter accepted;
 
-  public ConnectionService(AgentConnections connections, OpenCalls calls, AgentStore agents, Clock clock, EventLog events,
+  public ConnectionService(AgentConnections connections, ReplicaId replica, OpenCalls calls, AgentStore agents, Clock clock, EventLog events,
       MeterRegistry meters) {
     this.connections = connections;
+    this.replica = replica;
     this.calls = calls;
     this.agents = agents;
     this.clock = clock;
@@ -87,7 +90,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
         AgentInfo info = message.getInfo();
         GitopsRole role = connections.add(new AgentConnections.Connection(connectionId, identity.agentName(), identity.tokenId(),
             clock.instant(), info.getVersion(), info.getPodName(), info.getPodNamespace(), info.getClusterVersion(),
-            identity.remoteAddress(), clock.instant(), info.getGitopsLease().getUsed(), info.getGitopsLease().getHeld()),
+            identity.remoteAddress(), clock.instant(), info.getGitopsLease().getUsed(), info.getGitopsLease().getHeld(), replica.value()),
             this::roleChanged);
         registration = calls.register(identity.tokenId(), reason -> toAgent.fail(Status.UNAUTHENTICATED.withDescription(reason)));
         agents.markSeen(identity.agentName(), clock.instant());

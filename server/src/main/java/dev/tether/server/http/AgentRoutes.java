@@ -78,7 +78,7 @@ final class AgentRoutes {
 
   private ConnectionView connectionView(AgentConnections.Connection c) {
     return new ConnectionView(c.id(), c.agentName(), c.since(), c.version(), c.podName(), c.podNamespace(), c.clusterVersion(),
-        c.remoteAddress(), c.lastHeartbeat(), connections.applies(c.agentName(), c.id()));
+        c.remoteAddress(), c.lastHeartbeat(), connections.applies(c.agentName(), c.id()), c.replicaId());
   }
 
   /** The agent's config state with the text of the configuration in use. */

@@ -32,9 +32,12 @@ final class ApiModels {
 
   record CreatedProject(ProjectView project, String webhookSecret) {}
 
-  /** @param appliesGitops whether this connection applies the agent's GitOps; only one connection of an agent does */
+  /**
+   * @param appliesGitops whether this connection applies the agent's GitOps; only one connection of an agent does
+   * @param replica the server replica that holds the connection; kubectl requests through any replica are routed there
+   */
   record ConnectionView(String id, String agent, Instant since, String version, String podName, String podNamespace,
-      String clusterVersion, String remoteAddress, Instant lastHeartbeat, boolean appliesGitops) {}
+      String clusterVersion, String remoteAddress, Instant lastHeartbeat, boolean appliesGitops, String replica) {}
 
   /**
    * @param state {@code pending} (not read yet), {@code valid}, or {@code invalid} (the agent keeps {@code valid_commit})

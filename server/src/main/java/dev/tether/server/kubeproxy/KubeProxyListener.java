@@ -5,6 +5,11 @@ import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.RateLimits;
 import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.connection.RateLimiter;
+import dev.tether.server.replica.ReplicaId;
+import dev.tether.server.replica.ReplicaRegistry;
+import java.time.Duration;
+import java.util.Optional;
 import dev.tether.server.store.Store;
 import dev.tether.server.tls.ServerTls;
 import java.io.ByteArrayInputStream;
@@ -46,10 +51,11 @@ public final class KubeProxyListener implements AutoCloseable {
   private final Server jetty;
   private final ExecutorService requests;
   private final KubeProxyService tunnels;
+  private final Optional<ReplicaEntrance> entrance;
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
       AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters, RateLimits limits,
-      ProxyRequestRate rate) {
+      ProxyRequestRate rate, ReplicaId replicaId, Optional<ReplicaRegistry> replicas, InetSocketAddress replicaListen) {
     this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
@@ -80,8 +86,12 @@ public final class KubeProxyListener implements AutoCloseable {
     jetty.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters,
-        limits.limiter("proxied requests per access token", rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS), rate));
+    RateLimiter perToken = limits.limiter("proxied requests per access token", rate.perSecond(), rate.burst(), MAX_TRACKED_TOKENS);
+    ServletHolder proxy = new ServletHolder(new ProxyServlet(authorizer, pool, connections, calls, requests, meters, perToken, rate,
+        replicaId.value(), replicas.map(ReplicaForwarder::new)));
+    // Forwarded requests are authorized and counted here, where the agent's tunnels are, and never forwarded again.
+    this.entrance = replicas.map(registry -> new ReplicaEntrance(replicaListen, registry, new ProxyServlet(authorizer, pool,
+        connections, calls, requests, meters, perToken, rate, replicaId.value(), Optional.empty())));
     proxy.setAsyncSupported(true);
     context.addServlet(proxy, "/*");
     jetty.setHandler(context);
@@ -97,6 +107,12 @@ public final class KubeProxyListener implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the Kubernetes API proxy: " + e.getMessage(), e);
     }
+    entrance.ifPresent(ReplicaEntrance::start);
+  }
+
+  /** The port of the internal listener for forwarded requests (replicas on PostgreSQL only). */
+  int replicaPort() {
+    return entrance.orElseThrow().port();
   }
 
   public int port() {
@@ -111,6 +127,7 @@ public final class KubeProxyListener implements AutoCloseable {
   @Override
   public void close() {
     try {
+      entrance.ifPresent(ReplicaEntrance::close);
       jetty.stop();
     } catch (Exception e) {
       throw new IllegalStateException("cannot stop the Kubernetes API proxy", e);

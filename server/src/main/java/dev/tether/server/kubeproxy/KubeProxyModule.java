@@ -2,6 +2,7 @@ package dev.tether.server.kubeproxy;
 
 import dev.tether.server.ServerContext;
 import dev.tether.server.ServerModule;
+import dev.tether.server.replica.ReplicaEndpoint;
 import java.net.InetSocketAddress;
 
 /**
@@ -17,11 +18,15 @@ public final class KubeProxyModule implements ServerModule {
     InetSocketAddress address = context.settings().kubeProxyAddress();
     listener = new KubeProxyListener(new InetSocketAddress(address.getHostString(), address.getPort()), context.tls(),
         context.store(), context.configurations(), context.agents(), context.calls(), context.clock(), context.meters(),
-        context.rateLimits(), context.settings().proxyRequestRate());
+        context.rateLimits(), context.settings().proxyRequestRate(), context.replicaId(), context.replicas(),
+        context.settings().replica().listen());
     context.agentListener().addService(listener.tunnels());
     // Tunnel callbacks only hand messages on; running them on the transport thread saves a thread switch per message.
     context.agentListener().runInline(TUNNEL_METHOD);
     context.offer(KubeProxyListener.class, listener);
+    if (context.replicas().isPresent()) {
+      context.offer(ReplicaEndpoint.class, listener::replicaPort);
+    }
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelServerMessage;
 import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.connection.OpenCalls;
+import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.AgentDirectory;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -60,9 +61,18 @@ final class ProxyServlet extends HttpServlet {
 
   private final RateLimiter perToken;
   private final ProxyRequestRate rate;
+  private final String replicaId;
+  private final Optional<ReplicaForwarder> forwarder;
 
+  /**
+   * @param replicaId this server's replica id: the connections it holds itself carry it
+   * @param forwarder sends requests for agents connected elsewhere to the replica that holds them; empty
+   *     for one server alone, and for requests that another replica forwarded here (they never go further)
+   */
   ProxyServlet(ProxyAuthorizer authorizer, TunnelPool pool, AgentDirectory connections, OpenCalls calls, ExecutorService requests,
-      MeterRegistry meters, RateLimiter perToken, ProxyRequestRate rate) {
+      MeterRegistry meters, RateLimiter perToken, ProxyRequestRate rate, String replicaId, Optional<ReplicaForwarder> forwarder) {
+    this.replicaId = replicaId;
+    this.forwarder = forwarder;
     this.perToken = perToken;
     this.rate = rate;
     this.authorizer = authorizer;
@@ -130,6 +140,9 @@ final class ProxyServlet extends HttpServlet {
   }
 
   private void proxy(HttpServletRequest req, HttpServletResponse resp, AsyncContext async) {
+    if (forwarder.isPresent() && forwardedElsewhere(req, resp)) {
+      return;
+    }
     ProxyAccess access;
     try {
       access = authorizer.authorize(req.getHeader("Authorization"));
@@ -159,8 +172,18 @@ final class ProxyServlet extends HttpServlet {
     }
     Tunnel tunnel;
     try {
-      if (connections.of(access.agentName()).isEmpty()) {
+      List<AgentConnections.Connection> everywhere = connections.of(access.agentName());
+      if (everywhere.isEmpty()) {
         status(req, resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
+        return;
+      }
+      if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
+        if (forwarder.isPresent()) {
+          forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
+        } else {
+          status(req, resp, 503, "agent '" + access.agentName() + "' is no longer connected to server replica " + replicaId
+              + ", which another replica sent this request to; try again");
+        }
         return;
       }
       Optional<Tunnel> taken = pool.take(access.agentName(), TUNNEL_WAIT);
@@ -325,15 +348,53 @@ final class ProxyServlet extends HttpServlet {
     };
   }
 
+  /**
+   * Sends the request to the replica that holds the agent's tunnels, when this one holds none: that
+   * replica authorizes it (with the agent's configuration it serves) and counts it against the token's
+   * rate, so this one only reads which agent the token names.
+   */
+  private boolean forwardedElsewhere(HttpServletRequest req, HttpServletResponse resp) {
+    String authorization = req.getHeader("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    String presented = authorization.substring(7).strip();
+    int colon = presented.indexOf(':');
+    if (colon <= 0) {
+      return false;
+    }
+    String agentName = presented.substring(0, colon);
+    List<AgentConnections.Connection> everywhere = connections.of(agentName);
+    if (everywhere.isEmpty() || everywhere.stream().anyMatch(c -> c.replicaId().equals(replicaId))) {
+      return false;
+    }
+    forwarder.get().forward(req, resp, agentName, owners(everywhere));
+    return true;
+  }
+
+  /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
+  private static List<String> owners(List<AgentConnections.Connection> connections) {
+    List<String> owners = new ArrayList<>();
+    for (int i = connections.size() - 1; i >= 0; i--) {
+      if (!owners.contains(connections.get(i).replicaId())) {
+        owners.add(connections.get(i).replicaId());
+      }
+    }
+    return owners;
+  }
+
   private static Map<String, List<String>> headers(HttpServletRequest req) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (String name : Collections.list(req.getHeaderNames())) {
+      if (name.equalsIgnoreCase(ReplicaForwarder.CREDENTIAL_HEADER)) {
+        continue; // between replicas only, never for the agent
+      }
       headers.put(name, new ArrayList<>(Collections.list(req.getHeaders(name))));
     }
     return headers;
   }
 
-  private static void status(HttpServletRequest req, HttpServletResponse resp, int code, String message) {
+  static void status(HttpServletRequest req, HttpServletResponse resp, int code, String message) {
     if (code >= 500) {
       log.warn("Answering {}: {}", code, message);
     }

@@ -25,6 +25,15 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * The PostgreSQL database that server replicas share: without the lock that keeps a second server
+   * off, since each replica publishes where its agents are and routes to the others.
+   */
+  public static Database openShared(DatabaseSettings.Postgres settings) {
+    return open(settings.jdbcUrl(), settings.user(), settings.password().orElse(null), "the " + settings.describe(),
+        e -> OpenProblems.postgres(settings, e), (ds, d) -> () -> {});
+  }
+
+  /**
    * The embedded store: an H2 file in the data dir, in PostgreSQL mode so that the same SQL serves
    * both. H2 locks the file, so a second server on the same data dir is refused.
    */

@@ -280,8 +280,9 @@ function agentPage(name) {
       const c = agent.connections.find(x => x.applies_gitops) || agent.connections[0];
       const others = agent.connections.filter(x => x !== c);
       fill('connection', facts([
-        ['Connection', c ? `${c.id} from ${c.remote_address}, since ${ago(c.since)}` : 'not connected, last seen ' + ago(agent.last_seen_at)],
-        others.length > 0 && ['Other connections', `${others.map(x => `${x.id} from ${x.remote_address}`).join(', ')}: `
+        ['Connection', c ? `${c.id} from ${c.remote_address} to server replica ${c.replica}, since ${ago(c.since)}`
+          : 'not connected, last seen ' + ago(agent.last_seen_at)],
+        others.length > 0 && ['Other connections', `${others.map(x => `${x.id} from ${x.remote_address} (replica ${x.replica})`).join(', ')}: `
           + 'the same agent token runs in more than one process; only the connection above applies GitOps'],
         c && ['Agent version', c.version],
         c && ['Pod', c.pod_name ? `${c.pod_namespace}/${c.pod_name}` : '(not in a pod)'],

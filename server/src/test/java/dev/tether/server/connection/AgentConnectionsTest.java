@@ -14,7 +14,7 @@ class AgentConnectionsTest {
 
   private AgentConnections.Connection connection(String id, int second, boolean usesLease, boolean holdsLease) {
     return new AgentConnections.Connection(id, "prod", "t1", t0.plusSeconds(second), "1", "pod-" + id, "ns", "", "127.0.0.1",
-        t0, usesLease, holdsLease);
+        t0, usesLease, holdsLease, "r1");
   }
 
   @Test
