@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param gitUrls which Git URLs projects may use; {@link GitUrlPolicy#defaults()} unless the operator says otherwise
  * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  * @param database where the state is kept: the embedded H2 file in {@code dataDir} unless a PostgreSQL database is named
+ * @param chartRecheckInterval how long a chart repository's index (or an OCI registry's tag list) is used before the
+ *     server asks it again, and so how soon a version range picks up a newly published chart
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -35,10 +37,12 @@ public record ServerSettings(
     GitUrlPolicy gitUrls,
     Optional<Path> kustomizePath,
     DatabaseSettings database,
-    ProxyRequestRate proxyRequestRate) {
+    ProxyRequestRate proxyRequestRate,
+    Duration chartRecheckInterval) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_CHART_RECHECK_INTERVAL = Duration.ofMinutes(5);
 
   /**
    * Loopback listeners on free ports and development TLS: for tests and trying things out. The Git
@@ -49,46 +53,52 @@ public record ServerSettings(
     return new ServerSettings(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
-        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT);
+        AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT,
+        DEFAULT_CHART_RECHECK_INTERVAL);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withProxyRequestRate(ProxyRequestRate rate) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, chartRecheckInterval);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate);
+        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, chartRecheckInterval);
   }
 
   public ServerSettings withDatabase(DatabaseSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, chartRecheckInterval);
+  }
+
+  public ServerSettings withChartRecheckInterval(Duration interval) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, interval);
   }
 }
