@@ -2,7 +2,7 @@ package dev.tether.agent;
 
 import dev.tether.agent.configuration.ConfigurationReceiver;
 import dev.tether.agent.configuration.ReceivedConfiguration;
-import dev.tether.agent.connection.Backoff;
+import dev.tether.agent.connection.ReconnectPolicy;
 import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.connection.ServerConnection;
 import dev.tether.agent.connection.Session;
@@ -92,8 +92,8 @@ public final class TetherAgent implements AutoCloseable {
     configuration = new ConfigurationReceiver(modules, Clock.systemUTC(), metrics.registry());
     String trust = settings.caFile().map(f -> "the CA in " + f).orElse("the JVM's default CAs");
     connection = new ServerConnection(settings.server(), tls, trust, () -> readToken(settings.tokenFile()), this::agentInfo, settings.heartbeatInterval(),
-        List.of(gitops, configuration, new KubeProxyModule(proxyClient, metrics.registry())), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)),
-        new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(5)), permission).start();
+        List.of(gitops, configuration, new KubeProxyModule(proxyClient, metrics.registry())), ReconnectPolicy.forAgent(),
+        permission).start();
     Gauge.builder("tether.agent.connected", connection, c -> c.currentSession() == null ? 0 : 1)
         .description("1 while the agent is connected to the server").register(metrics.registry());
     if (settings.metricsAddress().isPresent()) {

@@ -1,7 +1,7 @@
 package dev.tether.bench;
 
-import dev.tether.agent.connection.Backoff;
 import dev.tether.agent.connection.BearerToken;
+import dev.tether.agent.connection.ReconnectPolicy;
 import dev.tether.common.config.AgentConfig;
 import dev.tether.common.config.ConfigParser;
 import dev.tether.common.config.GitRef;
@@ -35,8 +35,8 @@ import java.util.function.Consumer;
 /**
  * One agent as the server sees it, without a cluster: its own TLS connection and token, the session
  * (AgentInfo, Welcome, heartbeats), the configuration stream and one GitOps stream for the manifest
- * project its configuration names, opened as the real agent opens them, with its reconnect backoff
- * (1 s doubling to 60 s, with jitter, at least the server's retry-after). It applies nothing: it keeps
+ * project its configuration names, opened as the real agent opens them, with the real agent's
+ * {@link ReconnectPolicy}. It applies nothing: it keeps
  * what it received and the time it arrived, for {@link SimulatedFleet} to count.
  */
 final class SimulatedAgent {
@@ -46,7 +46,9 @@ final class SimulatedAgent {
   private final BearerToken token;
   private final ManagedChannel channel;
   private final SimulatedFleet fleet;
-  private final Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  private final ReconnectPolicy reconnects = ReconnectPolicy.forAgent();
+  // Whether the server welcomed the current session: a session that was established resets the backoff.
+  private boolean welcomedThisSession;
 
   // Everything below is guarded by this object; a session's callbacks that arrive after it ended see another number and do nothing.
   private int session;
@@ -138,7 +140,7 @@ final class SimulatedAgent {
       return;
     }
     connectionId = welcome.getConnectionId();
-    backoff.reset();
+    welcomedThisSession = true;
     firstDialDone();
     fleet.welcomed();
     long interval = fleet.heartbeatInterval().toMillis();
@@ -233,15 +235,8 @@ final class SimulatedAgent {
     if (stopped) {
       return;
     }
-    Duration wait = backoff.next();
-    io.grpc.Metadata trailers = Status.trailersFromThrowable(cause);
-    String retryAfter = trailers == null ? null : trailers.get(dev.tether.server.connection.AgentAuthentication.RETRY_AFTER);
-    if (retryAfter != null) {
-      Duration hint = Duration.ofSeconds(Long.parseLong(retryAfter));
-      if (hint.compareTo(wait) > 0) {
-        wait = hint.plusMillis(ThreadLocalRandom.current().nextLong(hint.toMillis() / 4 + 1));
-      }
-    }
+    Duration wait = reconnects.afterSession(welcomedThisSession, cause);
+    welcomedThisSession = false;
     fleet.timers().schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 

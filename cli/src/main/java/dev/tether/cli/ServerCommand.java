@@ -104,6 +104,11 @@ final class ServerCommand implements Callable<Integer> {
       description = "Longest a Git fetch may take (default: ${DEFAULT-VALUE}).")
   Duration gitTimeout;
 
+  @Option(names = "--chart-recheck-interval", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
+      description = "How long a Helm chart repository's index.yaml or an OCI registry's tag list is used before the server asks "
+          + "again: a version range picks up a newly published chart at the first poll after that (default: ${DEFAULT-VALUE}).")
+  Duration chartRecheckInterval;
+
   @Option(names = "--agent-connect-rate-per-token", paramLabel = "N", defaultValue = "10",
       description = "Connections a minute (in bursts of as many) one agent token may open; more are refused with RESOURCE_EXHAUSTED "
           + "and the agent waits as told. 0: no limit (default: ${DEFAULT-VALUE}).")
@@ -212,7 +217,7 @@ final class ServerCommand implements Callable<Integer> {
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
         new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath),
-        databaseSettings(), proxyRate, replicaSettings());
+        databaseSettings(), proxyRate, replicaSettings(), chartRecheckInterval);
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
   }
 

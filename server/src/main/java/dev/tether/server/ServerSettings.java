@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param kustomizePath the kustomize program for Kustomize sources; empty means the first {@code kustomize} on PATH
  * @param database where the state is kept: the embedded H2 file in {@code dataDir} unless a PostgreSQL database is named
  * @param replica on PostgreSQL, where this server takes internal traffic from the other replicas
+ * @param chartRecheckInterval how long a chart repository's index (or an OCI registry's tag list) is used before the
+ *     server asks it again, and so how soon a version range picks up a newly published chart
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -38,10 +40,12 @@ public record ServerSettings(
     Optional<Path> kustomizePath,
     DatabaseSettings database,
     ProxyRequestRate proxyRequestRate,
-    ReplicaSettings replica) {
+    ReplicaSettings replica,
+    Duration chartRecheckInterval) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_CHART_RECHECK_INTERVAL = Duration.ofMinutes(5);
 
   /**
    * Loopback listeners on free ports and development TLS: for tests and trying things out. The Git
@@ -53,51 +57,56 @@ public record ServerSettings(
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
         AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT,
-        ReplicaSettings.DEFAULT);
+        ReplicaSettings.DEFAULT, DEFAULT_CHART_RECHECK_INTERVAL);
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
+        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withProxyRequestRate(ProxyRequestRate rate) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, replica);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
+        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, replica);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, replica);
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withDatabase(DatabaseSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, replica);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, replica, chartRecheckInterval);
   }
 
   public ServerSettings withReplica(ReplicaSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, settings);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, settings, chartRecheckInterval);
+  }
+
+  public ServerSettings withChartRecheckInterval(Duration interval) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, interval);
   }
 }

@@ -43,8 +43,7 @@ public final class ServerConnection implements AutoCloseable {
   private final Supplier<AgentInfo> info;
   private final Duration heartbeatInterval;
   private final List<SessionStreams> features;
-  private final Backoff backoff;
-  private final Backoff tokenBackoff;
+  private final ReconnectPolicy reconnects;
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "agent-heartbeat");
     t.setDaemon(true);
@@ -58,7 +57,7 @@ public final class ServerConnection implements AutoCloseable {
 
   /** {@code tokenSource} reads the agent's token (its file); a failure to read it again keeps the token read before. */
   public ServerConnection(String server, ChannelCredentials tls, String trustDescription, Supplier<String> tokenSource,
-      Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, Backoff backoff, Backoff tokenBackoff, GitopsPermission permission) {
+      Supplier<AgentInfo> info, Duration heartbeatInterval, List<SessionStreams> features, ReconnectPolicy reconnects, GitopsPermission permission) {
     this.server = server;
     this.permission = permission;
     this.trustDescription = trustDescription;
@@ -68,8 +67,7 @@ public final class ServerConnection implements AutoCloseable {
     this.info = info;
     this.heartbeatInterval = heartbeatInterval;
     this.features = List.copyOf(features);
-    this.backoff = backoff;
-    this.tokenBackoff = tokenBackoff;
+    this.reconnects = reconnects;
     this.channel = NettyChannelBuilder.forTarget(server, tls)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -117,19 +115,8 @@ public final class ServerConnection implements AutoCloseable {
       if (closed) {
         return;
       }
-      Duration wait;
-      if (outcome.problem().kind() == ConnectionProblem.Kind.TOKEN_REJECTED && !newTokenInFile()) {
-        wait = tokenBackoff.next();
-      } else {
-        if (outcome.established()) {
-          backoff.reset();
-          tokenBackoff.reset();
-        }
-        wait = backoff.next();
-      }
-      if (outcome.problem().retryAfter().isPresent()) {
-        wait = waitAtLeast(outcome.problem().retryAfter().get(), wait);
-      }
+      boolean newToken = outcome.problem().kind() == ConnectionProblem.Kind.TOKEN_REJECTED && newTokenInFile();
+      Duration wait = reconnects.after(outcome.established(), outcome.problem(), newToken);
       lastProblem = outcome.problem().message();
       log.warn("{}; trying again in {} s", outcome.problem().message(), Math.round(wait.toMillis() / 100.0) / 10.0);
       try {
@@ -141,17 +128,6 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   private record Outcome(boolean established, ConnectionProblem problem) {}
-
-  /**
-   * The server's hint, when longer than our own backoff, plus up to a quarter more at random: agents
-   * refused together (after a server restart) must not come back together.
-   */
-  static Duration waitAtLeast(Duration retryAfter, Duration backoffWait) {
-    if (retryAfter.compareTo(backoffWait) <= 0) {
-      return backoffWait;
-    }
-    return retryAfter.plusMillis(java.util.concurrent.ThreadLocalRandom.current().nextLong(retryAfter.toMillis() / 4 + 1));
-  }
 
   /** Whether the token file now holds another token than the one last used: worth trying at once. */
   private boolean newTokenInFile() {

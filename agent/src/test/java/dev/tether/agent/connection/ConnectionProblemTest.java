@@ -40,8 +40,8 @@ class ConnectionProblemTest {
   @Test
   void theAgentWaitsAtLeastTheHintWithJitterButNeverLessThanItsOwnBackoff() {
     for (int i = 0; i < 100; i++) {
-      assertThat(ServerConnection.waitAtLeast(Duration.ofSeconds(8), Duration.ofSeconds(2)).toMillis()).isBetween(8_000L, 10_000L);
+      assertThat(ReconnectPolicy.waitAtLeast(Duration.ofSeconds(8), Duration.ofSeconds(2)).toMillis()).isBetween(8_000L, 10_000L);
     }
-    assertThat(ServerConnection.waitAtLeast(Duration.ofSeconds(1), Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+    assertThat(ReconnectPolicy.waitAtLeast(Duration.ofSeconds(1), Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
   }
 }

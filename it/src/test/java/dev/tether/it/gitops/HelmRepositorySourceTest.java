@@ -153,6 +153,28 @@ class HelmRepositorySourceTest {
   }
 
   @Test
+  @DisplayName("a range picks up a matching version published later, with no commit, once the index is older than "
+      + "--chart-recheck-interval")
+  void rangePicksUpANewVersionAfterTheRecheckInterval(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client,
+      TestNamespace ns) {
+    ChartTools tools = ChartTools.locate(dir.resolve("helm-home"));
+    try (ChartRepositoryServer repo = ChartRepositoryServer.serve(dir.resolve("repo"), tools, USER, PASSWORD);
+        GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app", s -> s.withChartRecheckInterval(Duration.ofSeconds(2)))) {
+      repo.publish(chart(dir, "web", "1.0.0"));
+      setup.manifests.write("values/prod.yaml", "color: blue\n").commitAndPush("Values");
+      addCredentials(setup, repo.url(), USER, PASSWORD);
+      setup.configure(config(ns, repo.url(), "web", "^1.0.0"));
+      setup.startAgent();
+      await().atMost(Duration.ofSeconds(60)).until(() -> "1.0.0".equals(data(client, ns, "shop-web", "version")));
+
+      // The default (5 minutes) would keep the cached index far longer than this test waits.
+      repo.publish(chart(dir, "web", "1.1.0"));
+      await("the newer matching version, without a commit").atMost(Duration.ofSeconds(45))
+          .until(() -> "1.1.0".equals(data(client, ns, "shop-web", "version")));
+    }
+  }
+
+  @Test
   @DisplayName("a chart from an OCI registry (the distribution registry, htpasswd auth, pushed with helm push), a range over its tags")
   void chartFromOciRegistry(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
     ChartTools tools = ChartTools.locate(dir.resolve("helm-home"));

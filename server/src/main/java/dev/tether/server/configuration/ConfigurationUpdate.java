@@ -8,7 +8,11 @@ public record ConfigurationUpdate(String agentName, String commit, String projec
     AgentConfig config) {
 
   boolean sameAs(ConfigurationUpdate other) {
-    return other != null && commit.equals(other.commit) && Arrays.equals(content, other.content)
-        && projectId.equals(other.projectId) && file.equals(other.file);
+    return other != null && commit.equals(other.commit) && sameFileAs(other);
+  }
+
+  /** The same file with the same content, whatever the commit: the agent's configuration did not change. */
+  boolean sameFileAs(ConfigurationUpdate other) {
+    return other != null && Arrays.equals(content, other.content) && projectId.equals(other.projectId) && file.equals(other.file);
   }
 }

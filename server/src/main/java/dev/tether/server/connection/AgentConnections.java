@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -53,6 +54,9 @@ public final class AgentConnections implements AgentDirectory {
   }
 
   private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+  // The ids of each agent's connections: finding an agent's connections must not scan them all, since a
+  // server restart has every agent connect at once (quadratic in the fleet: minutes at 10,000 agents).
+  private final Map<String, Set<String>> idsByAgent = new ConcurrentHashMap<>();
   // Guarded by this: the applying connection of each agent, and how to tell a connection its role.
   private final Map<String, String> applierByAgent = new HashMap<>();
   private final Map<String, Consumer<GitopsRole>> roleListeners = new HashMap<>();
@@ -88,6 +92,7 @@ public final class AgentConnections implements AgentDirectory {
     List<Notice> notices;
     GitopsRole role;
     synchronized (this) {
+      idsByAgent.computeIfAbsent(connection.agentName(), a -> ConcurrentHashMap.newKeySet()).add(connection.id());
       byId.put(connection.id(), connection);
       roleListeners.put(connection.id(), roleChanged);
       notices = assign(connection.agentName(), connection.id());
@@ -196,6 +201,12 @@ public final class AgentConnections implements AgentDirectory {
     synchronized (this) {
       gone = byId.remove(connectionId);
       roleListeners.remove(connectionId);
+      if (gone != null) {
+        idsByAgent.computeIfPresent(gone.agentName(), (agent, ids) -> {
+          ids.remove(connectionId);
+          return ids.isEmpty() ? null : ids;
+        });
+      }
       if (gone != null && connectionId.equals(applierByAgent.get(gone.agentName()))) {
         applierByAgent.remove(gone.agentName());
         notices = assign(gone.agentName(), null);
@@ -209,7 +220,7 @@ public final class AgentConnections implements AgentDirectory {
 
   @Override
   public List<Connection> of(String agentName) {
-    return byId.values().stream().filter(c -> c.agentName().equals(agentName))
+    return idsByAgent.getOrDefault(agentName, Set.of()).stream().map(byId::get).filter(java.util.Objects::nonNull)
         .sorted(Comparator.comparing(Connection::since).thenComparing(Connection::id)).toList();
   }
 

@@ -24,7 +24,6 @@ import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -124,30 +123,67 @@ public final class ProjectMirrors implements AutoCloseable {
    * @throws RepositoryFileException if the path is a symlink, a directory or a submodule, or is larger than {@code maxBytes}
    */
   public Optional<byte[]> readFile(String projectId, String commit, String path, long maxBytes) throws RepositoryFileException {
+    FileReads reads = readFiles(projectId, commit, java.util.List.of(path), maxBytes);
+    if (reads.refused().containsKey(path)) {
+      throw new RepositoryFileException(reads.refused().get(path));
+    }
+    return Optional.ofNullable(reads.found().get(path));
+  }
+
+  /**
+   * What {@link #readFiles} found: the bytes of each regular file, and why each refused path was refused
+   * (a symlink, a directory or a submodule, larger than the limit). A path in neither is not there.
+   */
+  public record FileReads(Map<String, byte[]> found, Map<String, String> refused) {}
+
+  /**
+   * Reads many files at one commit in one walk of its tree, as {@link #readFile} reads one: the config
+   * files of thousands of agents in one config project cost one walk, not one per agent.
+   *
+   * @throws RepositoryFileException if the commit is not in the mirror or the mirror cannot be read
+   */
+  public FileReads readFiles(String projectId, String commit, java.util.Collection<String> paths, long maxBytes)
+      throws RepositoryFileException {
+    Map<String, byte[]> found = new java.util.HashMap<>();
+    Map<String, String> refused = new java.util.HashMap<>();
+    if (paths.isEmpty()) {
+      return new FileReads(found, refused);
+    }
+    java.util.Set<String> wanted = java.util.Set.copyOf(paths);
     Repository repo = repository(projectId);
-    try (RevWalk walk = new RevWalk(repo)) {
-      RevCommit revCommit = walk.parseCommit(ObjectId.fromString(commit));
-      try (TreeWalk tree = TreeWalk.forPath(repo, path, revCommit.getTree())) {
-        if (tree == null) {
-          return Optional.empty();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tree = new TreeWalk(repo)) {
+      tree.addTree(walk.parseCommit(ObjectId.fromString(commit)).getTree());
+      tree.setFilter(org.eclipse.jgit.treewalk.filter.PathFilterGroup.createFromStrings(wanted));
+      // Not recursive: a wanted path that is a directory is refused, not read through.
+      tree.setRecursive(false);
+      while (tree.next()) {
+        String path = tree.getPathString();
+        if (!wanted.contains(path)) {
+          if (tree.isSubtree()) {
+            tree.enterSubtree();
+          }
+          continue;
         }
         FileMode mode = tree.getFileMode(0);
         if (mode == FileMode.SYMLINK) {
-          throw new RepositoryFileException(path + " is a symbolic link; Tether reads only regular files from Git");
+          refused.put(path, path + " is a symbolic link; Tether reads only regular files from Git");
+        } else if (mode != FileMode.REGULAR_FILE && mode != FileMode.EXECUTABLE_FILE) {
+          refused.put(path, path + " is not a file (it is a " + (mode == FileMode.TREE ? "directory" : "submodule") + ")");
+        } else {
+          ObjectLoader loader = tree.getObjectReader().open(tree.getObjectId(0));
+          if (loader.getSize() > maxBytes) {
+            refused.put(path, path + " is " + loader.getSize() + " bytes; the limit is " + maxBytes);
+          } else {
+            found.put(path, loader.getBytes());
+          }
         }
-        if (mode != FileMode.REGULAR_FILE && mode != FileMode.EXECUTABLE_FILE) {
-          throw new RepositoryFileException(path + " is not a file (it is a " + (mode == FileMode.TREE ? "directory" : "submodule") + ")");
-        }
-        ObjectLoader loader = repo.open(tree.getObjectId(0));
-        if (loader.getSize() > maxBytes) {
-          throw new RepositoryFileException(path + " is " + loader.getSize() + " bytes; the limit is " + maxBytes);
-        }
-        return Optional.of(loader.getBytes());
       }
+      return new FileReads(found, refused);
     } catch (MissingObjectException e) {
       throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot read " + path + " at " + commit + " in project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot read " + (paths.size() == 1 ? paths.iterator().next() : paths.size() + " files")
+          + " at " + commit + " in project '" + projectId + "': " + e.getMessage());
     }
   }
 

@@ -12,14 +12,15 @@ import dev.tether.server.store.ChartRepository;
 public final class RenderModule implements ServerModule {
   public RenderModule(ServerContext context) {
     // Chart repositories are reached under the same host rules as Git hosts, with the credentials the store holds sealed.
+    ChartRepositories.Settings chartSettings = ChartRepositories.Settings.DEFAULT.withIndexTtl(context.settings().chartRecheckInterval());
     ChartRepositories charts = new ChartRepositories(context.dataDir().resolve("charts"), context.settings().gitUrls(),
         url -> context.store().chartRepositories().find(url).map(ChartRepository::credentials),
-        ChartRepositories.Settings.DEFAULT, context.clock());
+        chartSettings, context.clock());
     context.offer(Renderers.class, new Renderers(java.util.List.of(
         new KustomizeRenderer(new KustomizeProgram(context.settings().kustomizePath()), context.dataDir().resolve("render"),
             RenderLimits.DEFAULT),
         new HelmRenderer(context.dataDir().resolve("helm-render"), RenderLimits.DEFAULT, charts)),
-        RenderLimits.DEFAULT, ChartRepositories.Settings.DEFAULT.indexTtl()));
+        RenderLimits.DEFAULT, chartSettings.indexTtl()));
   }
 
   @Override

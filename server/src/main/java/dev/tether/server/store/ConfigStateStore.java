@@ -11,5 +11,14 @@ public interface ConfigStateStore {
   /** Records an invalid (or unreadable) file, keeping the last valid one. */
   void recordInvalid(String agentName, Optional<String> commit, List<ConfigError> errors, Instant at);
 
+  /**
+   * Records many reads at once, in one transaction, as {@link #recordValid} and {@link #recordInvalid}
+   * would one by one: a commit that changes the files of thousands of agents is one write, not thousands.
+   */
+  void recordAll(List<ConfigRead> reads, Instant at);
+
   Optional<ConfigState> find(String agentName);
+
+  /** Every agent's state, in one query: a server's start restores every configuration at once. */
+  List<ConfigState> loadAll();
 }

@@ -67,4 +67,22 @@ class AgentConnectionsTest {
     assertThat(second.getApplies()).isFalse();
     assertThat(second.getReason()).contains("connection a");
   }
+
+  @Test
+  void eachAgentsConnectionsAreFoundAmongManyOldestFirstAndForgottenWhenGone() {
+    for (int agent = 0; agent < 2000; agent++) {
+      for (int c = 0; c < 2; c++) {
+        connections.add(new AgentConnections.Connection("c" + agent + "-" + c, "agent-" + agent, "t" + agent, t0.plusSeconds(10 - c), "1",
+            "", "", "", "127.0.0.1", t0, false, false), r -> {});
+      }
+    }
+    assertThat(connections.of("agent-1234")).extracting(AgentConnections.Connection::id).containsExactly("c1234-1", "c1234-0");
+    connections.remove("c1234-1");
+    assertThat(connections.of("agent-1234")).extracting(AgentConnections.Connection::id).containsExactly("c1234-0");
+    assertThat(connections.applies("agent-1234", "c1234-0")).as("the other connection takes over").isTrue();
+    connections.remove("c1234-0");
+    assertThat(connections.of("agent-1234")).isEmpty();
+    assertThat(connections.of("agent-1235")).hasSize(2);
+    assertThat(connections.all()).hasSize(3998);
+  }
 }

@@ -145,6 +145,61 @@ abstract class StoreContract {
   }
 
   @Test
+  void manyReadsAreRecordedAtOnceAndAllStatesLoadInOneQuery() {
+    addProjectAndAgent();
+    // 2500 agents: more than one JDBC batch; some have a state already (updated), the rest are new (inserted).
+    List<String> names = IntStream.range(0, 2500).mapToObj(i -> String.format("a-%04d", i)).toList();
+    names.forEach(n -> store().agents().create(new Agent(n, "team/config", AT, Optional.empty())));
+    store().configStates().recordValid("a-0000", "c1", new byte[] {1}, AT);
+    store().configStates().recordValid("a-0001", "c1", new byte[] {1}, AT);
+    List<ConfigError> errors = List.of(new ConfigError("config.yaml", 2, 3, "observability", "unknown key"));
+    List<ConfigRead> reads = names.stream().map(n -> n.equals("a-0001") || n.equals("a-2000")
+        ? (ConfigRead) new ConfigRead.Invalid(n, "c2", errors) : new ConfigRead.Valid(n, "c2", n.getBytes())).toList();
+
+    store().configStates().recordAll(reads, AT.plusSeconds(1));
+
+    List<ConfigState> all = store().configStates().loadAll();
+    assertThat(all).extracting(ConfigState::agentName).containsExactlyElementsOf(names);
+    assertThat(all).allSatisfy(state -> assertThat(state.observedCommit()).contains("c2"));
+    ConfigState updated = all.get(0);
+    assertThat(updated.valid()).isTrue();
+    assertThat(updated.lastValid().orElseThrow().content()).isEqualTo("a-0000".getBytes());
+    assertThat(updated.lastValid().orElseThrow().at()).isEqualTo(AT.plusSeconds(1));
+    ConfigState invalidKeepsValid = all.get(1);
+    assertThat(invalidKeepsValid.valid()).isFalse();
+    assertThat(invalidKeepsValid.errors()).isEqualTo(errors);
+    assertThat(invalidKeepsValid.lastValid().orElseThrow().commit()).isEqualTo("c1");
+    ConfigState invalidNew = all.get(2000);
+    assertThat(invalidNew.valid()).isFalse();
+    assertThat(invalidNew.lastValid()).isEmpty();
+    assertThat(all.get(2499).lastValid().orElseThrow().content()).isEqualTo("a-2499".getBytes());
+    assertThat(store().configStates().find("a-1234").orElseThrow().lastValid().orElseThrow().content()).isEqualTo("a-1234".getBytes());
+  }
+
+  @Test
+  void concurrentBatchesOfNewAgentsEndAsOneRowEach() {
+    addProjectAndAgent();
+    List<String> names = IntStream.range(0, 50).mapToObj(i -> "n-" + i).toList();
+    names.forEach(n -> store().agents().create(new Agent(n, "team/config", AT, Optional.empty())));
+    // Every batch finds no rows and inserts: all but one collide, roll back, and must update instead.
+    List<CompletableFuture<Void>> writers = IntStream.range(0, 4).mapToObj(i -> CompletableFuture.runAsync(() ->
+        store().configStates().recordAll(names.stream().map(n -> (ConfigRead) new ConfigRead.Valid(n, "c" + i, new byte[] {(byte) i}))
+            .toList(), AT.plusSeconds(i)))).toList();
+    writers.forEach(CompletableFuture::join);
+    assertThat(store().configStates().loadAll()).hasSize(50).allSatisfy(state -> assertThat(state.valid()).isTrue());
+  }
+
+  @Test
+  void aBatchOfReadsIsStoredWhollyOrNotAtAll() {
+    addProjectAndAgent();
+    store().configStates().recordValid("prod", "c1", new byte[] {1}, AT);
+    // The second agent does not exist: its insert fails, and the update of the first must roll back with it.
+    assertThatThrownBy(() -> store().configStates().recordAll(List.of(new ConfigRead.Valid("prod", "c2", new byte[] {2}),
+        new ConfigRead.Valid("no-such-agent", "c2", new byte[] {2})), AT.plusSeconds(1))).isInstanceOf(StoreException.class);
+    assertThat(store().configStates().find("prod").orElseThrow().observedCommit()).contains("c1");
+  }
+
+  @Test
   void concurrentFirstRecordsOfOneAgentEndAsOneRow() {
     addProjectAndAgent();
     // Every writer updates, finds no row, and inserts: all but one insert collide and must update instead.
