@@ -27,7 +27,11 @@ final class AgentJvmVariants {
           "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10", "-XX:TieredStopAtLevel=1",
           "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1",
           "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1", "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1")),
-      new Variant("install manifests now (AgentJvmOptions: Netty without pools)",
+      new Variant("and Netty without pools (the previous install manifests)", concat(POD, "-XX:+UseSerialGC", "-Xss256k",
+          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10",
+          "-XX:TieredStopAtLevel=1", "-Dio.netty.allocator.numDirectArenas=0", "-Dio.netty.allocator.numHeapArenas=0",
+          "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=0", "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=0")),
+      new Variant("install manifests now (AgentJvmOptions: young generation up to 16 MiB, native heap trimmed, one compiler thread)",
           concat(List.of("-XX:MaxRAM=512m"), AgentJvmOptions.OPTIONS.toArray(String[]::new))));
 
   /**
