@@ -79,7 +79,7 @@ final class AgentMemoryBenchmark implements Benchmark {
         String namespace = "mem-" + round;
         Figures.createNamespace(admin, namespace);
         configure("gitops:\n  manifest_projects: []\n");
-        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(),
+        AgentProcess agent = AgentProcess.start(workDir.resolve("agent-" + round + ".log"), variant.jvmOptions(), variant.environment(),
             "127.0.0.1:" + server.agentAddress().getPort(), token, server.devCaFile().orElseThrow(), plane.kubeconfig());
         try {
           AgentProcess.await(() -> api.get("/api/v1/agents/mem").get("connected").asBoolean(), Duration.ofMinutes(2),

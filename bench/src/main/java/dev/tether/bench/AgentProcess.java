@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -35,13 +36,32 @@ final class AgentProcess {
   }
 
   static AgentProcess start(Path log, List<String> jvmOptions, String server, Path token, Path ca, Path kubeconfig) throws Exception {
+    return start(log, jvmOptions, Map.of(), server, token, ca, kubeconfig);
+  }
+
+  /** As {@link #start(Path, List, String, Path, Path, Path)}, with these environment variables beside this process's. */
+  static AgentProcess start(Path log, List<String> jvmOptions, Map<String, String> environment, String server, Path token, Path ca,
+      Path kubeconfig) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tether.cli.TetherCommand", "agent", "--server", server,
+    command.addAll(List.of("-cp", agentClassPath(), "dev.tether.cli.TetherCommand", "agent", "--server", server,
         "--token-file", token.toString(), "--ca-file", ca.toString(), "--kubeconfig", kubeconfig.toString()));
-    return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log,
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    return new AgentProcess(builder.start(), log,
         jvmOptions.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking=") && !o.endsWith("=off")));
+  }
+
+  /**
+   * This JVM's class path without the benchmark's own classes: the agent needs none of them, and their
+   * logback.xml would make the agent read XML where the tether jar configures logging in code.
+   */
+  private static String agentClassPath() throws Exception {
+    Path own = Path.of(AgentProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .filter(entry -> !Path.of(entry).toAbsolutePath().equals(own.toAbsolutePath()))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   /**

@@ -76,9 +76,10 @@ public final class KubeApi {
 
   /**
    * Hands every object of a type in a namespace (null: all, or cluster-scoped) to {@code page}, a page
-   * at a time. The next page is asked for before this one is handed over, so reading and comparing
-   * overlap and no more than two pages are held at once; {@code page} may therefore run on two threads
-   * at a time. Completes once every page was handed over.
+   * at a time. The next page is asked for as soon as this one's continue token is read from the first
+   * bytes of its answer, before the page itself is parsed and handed over, so the API server serves the
+   * next page while this one is parsed and compared, and no more than two pages are held at once;
+   * {@code page} may therefore run on two threads at a time. Completes once every page was handed over.
    */
   public CompletableFuture<Void> forEachPage(ResourceType type, String namespace, Consumer<List<Map<String, Object>>> page) {
     return pageFrom(type, namespace, "", page);
@@ -87,12 +88,18 @@ public final class KubeApi {
   @SuppressWarnings("unchecked")
   private CompletableFuture<Void> pageFrom(ResourceType type, String namespace, String cont, Consumer<List<Map<String, Object>>> consumer) {
     String uri = base + type.path(namespace, null) + "?limit=" + PAGE + (cont.isEmpty() ? "" : "&continue=" + encode(cont));
-    return send(http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build()).thenCompose(answer -> {
-      Map<String, Object> page = answer.orElse(Map.of());
-      Map<String, Object> meta = (Map<String, Object>) page.getOrDefault("metadata", Map.of());
-      String next = String.valueOf(meta.getOrDefault("continue", ""));
-      CompletableFuture<Void> rest = next.isEmpty() || next.equals("null") ? CompletableFuture.completedFuture(null)
-          : pageFrom(type, namespace, next, consumer);
+    HttpRequest request = http.newHttpRequestBuilder().uri(uri).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build();
+    return http.sendAsync(request, byte[].class).thenCompose(response -> {
+      if (response.code() == 404) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (!response.isSuccessful()) {
+        throw failure(response, SecretRedaction.none());
+      }
+      Optional<String> next = ListContinue.of(response.body());
+      CompletableFuture<Void> rest = next.map(token -> pageFrom(type, namespace, token, consumer))
+          .orElse(CompletableFuture.completedFuture(null));
+      Map<String, Object> page = parse(response.body());
       List<Map<String, Object>> items = new ArrayList<>();
       for (Object item : (List<Object>) page.getOrDefault("items", List.of())) {
         Map<String, Object> object = (Map<String, Object>) item;

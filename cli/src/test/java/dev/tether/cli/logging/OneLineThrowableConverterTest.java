@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
@@ -14,13 +16,12 @@ import org.junit.jupiter.api.Test;
 
 class OneLineThrowableConverterTest {
 
-  /** A logger context configured from the program's own logback.xml, writing to a buffer instead of stderr. */
-  private static Logger logger(LoggerContext context, ByteArrayOutputStream out) throws Exception {
-    JoranConfigurator configurator = new JoranConfigurator();
-    configurator.setContext(context);
-    configurator.doConfigure(OneLineThrowableConverterTest.class.getResource("/logback.xml"));
-    PatternLayoutEncoder encoder = (PatternLayoutEncoder) ((ch.qos.logback.core.ConsoleAppender<?>) context.getLogger(
-        Logger.ROOT_LOGGER_NAME).getAppender("STDERR")).getEncoder();
+  /** A logger context configured as the program configures its own, writing to a buffer instead of stderr. */
+  private static Logger logger(LoggerContext context, ByteArrayOutputStream out) {
+    TetherLogging.apply(context);
+    @SuppressWarnings("unchecked")
+    Encoder<ILoggingEvent> encoder = ((ConsoleAppender<ILoggingEvent>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR"))
+        .getEncoder();
     ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> buffer = new ch.qos.logback.core.AppenderBase<>() {
       @Override
       protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
@@ -37,6 +38,19 @@ class OneLineThrowableConverterTest {
 
   private static Exception failure() {
     return new IllegalStateException("sync failed", new ConnectException("Connection refused"));
+  }
+
+  @Test
+  void logbackFindsTheProgramsConfigurationInCodeWithoutXml() {
+    LoggerContext context = new LoggerContext();
+    Configurator.ExecutionStatus status = new TetherLogging().configure(context);
+
+    // No logback.xml on this module's class path: the code's configuration is the one, and XML is never read.
+    assertThat(status).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+    assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR")).isNotNull();
+    assertThat(context.getLogger("io.grpc").getLevel()).isEqualTo(Level.WARN);
+    assertThat(java.util.ServiceLoader.load(Configurator.class).stream().map(p -> p.type().getName()))
+        .containsExactly(TetherLogging.class.getName());
   }
 
   @Test

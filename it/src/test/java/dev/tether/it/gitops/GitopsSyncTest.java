@@ -148,12 +148,15 @@ class GitopsSyncTest {
 
       // The resent report may be followed at once by the resync that the server's confirmation of the manifests
       // starts ("syncing", then "synced" with 0 writes): wait for a fresh report of the finished sync.
+      // The status checked is the one that passed: reading it again could meet the next resync's "syncing".
+      java.util.concurrent.atomic.AtomicReference<JsonNode> finished = new java.util.concurrent.atomic.AtomicReference<>();
       await().atMost(Duration.ofSeconds(30)).until(() -> {
         JsonNode fresh = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0);
+        finished.set(fresh);
         return java.time.Instant.parse(fresh.get("reported_at").asText()).isAfter(reported)
             && fresh.get("phase").asText().equals("synced");
       });
-      JsonNode status = setup.tether.api().get("/api/v1/agents/prod/gitops").get(0);
+      JsonNode status = finished.get();
       assertThat(status.get("commit").asText()).isEqualTo(commit);
       assertThat(status.get("phase").asText()).isEqualTo("synced");
       assertThat(status.get("objects")).hasSize(1);

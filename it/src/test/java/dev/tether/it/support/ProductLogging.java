@@ -3,12 +3,13 @@ package dev.tether.it.support;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
+import dev.tether.cli.logging.TetherLogging;
 import java.net.URL;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs with the product's logback configuration (the {@code logback.xml} the tether jar ships: its
- * logger levels and one-line exceptions) instead of the tests' own, so a test measures what an
+ * Logs with the product's logback configuration ({@link TetherLogging}, what the tether jar runs
+ * with: its logger levels and one-line exceptions) instead of the tests' own, so a test measures what an
  * operator would read. Closing puts the tests' configuration back. Appenders attached before are
  * removed: attach {@link CapturedLogs} after this.
  */
@@ -21,7 +22,8 @@ public final class ProductLogging implements AutoCloseable {
 
   public static ProductLogging apply() {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    configure(context, "logback.xml");
+    context.reset();
+    TetherLogging.apply(context);
     return new ProductLogging(context);
   }
 
