@@ -12,7 +12,13 @@ import java.util.function.Consumer;
  * that was unreachable meanwhile when it comes back (or that replica must drop its token caches).
  */
 public interface OpenCalls {
-  /** Called with the token id whenever a token is revoked, here or (shared) on another server. */
+  /** What revocation listeners are told when revocations may have been missed: every cached token may be revoked. */
+  String ANY_TOKEN = "*";
+
+  /**
+   * Called with the token id whenever a token is revoked, here or (shared) on another server; or with
+   * {@link #ANY_TOKEN} when this replica may have missed revocations, so caches drop every token.
+   */
   void onRevocation(Consumer<String> listener);
 
   /**

@@ -7,9 +7,16 @@ import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -112,7 +119,7 @@ public final class ProjectMirrors implements AutoCloseable {
       RefUpdate head = repo.updateRef(Constants.HEAD);
       head.disableRefLog();
       head.link(Constants.R_HEADS + branch);
-      return new FetchOutcome(project.id(), branch, tip.getObjectId().name());
+      return new FetchOutcome(project.id(), branch, tip.getObjectId().name(), refsDigest(repo));
     } catch (IOException e) {
       throw new GitFetchException("cannot read the mirror of " + where + ": " + e.getMessage(), e);
     }
@@ -301,6 +308,24 @@ public final class ProjectMirrors implements AutoCloseable {
     } catch (IOException e) {
       throw new RepositoryFileException("cannot read blob " + blob.name() + " of project '" + projectId + "': " + e.getMessage());
     }
+  }
+
+  /** A digest of every branch and tag name with its object id: two mirrors with equal digests hold the same refs. */
+  private static String refsDigest(Repository repo) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this Java has no SHA-256", e);
+    }
+    List<Ref> refs = new ArrayList<>(repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS));
+    refs.sort(Comparator.comparing(Ref::getName));
+    for (Ref ref : refs) {
+      if (ref.getObjectId() != null) {
+        digest.update((ref.getName() + " " + ref.getObjectId().name() + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest(), 0, 16);
   }
 
   private static String defaultBranch(FetchResult result, Repository repo) {

@@ -12,4 +12,7 @@ public interface ConfigStateStore {
   void recordInvalid(String agentName, Optional<String> commit, List<ConfigError> errors, Instant at);
 
   Optional<ConfigState> find(String agentName);
+
+  /** What is recorded for every agent, in one read: for a server replica that re-reads all configurations. */
+  List<ConfigState> loadAll();
 }

@@ -46,6 +46,11 @@ final class JdbcConfigStateStore implements ConfigStateStore {
     return jdbc.queryOne("select * from agent_config_states where agent_name = ?", JdbcConfigStateStore::state, agentName);
   }
 
+  @Override
+  public List<ConfigState> loadAll() {
+    return jdbc.query("select * from agent_config_states", JdbcConfigStateStore::state);
+  }
+
   private static void insertOr(Runnable insert, Runnable retry) {
     try {
       insert.run();

@@ -1,0 +1,67 @@
+package dev.tether.server.git;
+
+import dev.tether.server.store.ChangeNotices;
+import dev.tether.server.store.Project;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Keeps the mirrors of server replicas in step: when a fetch here finds new branches, tags or commits
+ * (a poll this replica claimed, or a push webhook sent here), the other replicas hear the project's id
+ * and fetch it themselves, so that their features (configurations, manifests for the streams they hold)
+ * see the change. A fetch on a notice is not a poll: it claims nothing and happens only after a change.
+ */
+public final class ProjectChangeNotices implements GitPoller.Listener, ChangeNotices.Subscriber {
+  static final String TOPIC = "project";
+
+  private final ChangeNotices notices;
+  private final Consumer<String> fetch;
+  private final Supplier<Set<String>> keptFetched;
+  // What each project's refs are known to be, by a fetch here or a notice: equal digests need no fetch.
+  private final Map<String, String> known = new ConcurrentHashMap<>();
+
+  /**
+   * @param fetch fetches a project now (another follows if one is running)
+   * @param keptFetched the projects this replica keeps fetched, fetched again after missed notices
+   */
+  public ProjectChangeNotices(ChangeNotices notices, Consumer<String> fetch, Supplier<Set<String>> keptFetched) {
+    this.notices = notices;
+    this.fetch = fetch;
+    this.keptFetched = keptFetched;
+    notices.subscribe(TOPIC, this);
+  }
+
+  @Override
+  public void fetched(Project project, FetchOutcome outcome) {
+    String before = known.put(project.id(), outcome.refsDigest());
+    if (!outcome.refsDigest().equals(before)) {
+      notices.publish(TOPIC, outcome.refsDigest() + " " + project.id());
+    }
+  }
+
+  @Override
+  public void fetchFailed(Project project, String message) {
+    known.remove(project.id()); // the mirror may be behind what a notice said: the next notice fetches again
+  }
+
+  @Override
+  public void notice(ChangeNotices.Notice notice) {
+    if (notice.fromHere()) {
+      return;
+    }
+    String[] digestAndProject = notice.data().split(" ", 2);
+    if (digestAndProject.length == 2 && !digestAndProject[0].equals(known.put(digestAndProject[1], digestAndProject[0]))) {
+      fetch.accept(digestAndProject[1]);
+    }
+  }
+
+  @Override
+  public void missed() {
+    // Changes announced meanwhile are unknown: fetch each kept project once; those that did not change send no notice.
+    known.clear();
+    keptFetched.get().forEach(fetch);
+  }
+}
