@@ -7,16 +7,9 @@ import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,7 +112,7 @@ public final class ProjectMirrors implements AutoCloseable {
       RefUpdate head = repo.updateRef(Constants.HEAD);
       head.disableRefLog();
       head.link(Constants.R_HEADS + branch);
-      return new FetchOutcome(project.id(), branch, tip.getObjectId().name(), refsDigest(repo));
+      return new FetchOutcome(project.id(), branch, tip.getObjectId().name(), RefsDigest.of(repo));
     } catch (IOException e) {
       throw new GitFetchException("cannot read the mirror of " + where + ": " + e.getMessage(), e);
     }
@@ -155,6 +148,16 @@ public final class ProjectMirrors implements AutoCloseable {
       throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
     } catch (IOException e) {
       throw new RepositoryFileException("cannot read " + path + " at " + commit + " in project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
+  /** Whether the mirror was fetched: its default branch points at a commit. */
+  public boolean holds(String projectId) {
+    try {
+      Ref head = repository(projectId).exactRef(Constants.HEAD);
+      return head != null && head.getObjectId() != null;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -308,24 +311,6 @@ public final class ProjectMirrors implements AutoCloseable {
     } catch (IOException e) {
       throw new RepositoryFileException("cannot read blob " + blob.name() + " of project '" + projectId + "': " + e.getMessage());
     }
-  }
-
-  /** A digest of every branch and tag name with its object id: two mirrors with equal digests hold the same refs. */
-  private static String refsDigest(Repository repo) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this Java has no SHA-256", e);
-    }
-    List<Ref> refs = new ArrayList<>(repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS));
-    refs.sort(Comparator.comparing(Ref::getName));
-    for (Ref ref : refs) {
-      if (ref.getObjectId() != null) {
-        digest.update((ref.getName() + " " + ref.getObjectId().name() + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest(), 0, 16);
   }
 
   private static String defaultBranch(FetchResult result, Repository repo) {
