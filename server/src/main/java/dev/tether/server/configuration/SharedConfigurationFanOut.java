@@ -125,6 +125,11 @@ public final class SharedConfigurationFanOut implements ConfigurationFanOut, Cha
     everyAgent.readLock().lock();
     try {
       synchronized (locks.computeIfAbsent(agentName, k -> new Object())) {
+        Optional<ConfigurationUpdate> known = local.current(agentName);
+        if (published.isPresent() && known.isPresent() && published.get().sameAs(known.get())) {
+          // Delivered already (a restore at start, a second read of one commit): nothing to read or send.
+          return false;
+        }
         Optional<ConfigState.ValidConfig> stored = states.find(agentName).flatMap(ConfigState::lastValid);
         if (stored.isEmpty()) {
           published.ifPresent(update -> log.warn("Agent '{}': configuration {} was published before it was stored; it reaches"
