@@ -9,7 +9,8 @@ import java.util.function.Consumer;
  * <p>Shared state: with server replicas a token is revoked on one replica while its calls are open
  * on others. A shared implementation must tell every replica's revocation listeners and end the
  * token's calls on every replica within a second of {@link #closeAll}, and keep telling a replica
- * that was unreachable meanwhile when it comes back (or that replica must drop its token caches).
+ * that was unreachable meanwhile when it comes back (or that replica must drop its token caches):
+ * {@link SharedOpenCalls}.
  */
 public interface OpenCalls {
   /** What revocation listeners are told when revocations may have been missed: every cached token may be revoked. */
