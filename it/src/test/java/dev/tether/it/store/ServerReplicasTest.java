@@ -185,4 +185,33 @@ class ServerReplicasTest {
       assertThat(git.fetchCount() - afterStop).as("fetches in 3 s by the one replica left").isBetween(2, 6);
     }
   }
+
+  @Test
+  @DisplayName("a push to one of three replicas makes each replica fetch once, and nothing more")
+  void aPushIsFetchedOncePerReplica(@TempDir Path dir, PostgresDatabase pg) throws Exception {
+    ConfigProject config = new ConfigProject(dir.resolve("repos"), "config");
+    config.push("idle", "observability: { logging: { level: info } }\n");
+    try (GitHttpServer git = GitHttpServer.serve(dir.resolve("repos"), "reader", "s3cret")) {
+      List<TetherHarness> r = start(dir, 3, pg, s -> s.withPollInterval(Duration.ofHours(1)));
+      String secret = r.get(0).addProject("team/config", git.url(config.repo()), Map.of("username", "reader", "password", "s3cret"))
+          .get("webhook_secret").asText();
+      createAgent(r.get(0), "idle", "team/config", dir);
+      // First fetches (the replica that created the agent, the one that claimed the first poll, the others on a notice,
+      // one more where a notice came during a fetch), then all is quiet for an hour.
+      await().atMost(Duration.ofSeconds(20)).until(() -> git.fetchCount() >= 3);
+      Thread.sleep(1_500);
+      int settled = git.fetchCount();
+      assertThat(settled).as("first fetches of 3 replicas").isBetween(3, 5);
+
+      String second = config.push("idle", "observability: { logging: { level: warn } }\n");
+      assertThat(pushHook(r.get(1), "team/config", secret)).isEqualTo(202);
+      await().atMost(Duration.ofSeconds(10)).until(() -> git.fetchCount() - settled >= 3);
+      Thread.sleep(1_500);
+      // Replica 2 fetched on the webhook; replicas 1 and 3 on its notice; their fetches found nothing new to announce.
+      assertThat(git.fetchCount() - settled).isEqualTo(3);
+      for (TetherHarness replica : r) {
+        assertThat(configCommitAt(replica, "idle")).isEqualTo(second);
+      }
+    }
+  }
 }

@@ -20,11 +20,14 @@ public final class ProjectChangeNotices implements GitPoller.Listener, ChangeNot
   private final ChangeNotices notices;
   private final Consumer<String> fetch;
   private final Supplier<Set<String>> keptFetched;
-  // What each project's refs are known to be, by a fetch here or a notice: equal digests need no fetch.
+  // The refs of each project's mirror here after its last fetch: a notice of the same digest needs no fetch.
   private final Map<String, String> known = new ConcurrentHashMap<>();
+  // What another replica announced and this one fetches for: found, it is not announced again.
+  private final Map<String, String> announced = new ConcurrentHashMap<>();
 
   /**
-   * @param fetch fetches a project now (another follows if one is running)
+   * @param fetch fetches a project now, or once more after a fetch that is running (which may have
+   *     started before the change)
    * @param keptFetched the projects this replica keeps fetched, fetched again after missed notices
    */
   public ProjectChangeNotices(ChangeNotices notices, Consumer<String> fetch, Supplier<Set<String>> keptFetched) {
@@ -36,15 +39,12 @@ public final class ProjectChangeNotices implements GitPoller.Listener, ChangeNot
 
   @Override
   public void fetched(Project project, FetchOutcome outcome) {
-    String before = known.put(project.id(), outcome.refsDigest());
-    if (!outcome.refsDigest().equals(before)) {
-      notices.publish(TOPIC, outcome.refsDigest() + " " + project.id());
+    String digest = outcome.refsDigest();
+    String before = known.put(project.id(), digest);
+    String heard = announced.remove(project.id());
+    if (!digest.equals(before) && !digest.equals(heard)) {
+      notices.publish(TOPIC, digest + " " + project.id());
     }
-  }
-
-  @Override
-  public void fetchFailed(Project project, String message) {
-    known.remove(project.id()); // the mirror may be behind what a notice said: the next notice fetches again
   }
 
   @Override
@@ -53,15 +53,16 @@ public final class ProjectChangeNotices implements GitPoller.Listener, ChangeNot
       return;
     }
     String[] digestAndProject = notice.data().split(" ", 2);
-    if (digestAndProject.length == 2 && !digestAndProject[0].equals(known.put(digestAndProject[1], digestAndProject[0]))) {
-      fetch.accept(digestAndProject[1]);
+    if (digestAndProject.length != 2 || digestAndProject[0].equals(known.get(digestAndProject[1]))) {
+      return;
     }
+    announced.put(digestAndProject[1], digestAndProject[0]);
+    fetch.accept(digestAndProject[1]);
   }
 
   @Override
   public void missed() {
     // Changes announced meanwhile are unknown: fetch each kept project once; those that did not change send no notice.
-    known.clear();
     keptFetched.get().forEach(fetch);
   }
 }
