@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The change-notice bus on a real PostgreSQL: notices between two replicas, and what happens when the listening connection drops. */
 @WithPostgres
@@ -154,7 +153,7 @@ class ChangeNoticesTest {
   }
 
   @Test
-  void noticesCarryIdsNotDocuments(@TempDir java.nio.file.Path unused) {
+  void noticesCarryIdsNotDocuments() {
     ChangeNotices a = bus("a", named("a")).start();
     assertThatThrownBy(() -> a.publish("configuration", "x".repeat(8000))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("carries ids");
