@@ -151,7 +151,8 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--database-url", paramLabel = "JDBC_URL",
       description = "Keep the server's state in this PostgreSQL database, jdbc:postgresql://HOST[:PORT]/DATABASE[?PARAM=VALUE&...], "
           + "instead of the embedded H2 database in the data dir. It must not carry the user or password. The data dir still "
-          + "holds the key that seals project credentials, the Git mirrors and the admin token.")
+          + "holds the key that seals project credentials, the Git mirrors and the admin token. Any number of servers (replicas) "
+          + "may share one database; give them all the same secret.key and admin-token files in their data dirs.")
   String databaseUrl;
 
   @Option(names = "--database-user", paramLabel = "USER", defaultValue = "${env:TETHER_DATABASE_USER:-tether}",

@@ -3,6 +3,7 @@ package dev.tether.server;
 import dev.tether.common.metrics.PrometheusMetrics;
 import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.configuration.ConfigurationHub;
+import dev.tether.server.configuration.SharedConfigurationFanOut;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.AgentDirectory;
 import dev.tether.server.connection.ReplicatedAgentDirectory;
@@ -15,10 +16,15 @@ import dev.tether.server.store.ReplicaTable;
 import dev.tether.server.connection.InProcessOpenCalls;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.RateLimits;
+import dev.tether.server.connection.SharedOpenCalls;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.FetchClaims;
 import dev.tether.server.secrets.SecretBox;
+import dev.tether.server.store.AccessToken;
+import dev.tether.server.store.AgentToken;
+import dev.tether.server.store.ChangeNotices;
 import dev.tether.server.store.Database;
+import dev.tether.server.store.PostgresFetchClaims;
 import dev.tether.server.store.Store;
 import dev.tether.server.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +33,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What every server module is built from: the settings, the store, the clock, meters and events, the
  * two listeners modules register on, and the state that server replicas must share, each behind a
- * small interface whose implementation here serves one process. Modules hand each other parts
+ * small interface: on the embedded database an implementation that serves one process, on PostgreSQL
+ * one that replicas share through the store and its {@link ChangeNotices}. Modules hand each other parts
  * (the Git mirrors, the renderers) through {@link #offer} and {@link #part}, in the order the server
  * lists them, and never reach into another module's internals.
  */
@@ -58,9 +66,10 @@ public final class ServerContext implements AutoCloseable {
   private final AgentConnections localAgents = new AgentConnections();
   private final AgentDirectory agents;
   private final Optional<ReplicaRegistry> replicas;
-  private final OpenCalls calls = new InProcessOpenCalls();
-  private final ConfigurationFanOut configurations = new ConfigurationHub();
-  private final FetchClaims fetchClaims = FetchClaims.ONE_SERVER;
+  private final Optional<ChangeNotices> notices;
+  private final OpenCalls calls;
+  private final ConfigurationFanOut configurations;
+  private final FetchClaims fetchClaims;
   private final RateLimits rateLimits = RateLimits.inProcess(clock);
   private final Map<Class<?>, Object> parts = new LinkedHashMap<>();
 
@@ -77,8 +86,7 @@ public final class ServerContext implements AutoCloseable {
             new IllegalArgumentException("a TLS certificate file needs its key file too")))
         : ServerTls.dev(dataDir, settings.devTlsHosts());
     // On PostgreSQL this server is one of any number of replicas; on H2 it is alone.
-    database = settings.database() instanceof DatabaseSettings.Postgres postgres ? Database.openShared(postgres)
-        : Database.open(settings.database(), dataDir);
+    database = Database.open(settings.database(), dataDir);
     log.info("State kept in {}", database.description());
     if (settings.database() instanceof DatabaseSettings.Postgres) {
       List<String> hosts = List.of(settings.replica().advertise()
@@ -93,9 +101,21 @@ public final class ServerContext implements AutoCloseable {
     }
     try {
       store = Store.jdbc(database.dataSource(), SecretBox.fromKeyFile(dataDir.resolve("secret.key")));
+      notices = database.ownConnections().map(connections ->
+          new ChangeNotices(connections, database.dataSource(), replicaId.value(), Duration.ofMillis(200), Duration.ofSeconds(10)).start());
     } catch (RuntimeException e) {
       database.close();
       throw e;
+    }
+    if (notices.isPresent()) {
+      log.info("Server replica {}: state shared with the other replicas on {}", replicaId, database.description());
+      calls = new SharedOpenCalls(notices.get(), this::revokedOrGone);
+      configurations = new SharedConfigurationFanOut(store.agents(), store.configStates(), notices.get());
+      fetchClaims = new PostgresFetchClaims(database.dataSource(), replicaId.value());
+    } else {
+      calls = new InProcessOpenCalls();
+      configurations = new ConfigurationHub();
+      fetchClaims = FetchClaims.ONE_SERVER;
     }
     events = new EventLog(store.events(), clock);
     agentListener = new AgentListener(settings.agentAddress(), tls);
@@ -109,6 +129,11 @@ public final class ServerContext implements AutoCloseable {
 
   public ServerSettings settings() {
     return settings;
+  }
+
+  /** Change notices between replicas: present when the database is shared (PostgreSQL), empty for one server alone. */
+  public Optional<ChangeNotices> notices() {
+    return notices;
   }
 
   /** The server's own folder (absolute): mirrors, render workspaces, keys, the embedded database. */
@@ -208,9 +233,25 @@ public final class ServerContext implements AutoCloseable {
     return type.cast(part);
   }
 
+  private boolean revokedOrGone(String tokenId) {
+    return store.tokens().find(tokenId).map(AgentToken::revokedAt).or(() -> store.accessTokens().find(tokenId).map(AccessToken::revokedAt))
+        .map(Optional::isPresent).orElse(true);
+  }
+
   /** Closes the database and the meters, after every module stopped. */
   @Override
   public void close() {
+    notices.ifPresent(ChangeNotices::close);
+    if (configurations instanceof SharedConfigurationFanOut shared) {
+      shared.close();
+    }
+    if (fetchClaims instanceof PostgresFetchClaims claims) {
+      try {
+        claims.releaseAll();
+      } catch (RuntimeException e) {
+        log.warn("Could not release this replica's fetch claims; they lapse within a poll interval: {}", e.toString());
+      }
+    }
     if (agents instanceof ReplicatedAgentDirectory replicated) {
       replicated.close();
     }

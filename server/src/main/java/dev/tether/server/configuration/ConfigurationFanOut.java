@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * <p>Shared state: with server replicas the replica that read a configuration from Git is rarely the
  * one that holds the agent's streams. A shared implementation keeps the current configuration where
  * every replica reads it (the store), and delivers each publish to the subscribers on every replica
- * within a second, in commit order per agent; a replica that missed notices re-reads the current ones.
+ * within a second, in commit order per agent; a replica that missed notices re-reads the current ones
+ * ({@link SharedConfigurationFanOut}).
  */
 public interface ConfigurationFanOut {
   Optional<ConfigurationUpdate> current(String agentName);

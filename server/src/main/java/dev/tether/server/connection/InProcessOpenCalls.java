@@ -24,6 +24,11 @@ public final class InProcessOpenCalls implements OpenCalls {
     });
   }
 
+  /** The tokens that have open calls here now. */
+  public java.util.Set<String> tokensWithCalls() {
+    return java.util.Set.copyOf(byToken.keySet());
+  }
+
   @Override
   public void closeAll(String tokenId, String reason) {
     revocationListeners.forEach(l -> l.accept(tokenId));

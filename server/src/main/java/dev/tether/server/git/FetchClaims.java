@@ -7,9 +7,9 @@ import java.time.Duration;
  * interval however many servers keep it fetched. Webhooks and first fetches do not ask: they fetch.
  *
  * <p>Shared state: a shared implementation grants a claim to one replica per project and interval
- * (for example a row with an expiry, taken with one conditional update), lets a claim lapse when its
- * replica dies so that the next poll is made by another, and tells the replicas that did not fetch
- * that the project changed (their mirrors fetch on that notice).
+ * (for example a row with an expiry, taken with one conditional update), and lets a claim lapse when
+ * its replica dies so that the next poll is made by another ({@code PostgresFetchClaims}). The
+ * replicas that did not fetch hear of a change from {@link ProjectChangeNotices} and fetch on that notice.
  */
 @FunctionalInterface
 public interface FetchClaims {

@@ -17,6 +17,8 @@ public final class GitModule implements ServerModule {
     mirrors = new ProjectMirrors(context.dataDir().resolve("git"), context.settings().gitTimeout(), context.settings().gitUrls());
     poller = new GitPoller(context.store().projects(), mirrors, context.settings().pollInterval(), PARALLEL_FETCHES,
         context.clock(), context.fetchClaims(), context.events(), context.meters());
+    // Replicas: a fetch that finds a change here makes the others fetch too.
+    context.notices().ifPresent(notices -> poller.addListener(new ProjectChangeNotices(notices, poller::fetchNow, poller::keptFetched)));
     context.offer(ProjectMirrors.class, mirrors);
     context.offer(GitPoller.class, poller);
   }

@@ -80,6 +80,13 @@ public final class GitPoller implements AutoCloseable {
     interests.add(projectIds);
   }
 
+  /** The projects kept fetched now. */
+  public Set<String> keptFetched() {
+    Set<String> wanted = new HashSet<>();
+    interests.forEach(i -> wanted.addAll(i.get()));
+    return wanted;
+  }
+
   public void addListener(Listener listener) {
     listeners.add(listener);
   }
@@ -95,8 +102,7 @@ public final class GitPoller implements AutoCloseable {
 
   private void pollDue() {
     try {
-      Set<String> wanted = new HashSet<>();
-      interests.forEach(i -> wanted.addAll(i.get()));
+      Set<String> wanted = keptFetched();
       Instant now = clock.instant();
       for (String id : wanted) {
         Instant last = lastStarted.get(id);

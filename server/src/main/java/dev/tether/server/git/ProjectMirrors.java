@@ -111,7 +111,7 @@ public final class ProjectMirrors implements AutoCloseable {
       RefUpdate head = repo.updateRef(Constants.HEAD);
       head.disableRefLog();
       head.link(Constants.R_HEADS + branch);
-      return new FetchOutcome(project.id(), branch, tip.getObjectId().name());
+      return new FetchOutcome(project.id(), branch, tip.getObjectId().name(), RefsDigest.of(repo));
     } catch (IOException e) {
       throw new GitFetchException("cannot read the mirror of " + where + ": " + e.getMessage(), e);
     }
@@ -184,6 +184,16 @@ public final class ProjectMirrors implements AutoCloseable {
     } catch (IOException e) {
       throw new RepositoryFileException("cannot read " + (paths.size() == 1 ? paths.iterator().next() : paths.size() + " files")
           + " at " + commit + " in project '" + projectId + "': " + e.getMessage());
+    }
+  }
+
+  /** Whether the mirror was fetched: its default branch points at a commit. */
+  public boolean holds(String projectId) {
+    try {
+      Ref head = repository(projectId).exactRef(Constants.HEAD);
+      return head != null && head.getObjectId() != null;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -73,6 +73,11 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
           () -> fetchFirst.accept(stream.projectId));
       return;
     }
+    if (!selector.mirrored(stream.projectId)) {
+      // Fetched, but by another server replica: this one's mirror follows now rather than when it next polls.
+      fetchFirst.accept(stream.projectId);
+      return;
+    }
     String commit = null;
     try {
       commit = selector.resolve(stream.projectId, stream.ref);

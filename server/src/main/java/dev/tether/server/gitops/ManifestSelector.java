@@ -50,6 +50,11 @@ public final class ManifestSelector {
   }
 
   /** The commit the ref names now. */
+  /** Whether this server's mirror of the project was fetched (server replicas share fetch records, not mirrors). */
+  public boolean mirrored(String projectId) {
+    return mirrors.holds(projectId);
+  }
+
   public String resolve(String projectId, GitRef ref) throws RepositoryFileException {
     return mirrors.resolve(projectId, ref);
   }

@@ -76,7 +76,7 @@ public final class SecretBox {
       return new String(cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES), StandardCharsets.UTF_8);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IllegalStateException("a stored secret cannot be opened with this data dir's secret key "
-          + "(was the key file replaced?)", e);
+          + "(was the key file replaced? Server replicas on one database must all have the same secret.key)", e);
     }
   }
 }

@@ -19,6 +19,6 @@ public interface ConfigStateStore {
 
   Optional<ConfigState> find(String agentName);
 
-  /** Every agent's state, in one query: a server's start restores every configuration at once. */
+  /** Every agent's state, in one query: a server's start restores every configuration at once, and a replica that missed notices re-reads them all. */
   List<ConfigState> loadAll();
 }

@@ -3,7 +3,9 @@ package dev.tether.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
-import java.util.function.BiFunction;
+import java.sql.DriverManager;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -11,12 +13,12 @@ import javax.sql.DataSource;
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final String description;
-  private final AutoCloseable serverLock;
+  private final Optional<DatabaseSettings.Postgres> shared;
 
-  private Database(HikariDataSource dataSource, String description, AutoCloseable serverLock) {
+  private Database(HikariDataSource dataSource, String description, Optional<DatabaseSettings.Postgres> shared) {
     this.dataSource = dataSource;
     this.description = description;
-    this.serverLock = serverLock;
+    this.shared = shared;
   }
 
   /** The database {@code settings} name; the embedded one lives in {@code dataDir}. */
@@ -25,17 +27,9 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * The PostgreSQL database that server replicas share: without the lock that keeps a second server
-   * off, since each replica publishes where its agents are and routes to the others.
-   */
-  public static Database openShared(DatabaseSettings.Postgres settings) {
-    return open(settings.jdbcUrl(), settings.user(), settings.password().orElse(null), "the " + settings.describe(),
-        e -> OpenProblems.postgres(settings, e), (ds, d) -> () -> {});
-  }
-
-  /**
    * The embedded store: an H2 file in the data dir, in PostgreSQL mode so that the same SQL serves
-   * both. H2 locks the file, so a second server on the same data dir is refused.
+   * both. H2 locks the file, so a second server on the same data dir is refused: the embedded store
+   * serves one server alone.
    */
   public static Database openEmbedded(Path dataDir) {
     Path file = dataDir.toAbsolutePath().resolve("tether");
@@ -43,17 +37,17 @@ public final class Database implements AutoCloseable {
     // still stopping polling and agent calls, which then fail on a closed database. The server closes
     // it last, with the connection pool.
     String url = "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
-    // H2 locks the file itself.
-    return open(url, "tether", "", "the embedded database " + file + ".mv.db", OpenProblems::embedded, (ds, d) -> () -> {});
+    return open(url, "tether", "", "the embedded database " + file + ".mv.db", OpenProblems::embedded, Optional.empty());
   }
 
+  /** A PostgreSQL database, which any number of server replicas may share. */
   public static Database openPostgres(DatabaseSettings.Postgres settings) {
     return open(settings.jdbcUrl(), settings.user(), settings.password().orElse(null), "the " + settings.describe(),
-        e -> OpenProblems.postgres(settings, e), SingleServerLock::take);
+        e -> OpenProblems.postgres(settings, e), Optional.of(settings));
   }
 
   private static Database open(String jdbcUrl, String user, String password, String description,
-      Function<RuntimeException, String> explain, BiFunction<DataSource, String, AutoCloseable> lock) {
+      Function<RuntimeException, String> explain, Optional<DatabaseSettings.Postgres> shared) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setUsername(user);
@@ -68,14 +62,9 @@ public final class Database implements AutoCloseable {
       throw new StoreException(explain.apply(e), e);
     }
     try {
-      AutoCloseable serverLock = lock.apply(dataSource, description);
-      try {
-        SchemaMigration.migrate(dataSource, description);
-      } catch (RuntimeException e) {
-        closeLock(serverLock);
-        throw e;
-      }
-      return new Database(dataSource, description, serverLock);
+      // Replicas starting together migrate one after the other: Flyway locks its history table.
+      SchemaMigration.migrate(dataSource, description);
+      return new Database(dataSource, description, shared);
     } catch (RuntimeException e) {
       dataSource.close();
       throw e;
@@ -91,17 +80,32 @@ public final class Database implements AutoCloseable {
     return description;
   }
 
-  @Override
-  public void close() {
-    closeLock(serverLock);
-    dataSource.close();
+  /**
+   * Whether server replicas may share this database (PostgreSQL), and so must share the state they
+   * keep through it; the embedded one serves one server alone.
+   */
+  public boolean shared() {
+    return shared.isPresent();
   }
 
-  private static void closeLock(AutoCloseable lock) {
-    try {
-      lock.close();
-    } catch (Exception e) {
-      throw new StoreException("cannot release the database's server lock: " + e.getMessage(), e);
-    }
+  /**
+   * Connections of their own, outside the pool, for a session that lives as long as the server (the
+   * one that listens for {@link ChangeNotices}); empty for the embedded database.
+   */
+  public Optional<ChangeNotices.ConnectionSource> ownConnections() {
+    return shared.map(settings -> () -> {
+      Properties properties = new Properties();
+      properties.setProperty("user", settings.user());
+      settings.password().ifPresent(p -> properties.setProperty("password", p));
+      properties.setProperty("connectTimeout", "10");
+      properties.setProperty("tcpKeepAlive", "true");
+      properties.setProperty("ApplicationName", "tether-server change notices");
+      return DriverManager.getConnection(settings.jdbcUrl(), properties);
+    });
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
   }
 }

@@ -73,7 +73,7 @@ class AgentConnectionsTest {
     for (int agent = 0; agent < 2000; agent++) {
       for (int c = 0; c < 2; c++) {
         connections.add(new AgentConnections.Connection("c" + agent + "-" + c, "agent-" + agent, "t" + agent, t0.plusSeconds(10 - c), "1",
-            "", "", "", "127.0.0.1", t0, false, false), r -> {});
+            "", "", "", "127.0.0.1", t0, false, false, "r1"), r -> {});
       }
     }
     assertThat(connections.of("agent-1234")).extracting(AgentConnections.Connection::id).containsExactly("c1234-1", "c1234-0");

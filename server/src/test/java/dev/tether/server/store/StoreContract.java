@@ -1,6 +1,7 @@
 package dev.tether.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.common.config.ConfigError;
@@ -197,6 +198,17 @@ abstract class StoreContract {
     assertThatThrownBy(() -> store().configStates().recordAll(List.of(new ConfigRead.Valid("prod", "c2", new byte[] {2}),
         new ConfigRead.Valid("no-such-agent", "c2", new byte[] {2})), AT.plusSeconds(1))).isInstanceOf(StoreException.class);
     assertThat(store().configStates().find("prod").orElseThrow().observedCommit()).contains("c1");
+  }
+
+  @Test
+  void loadAllReadsTheStateOfEveryAgentAtOnce() {
+    addProjectAndAgent();
+    store().agents().create(new Agent("stage", "team/config", AT, Optional.empty()));
+    assertThat(store().configStates().loadAll()).isEmpty();
+    store().configStates().recordValid("prod", "c1", "a: 1\n".getBytes(), AT);
+    store().configStates().recordInvalid("stage", Optional.of("c2"), List.of(new ConfigError("f", 1, 1, "", "bad")), AT);
+    assertThat(store().configStates().loadAll()).extracting(ConfigState::agentName, s -> s.lastValid().map(ConfigState.ValidConfig::commit))
+        .containsExactlyInAnyOrder(tuple("prod", Optional.of("c1")), tuple("stage", Optional.empty()));
   }
 
   @Test

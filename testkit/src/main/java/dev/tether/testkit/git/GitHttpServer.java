@@ -37,6 +37,7 @@ public final class GitHttpServer implements AutoCloseable {
 
   private final Server jetty;
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger fetches = new AtomicInteger();
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
   private volatile String redirectBase;
   private volatile RedirectWhen redirectWhen;
@@ -106,6 +107,14 @@ public final class GitHttpServer implements AutoCloseable {
     return requests.get();
   }
 
+  /**
+   * Fetches (and clones) that were let in: each starts with one authenticated GET of {@code info/refs}
+   * for {@code git-upload-pack}, whether or not it then finds anything new.
+   */
+  public int fetchCount() {
+    return fetches.get();
+  }
+
   @Override
   public void close() {
     try {
@@ -156,6 +165,10 @@ public final class GitHttpServer implements AutoCloseable {
         authorizations.add(given);
       }
       if (given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+        HttpServletRequest request = (HttpServletRequest) req;
+        if (request.getRequestURI().endsWith("/info/refs") && "git-upload-pack".equals(request.getParameter("service"))) {
+          fetches.incrementAndGet();
+        }
         chain.doFilter(req, res);
         return;
       }
