@@ -1,7 +1,6 @@
 package dev.tether.testkit.replicas;
 
 import dev.tether.testkit.postgres.PostgresDatabase;
-import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.tether.TetherJar;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * N `tether server` processes (the cli jar, each its own JVM, so a test can SIGKILL one) on one real
@@ -23,13 +24,17 @@ import java.util.concurrent.TimeUnit;
 public final class ServerReplicas implements AutoCloseable {
   private static final Duration START = Duration.ofMinutes(2);
 
-  /** One replica process and its fixed loopback ports. */
+  /** The ports a replica reports once ready (it binds port 0: a port picked beforehand may be taken meanwhile). */
+  private static final Pattern READY = Pattern.compile(
+      " ready: agents connect to \\S*?:(\\d+) \\(TLS\\), HTTP API on \\S*?:(\\d+), Kubernetes API proxy on \\S*?:(\\d+),");
+
+  /** One replica process and the loopback ports it bound. */
   public static final class Replica {
     private final Path dataDir;
     private final Path log;
-    private final int httpPort = FreePort.pick();
-    private final int agentPort = FreePort.pick();
-    private final int kubeProxyPort = FreePort.pick();
+    private int httpPort;
+    private int agentPort;
+    private int kubeProxyPort;
     private Process process;
 
     Replica(Path dataDir) {
@@ -68,8 +73,8 @@ public final class ServerReplicas implements AutoCloseable {
     }
 
     void start(PostgresDatabase db, List<String> more) throws Exception {
-      List<String> command = new ArrayList<>(TetherJar.command("server", "--dev-tls", "--http-address", "127.0.0.1:" + httpPort,
-          "--agent-address", "127.0.0.1:" + agentPort, "--kube-proxy-address", "127.0.0.1:" + kubeProxyPort,
+      List<String> command = new ArrayList<>(TetherJar.command("server", "--dev-tls", "--http-address", "127.0.0.1:0",
+          "--agent-address", "127.0.0.1:0", "--kube-proxy-address", "127.0.0.1:0",
           "--data-dir", dataDir.toString(), "--database-url", db.jdbcUrl(), "--database-user", db.user(),
           "--replica-listen", "127.0.0.1:0"));
       command.addAll(more);
@@ -85,6 +90,14 @@ public final class ServerReplicas implements AutoCloseable {
         }
         Thread.sleep(100);
       }
+      Matcher ready = READY.matcher(logText());
+      if (!ready.find()) {
+        process.destroyForcibly();
+        throw new IllegalStateException("server replica in " + dataDir + " did not say which ports it bound; its log:\n" + logText());
+      }
+      agentPort = Integer.parseInt(ready.group(1));
+      httpPort = Integer.parseInt(ready.group(2));
+      kubeProxyPort = Integer.parseInt(ready.group(3));
     }
 
     void stop() throws InterruptedException {
