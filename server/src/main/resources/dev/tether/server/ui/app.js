@@ -188,7 +188,7 @@ function signInPage(message) {
         sessionStorage.setItem(TOKEN_KEY, input.value.trim());
         try {
           await api('/api/v1/version');
-          if (location.hash === '#/agents' || location.hash === '') route(); else location.hash = '#/agents';
+          if (location.hash === '#/apps' || location.hash === '') route(); else location.hash = '#/apps';
         } catch (e) {
           sessionStorage.removeItem(TOKEN_KEY);
           problem.textContent = e instanceof SignedOut ? 'That token was refused: ' + e.message : e.message;
@@ -462,10 +462,12 @@ function route() {
   }
   document.getElementById('nav').hidden = false;
   document.getElementById('sign-out').hidden = false;
-  const parts = (location.hash || '#/agents').slice(2).split('/');
-  const section = parts[0] || 'agents';
+  const parts = (location.hash || '#/apps').slice(2).split('/');
+  const section = parts[0] || 'apps';
   document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('current', a.dataset.page === section));
-  if (section === 'agents' && parts[1]) current = agentPage(decodeURIComponent(parts[1]));
+  if (section === 'apps' && parts[1] && parts[2]) current = sourcePage(decodeURIComponent(parts[1]), decodeURIComponent(parts[2]));
+  else if (section === 'apps') current = applicationsPage();
+  else if (section === 'agents' && parts[1]) current = agentPage(decodeURIComponent(parts[1]));
   else if (section === 'projects') current = projectsPage();
   else if (section === 'events') current = eventsPage();
   else current = agentsPage();
