@@ -63,6 +63,22 @@ class ApplicationsUiTest {
         """);
   }
 
+  /** The tree is redrawn when a report or the live children arrive: a row found a moment ago may be replaced. */
+  private static void clickRow(Browser browser, By row) {
+    await().atMost(Duration.ofSeconds(10)).ignoreException(org.openqa.selenium.StaleElementReferenceException.class).until(() -> {
+      browser.driver().findElement(row).click();
+      return true;
+    });
+  }
+
+  private static String admin(GitopsSetup setup, String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("admin"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--server-url", setup.tether.server().httpUrl(), "--admin-token-file",
+        setup.tether.server().adminTokenFile().toString()));
+    return dev.tether.testkit.tether.TetherJar.run(command.toArray(String[]::new)).run().orThrow().stdout();
+  }
+
   @Test
   @DisplayName("applications list, source page with live tree, Degraded Deployment found by filter, object panel with the diff "
       + "of an out-of-band change and events, refresh action, history, keyboard")
@@ -137,7 +153,7 @@ class ApplicationsUiTest {
           .satisfiesExactly(rs -> assertThat(rs).contains("ReplicaSet", "web-5d9c7", "0/1 ready"),
               pod -> assertThat(pod).contains("Pod", "web-5d9c7-x2x4q", "Pending"));
       browser.screenshot("apps-03-degraded-by-filter");
-      shown.get(0).click();
+      clickRow(browser, By.cssSelector("#resources tr.object[data-name='web']"));
       browser.awaitText(By.id("object-panel"), "ProgressDeadlineExceeded");
       assertThat(browser.driver().findElement(By.id("object-panel")).getText()).contains("Deployment", ns + "/web", "Degraded",
           "not Current within reconcile_timeout", "manifests/web.yaml", "ReplicaSet web-5d9c7 has timed out progressing");
@@ -155,7 +171,7 @@ class ApplicationsUiTest {
       browser.awaitText(By.id("resources"), "settings");
       List<WebElement> differing = browser.driver().findElements(By.cssSelector("#resources tr.object"));
       assertThat(differing).hasSize(1);
-      differing.get(0).click();
+      clickRow(browser, By.cssSelector("#resources tr.object[data-name='settings']"));
       browser.awaitText(By.id("diff"), "data.color");
       assertThat(browser.driver().findElement(By.id("diff")).getText()).contains("+ blue", "− red");
       browser.screenshot("apps-05-diff");
@@ -164,7 +180,7 @@ class ApplicationsUiTest {
       // 5. The Secret's panel never shows its value, live or desired.
       browser.driver().findElement(By.id("filter-differs")).click();
       new Select(browser.driver().findElement(By.id("filter-kind"))).selectByVisibleText("Secret");
-      browser.await(By.cssSelector("#resources tr.object[data-name='creds']")).click();
+      clickRow(browser, By.cssSelector("#resources tr.object[data-name='creds']"));
       browser.awaitText(By.id("live-yaml"), "redacted");
       assertThat(browser.driver().getPageSource()).doesNotContain("hunter2-very-secret", "aHVudGVyMi12ZXJ5LXNlY3JldA==");
       browser.screenshot("apps-06-secret-redacted");
@@ -205,6 +221,14 @@ class ApplicationsUiTest {
       });
       assertThat(setup.tether.api().get("/api/v1/events?agent=prod&kind=action").get("events").toString()).contains("Sync now for team/app");
       browser.screenshot("apps-09-sync-now");
+      // The CLI has the same list and actions.
+      // (Right after a sync the Deployment is Progressing again until reconcile_timeout passes.)
+      assertThat(admin(setup, "app", "list")).contains("team/app", inventory, "synced", "99/100");
+      // Nothing differs now, so this sync writes nothing (the engine compares first): the agent's own record shows it ran.
+      java.time.Instant beforeCli = java.time.Instant.now();
+      assertThat(admin(setup, "app", "sync", "prod", "team/app")).contains("The agent is applying team/app now");
+      await().atMost(Duration.ofSeconds(30)).until(() -> setup.agent().gitops().outcome("team/app")
+          .map(o -> o.started().isAfter(beforeCli)).orElse(false));
 
       // 9. Pause drift correction (with drift: correct): a change in the cluster stays and is reported; resume puts it back.
       setup.configure("gitops:\n  manifest_projects:\n    - id: team/app\n      default_namespace: " + ns

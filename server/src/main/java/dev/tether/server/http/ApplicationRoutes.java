@@ -53,7 +53,7 @@ final class ApplicationRoutes {
       api.post(SOURCE + "/" + action, ctx -> command(ctx, action));
     }
     api.get("/api/v1/applications", ctx -> ctx.json(applications()));
-    api.get(SOURCE, ctx -> ctx.json(detail(ctx)));
+    api.get(SOURCE, this::detailUnlessUnchanged);
     api.get(SOURCE + "/tree", ctx -> {
       Entry e = entry(ctx);
       List<SyncRecord.ObjectRecord> objects = e.state().map(s -> s.report().objects()).orElse(List.of());
@@ -193,8 +193,26 @@ final class ApplicationRoutes {
     return (int) objects.stream().filter(o -> o.health() == health).count();
   }
 
-  private SourceDetail detail(Context ctx) {
+  /**
+   * The page polls this every few seconds; for a source of thousands of objects the answer is large, so
+   * an unchanged one is answered 304 (the ETag covers the report, the entry and what the header shows).
+   */
+  private void detailUnlessUnchanged(Context ctx) {
     Entry e = entry(ctx);
+    ApplicationView view = view(e);
+    String tag = "\"" + Integer.toHexString(java.util.Objects.hash(e.state().map(GitopsState::updatedAt).orElse(null),
+        e.configured().orElse(null), view.connected(), view.commit(), parts.sources().of(e.agent(), e.inventoryId()).orElse(null)))
+        + "\"";
+    ctx.header("ETag", tag);
+    ctx.header("Cache-Control", "no-cache");
+    if (tag.equals(ctx.header("If-None-Match"))) {
+      ctx.status(304);
+      return;
+    }
+    ctx.json(detail(e));
+  }
+
+  private SourceDetail detail(Entry e) {
     ApplicationView view = view(e);
     CommitView commit = null;
     if (view.commit() != null && !view.commit().isEmpty()) {

@@ -109,15 +109,21 @@ function facts(pairs) {
 
 class SignedOut extends Error {}
 
+const conditional = new Map();   // path -> { etag, body } of the last answer that had an ETag
+
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) throw new SignedOut('not signed in');
   const headers = { Authorization: 'Bearer ' + token };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  // Large answers carry an ETag: polling them again costs a 304 while nothing changed.
+  const kept = !options.method ? conditional.get(path) : undefined;
+  if (kept) headers['If-None-Match'] = kept.etag;
   const response = await fetch(path, {
     method: options.method || 'GET', headers, cache: 'no-store',
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
+  if (response.status === 304 && kept) return kept.body;
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (response.status === 401) {
@@ -125,6 +131,11 @@ async function api(path, options = {}) {
     throw new SignedOut(body && body.error ? body.error : 'the admin token was refused');
   }
   if (!response.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + response.status);
+  const etag = response.headers.get('ETag');
+  if (etag && !options.method) {
+    if (conditional.size > 20) conditional.clear();
+    conditional.set(path, { etag, body });
+  }
   return body;
 }
 
@@ -518,6 +529,7 @@ setInterval(() => {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
+  conditional.clear();
   lastUpdate = 0;
   signInPage('Signed out.');
 });

@@ -223,7 +223,13 @@ function drawResources(detail, children, view) {
     sections.push(el('section', { class: 'group', 'data-group': `${namespace}/${kind}`, role: 'group' }, toggle,
       rows.length ? el('table', { class: 'objects' }, el('tbody', {}, rows)) : null, more));
   }
+  // A redraw (new report, live children) must not take the keyboard focus away from the row it was on.
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
   fill('resources', sections.length ? sections : el('p', { class: 'muted', id: 'no-objects', text: 'No object matches the filters.' }));
+  if (focused) {
+    const again = [...document.querySelectorAll('#resources tr[data-key]')].find(r => r.dataset.key === focused);
+    if (again) again.focus();
+  }
 }
 
 function groupHealth(objects) {
@@ -246,7 +252,7 @@ function objectRows(o, byParent, detail) {
 
 function objectRow(o, depth, detail) {
   const open = () => openObject(detail, o);
-  return el('tr', { class: 'object', tabindex: '0', role: 'treeitem', 'aria-level': String(depth + 1), 'data-kind': o.kind,
+  return el('tr', { class: 'object', tabindex: '0', role: 'treeitem', 'aria-level': String(depth + 1), 'data-kind': o.kind, 'data-key': objectKey(o),
     'data-name': o.name, 'data-health': healthWord(o), onclick: open, onkeydown: e => rowKeys(e, open) },
     el('td', { class: 'name' }, el('code', { text: o.name })), el('td', { class: 'health' }, healthBadge(o.action === 'failed' ? 'Failed' : o.health)),
     el('td', { class: 'sync' }, syncBadge(o)), el('td', { class: 'wrap muted', text: o.message || '' }));
@@ -255,6 +261,7 @@ function objectRow(o, depth, detail) {
 function childRow(c, depth, detail) {
   const open = () => openObject(detail, { group: c.group, version: c.version, kind: c.kind, namespace: c.namespace, name: c.name, live: true });
   return el('tr', { class: 'child', tabindex: '0', role: 'treeitem', 'aria-level': String(depth + 1), 'data-kind': c.kind, 'data-name': c.name,
+    'data-key': objectKey(c),
     onclick: open, onkeydown: e => rowKeys(e, open) },
     el('td', { class: 'name', style: null }, el('span', { class: 'indent d' + Math.min(depth, 4), 'aria-hidden': 'true', text: '└ ' }),
       el('span', { class: 'muted', text: c.kind + ' ' }), el('code', { text: c.name })),

@@ -38,7 +38,12 @@ function closeObject() {
   const panel = document.getElementById('object-panel');
   if (!panel || panel.hidden) return;
   panel.hidden = true;
-  if (panelReturnFocus && document.contains(panelReturnFocus)) panelReturnFocus.focus();
+  if (!panelReturnFocus) return;
+  // The row may have been redrawn meanwhile (a new report): focus the row of the same object.
+  const key = panelReturnFocus.dataset ? panelReturnFocus.dataset.key : null;
+  const row = document.contains(panelReturnFocus) ? panelReturnFocus
+    : [...document.querySelectorAll('#resources tr[data-key]')].find(r => r.dataset.key === key);
+  if (row) row.focus();
 }
 
 document.addEventListener('keydown', e => { if (e.key === 'Escape') closeObject(); });
