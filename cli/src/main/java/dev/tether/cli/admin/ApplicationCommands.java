@@ -98,7 +98,8 @@ final class ApplicationCommands implements Runnable {
     }
   }
 
-  @Command(name = "refresh", mixinStandardHelpOptions = true, description = "Fetches the application's Git project now.")
+  @Command(name = "refresh", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  tether admin app refresh prod group/app"}, description = "Fetches the application's Git project now.")
   static final class Refresh extends Action {
     @Override
     String action() {
@@ -107,6 +108,7 @@ final class ApplicationCommands implements Runnable {
   }
 
   @Command(name = "sync", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  tether admin app sync prod group/app"},
       description = "Has the agent apply the application's manifests now, rather than at the next commit or resync.")
   static final class Sync extends Action {
     @Override
@@ -116,6 +118,7 @@ final class ApplicationCommands implements Runnable {
   }
 
   @Command(name = "pause", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  tether admin app pause prod group/app"},
       description = "Pauses drift correction: the agent reports changes made in the cluster and leaves them, and skips its periodic "
           + "resync; new commits still sync. The server tells an agent that reconnects.")
   static final class Pause extends Action {
@@ -126,6 +129,7 @@ final class ApplicationCommands implements Runnable {
   }
 
   @Command(name = "resume", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  tether admin app resume prod group/app"},
       description = "Resumes drift correction: the agent syncs at once, putting back what differs from Git.")
   static final class Resume extends Action {
     @Override
