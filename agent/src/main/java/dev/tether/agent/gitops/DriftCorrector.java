@@ -22,7 +22,7 @@ final class DriftCorrector {
   }
 
   /** Empty when the object holds what Git says after all, or when {@code stop} says not to write any more. */
-  Optional<Outcome> check(ObjectKey key, SyncOutcome.Desired desired, Health.Status lastHealth, StopSignal stop) {
+  Optional<Outcome> check(ObjectKey key, SyncOutcome.Desired desired, Health.Status lastHealth, StopSignal stop, boolean paused) {
     Optional<Map<String, Object>> live = KubeApi.join(api.get(desired.type(), key.namespace(), key.name()));
     Optional<String> difference = live.isEmpty() ? Optional.of("the object was deleted")
         : FieldComparison.firstDifference(desired.content(), live.get()).map(path -> "field " + path + " differs from Git");
@@ -30,9 +30,9 @@ final class DriftCorrector {
       return Optional.empty();
     }
     String version = desired.type().version();
-    if (project.drift() == ManifestProject.Drift.REPORT) {
-      return Optional.of(new Outcome(new ObjectResult(key, version, Action.DRIFTED, lastHealth,
-          "drift (not corrected, drift: report): " + difference.get(), desired.file()), false));
+    if (project.drift() == ManifestProject.Drift.REPORT || paused) {
+      return Optional.of(new Outcome(new ObjectResult(key, version, Action.DRIFTED, lastHealth, "drift (not corrected, "
+          + (paused ? "drift correction paused" : "drift: report") + "): " + difference.get(), desired.file()), false));
     }
     if (stop.reason() != null) {
       return Optional.empty(); // the read took a while, and this process may no longer write: the next sync finds it

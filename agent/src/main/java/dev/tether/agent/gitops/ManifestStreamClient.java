@@ -12,6 +12,7 @@ import dev.tether.proto.v1.GitopsServerMessage;
 import dev.tether.proto.v1.ManifestsRequest;
 import dev.tether.proto.v1.ObjectAction;
 import dev.tether.proto.v1.ObjectHealth;
+import dev.tether.proto.v1.SourceCommand;
 import dev.tether.proto.v1.SyncPhase;
 import dev.tether.proto.v1.SyncReport;
 import io.grpc.Status;
@@ -41,6 +42,9 @@ final class ManifestStreamClient {
 
     /** The manifests cannot be had now (refused by the server or too large for this agent). */
     void unavailable(String commit, String problem);
+
+    /** An administrator's command: sync now, pause or resume drift correction. */
+    void command(SourceCommand command);
   }
 
   private final ManifestProject project;
@@ -65,7 +69,8 @@ final class ManifestStreamClient {
   /** Opens the stream on a new session and asks for manifests, saying what this agent already has. */
   void open(Session session) {
     ManifestsRequest.Builder request = ManifestsRequest.newBuilder().setProjectId(project.id()).setInventoryId(inventoryId)
-        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes).setRunsHooks(true);
+        .setRef(refSpec(project.ref())).setConnectionId(session.connectionId()).setMaxTotalBytes(maxManifestBytes).setRunsHooks(true)
+        .setTakesCommands(true);
     SourceMessages.describe(request, project.source());
     ManifestSet known = latestReceived.get();
     if (known != null) {
@@ -186,6 +191,10 @@ final class ManifestStreamClient {
           String problem = message.getError().getMessage();
           String at = message.getError().getCommit();
           worker.execute(() -> listener.unavailable(at, problem));
+        }
+        case COMMAND -> {
+          SourceCommand command = message.getCommand();
+          worker.execute(() -> listener.command(command));
         }
         default -> { }
       }

@@ -61,6 +61,8 @@ final class ProjectWorker implements AutoCloseable {
   private ScheduledFuture<?> resume;
 
   private volatile boolean closed;
+  // An administrator paused drift correction (worker thread; kept across sessions, told again by the server on a new stream).
+  private boolean driftPaused;
   // After this process applies again: nothing is applied until the server answers the new stream (worker thread).
   private boolean awaitingServer;
 
@@ -99,6 +101,11 @@ final class ProjectWorker implements AutoCloseable {
       @Override
       public void unavailable(String commit, String problem) {
         ProjectWorker.this.unavailable(commit, problem);
+      }
+
+      @Override
+      public void command(dev.tether.proto.v1.SourceCommand command) {
+        ProjectWorker.this.command(command);
       }
     });
     this.watch = new ClusterWatch(client, () -> {
@@ -192,8 +199,36 @@ final class ProjectWorker implements AutoCloseable {
     report();
   }
 
+  /** An administrator's command, from the server (worker thread). */
+  private void command(dev.tether.proto.v1.SourceCommand command) {
+    if (closed) {
+      return;
+    }
+    if (command.hasSyncNow()) {
+      if (latest == null || awaitingServer) {
+        log.info("gitops {}: sync now asked, but no manifests are held yet; the first set is synced when it arrives", project.id());
+        return;
+      }
+      applyLatest("sync now, asked by an administrator");
+    } else if (command.hasDriftCorrection()) {
+      boolean pause = command.getDriftCorrection().getPaused();
+      if (pause == driftPaused) {
+        return;
+      }
+      driftPaused = pause;
+      log.info("gitops {}: drift correction {} by an administrator", project.id(), pause ? "paused" : "resumed");
+      if (!pause && latest != null && !awaitingServer) {
+        // What changed while paused is put back now, not at the next resync.
+        applyLatest("drift correction resumed");
+      } else {
+        report();
+      }
+    }
+  }
+
   private void resync() {
-    if (latest != null && !closed && !awaitingServer) {
+    // While drift correction is paused the periodic resync, which would put drift back, waits too.
+    if (latest != null && !closed && !awaitingServer && !driftPaused) {
       applyLatest("periodic resync");
     }
   }
@@ -364,7 +399,7 @@ final class ProjectWorker implements AutoCloseable {
     }
     Health.Status health = current.get(key).map(ObjectResult::health).orElse(Health.Status.NONE);
     Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health,
-        () -> closed ? "the worker stopped" : permission.refusal());
+        () -> closed ? "the worker stopped" : permission.refusal(), driftPaused);
     if (checked.isEmpty()) {
       return;
     }
@@ -393,7 +428,8 @@ final class ProjectWorker implements AutoCloseable {
 
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     if (state != null && stream.isOpen()) {
-      stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent));
+      stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent)
+          .toBuilder().setDriftPaused(driftPaused).build());
     }
   }
 

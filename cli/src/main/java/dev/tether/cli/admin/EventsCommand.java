@@ -27,7 +27,7 @@ final class EventsCommand implements Callable<Integer> {
   @Option(names = "--agent", paramLabel = "NAME", description = "Only this agent's events.")
   String agent;
 
-  @Option(names = "--kind", paramLabel = "KIND", description = "Only one kind: connection, config, fetch, sync, drift, token, registry.")
+  @Option(names = "--kind", paramLabel = "KIND", description = "Only one kind: connection, config, fetch, sync, drift, health, action, token, registry.")
   String kind;
 
   @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most this many, 1-500 (default: ${DEFAULT-VALUE}).")

@@ -56,7 +56,9 @@ class WebUiTest {
       token.sendKeys(setup.tether.adminToken());
       browser.driver().findElement(By.id("sign-in")).click();
 
-      // Agents: connected, with its sync summary.
+      // Agents (the applications list is the landing page now): connected, with its sync summary.
+      browser.await(By.id("applications"));
+      browser.driver().findElement(By.linkText("Agents")).click();
       By row = By.cssSelector("#agents tr[data-agent='prod']");
       browser.awaitText(row, "Connected");
       browser.awaitText(row, "2/2 healthy");

@@ -62,6 +62,11 @@ public final class Browser implements AutoCloseable {
     driver.get(url);
   }
 
+  /** Runs a script in the page and returns what it returns. */
+  public Object script(String javascript) {
+    return driver.executeScript(javascript);
+  }
+
   /** Waits for an element to be visible and returns it. */
   public WebElement await(By by) {
     try {

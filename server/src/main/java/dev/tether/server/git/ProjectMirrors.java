@@ -349,6 +349,20 @@ public final class ProjectMirrors implements AutoCloseable {
     }
   }
 
+  /** Who made a commit and what its message says, for the web UI's header. */
+  public record CommitSummary(String message, String author, java.time.Instant at) {}
+
+  /** The commit's message and author, or empty when the mirror does not hold the commit. */
+  public Optional<CommitSummary> describe(String projectId, String commit) {
+    try (RevWalk walk = new RevWalk(repository(projectId))) {
+      RevCommit c = walk.parseCommit(ObjectId.fromString(commit));
+      return Optional.of(new CommitSummary(c.getFullMessage().strip(), c.getAuthorIdent().getName(),
+          c.getAuthorIdent().getWhenAsInstant()));
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
   private static String defaultBranch(FetchResult result, Repository repo) {
     Ref head = result.getAdvertisedRef(Constants.HEAD);
     if (head != null && head.isSymbolic() && head.getTarget().getName().startsWith(Constants.R_HEADS)) {

@@ -22,9 +22,12 @@ public final class GitopsModule implements ServerModule {
         rendered, context.configurations(), context.store().projects(), poller::fetchUnlessRunning);
     poller.keepFetched(manifests::manifestProjects);
     poller.addListener(manifests);
+    SourceCommands commands = new SourceCommands(manifests);
     context.agentListener().addService(new GitopsService(manifests, context.configurations(), context.store().gitops(),
-        context.calls(), context.clock(), context.events(), context.meters(), context.agents()));
+        context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands));
+    context.offer(SourceCommands.class, commands);
     context.offer(SourceStatus.Lookup.class, manifests);
+    context.offer(DesiredFiles.class, new DesiredFiles(mirrors, manifests));
   }
 
   @Override

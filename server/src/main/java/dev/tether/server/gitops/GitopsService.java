@@ -46,9 +46,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private final EventLog events;
   private final MeterRegistry meters;
   private final AgentDirectory connections;
+  private final SourceCommands commands;
 
   public GitopsService(ManifestDistribution distribution, ConfigurationFanOut configurations, GitopsStateStore states,
-      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentDirectory connections) {
+      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentDirectory connections, SourceCommands commands) {
+    this.commands = commands;
     this.connections = connections;
     this.distribution = distribution;
     this.configurations = configurations;
@@ -117,9 +119,10 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         inventoryId = entry.get().inventoryIdFor(identity.agentName());
         stream = new ManifestStream(identity, request.getProjectId(), ref, source, inventoryId, toAgent,
             request.getKnownCommit(), request.getKnownDigest(), request.getMaxTotalBytes(), capabilities(identity.agentName(),
-            request.getConnectionId(), request.getRunsHooks()));
+            request.getConnectionId(), request.getRunsHooks()), request.getTakesCommands());
         distribution.register(stream);
         distribution.offer(stream);
+        commands.opened(stream);
       } else if (message.hasReport() && stream != null) {
         record(SyncRecord.fromWire(message.getReport()));
       }
@@ -183,6 +186,11 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         details.put("failed", report.failed());
         details.put("duration_ms", ms);
         details.put("started_at", java.time.Instant.ofEpochMilli(report.startedUnixMillis()).toString());
+        // What changed, one line per object, for the source's history in the web UI (capped: a first sync may apply thousands).
+        details.put("changes", report.objects().stream().filter(o -> o.action() != SyncRecord.Action.UNCHANGED
+                && o.action() != SyncRecord.Action.SKIPPED).limit(50)
+            .map(o -> o.action().apiName() + " " + o.kind() + " " + (o.namespace().isEmpty() ? "" : o.namespace() + "/") + o.name())
+            .toList());
         String at = report.commit().isEmpty() ? "" : (report.phase() == SyncRecord.Phase.SYNCED ? " " : " at ")
             + shortCommit(report.commit());
         events.sync(identity.agentName(), stream.projectId, report.phase() == SyncRecord.Phase.SYNCED,

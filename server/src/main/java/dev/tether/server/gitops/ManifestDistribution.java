@@ -96,12 +96,23 @@ public final class ManifestDistribution implements GitPoller.Listener, SourceSta
     Optional<ManifestSource> source = configurations.current(agentName).stream()
         .flatMap(c -> c.config().gitops().manifestProjects().stream())
         .filter(p -> p.inventoryIdFor(agentName).equals(inventoryId)).map(ManifestProject::source).findFirst();
-    RenderedSources.Outcome render = byProject.values().stream().flatMap(Set::stream)
-        .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId))
-        .map(ManifestStream::lastRender).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    RenderedSources.Outcome render = lastRender(agentName, inventoryId).orElse(null);
     return source.map(s -> new SourceStatus(s.kind().name().toLowerCase(java.util.Locale.ROOT), s.summary(),
         render == null ? null : render.renderedAt(), render == null ? null : render.commit(), render == null ? null : render.error(),
         render == null ? null : render.resolved()));
+  }
+
+  /** The open streams of an agent's entry (one, unless a stream is being replaced). */
+  java.util.List<ManifestStream> streams(String agentName, String inventoryId) {
+    return byProject.values().stream().flatMap(Set::stream)
+        .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId)).toList();
+  }
+
+  /** The last render offered to the agent's entry, while its stream is open. */
+  Optional<RenderedSources.Outcome> lastRender(String agentName, String inventoryId) {
+    return byProject.values().stream().flatMap(Set::stream)
+        .filter(s -> s.agent.agentName().equals(agentName) && s.inventoryId.equals(inventoryId))
+        .map(ManifestStream::lastRender).filter(java.util.Objects::nonNull).findFirst();
   }
 
   @Override

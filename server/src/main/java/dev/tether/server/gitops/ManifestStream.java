@@ -38,12 +38,16 @@ final class ManifestStream {
   // The most bytes the agent can take (sized from its heap); 0 when it did not say.
   private final long agentMaxBytes;
 
+  // The agent acts on SourceCommand messages; older agents do not say so and are sent none.
+  final boolean takesCommands;
+
   // The last render offered to this stream, for status; null for raw sources and before the first.
   private volatile RenderedSources.Outcome lastRender;
 
   ManifestStream(AgentIdentity agent, String projectId, GitRef ref, ManifestSource source, String inventoryId,
       OutboundStream<GitopsServerMessage> toAgent, String knownCommit, String knownDigest, long agentMaxBytes,
-      ClusterCapabilities capabilities) {
+      ClusterCapabilities capabilities, boolean takesCommands) {
+    this.takesCommands = takesCommands;
     this.agentMaxBytes = agentMaxBytes;
     this.capabilities = capabilities;
     this.agent = agent;
@@ -103,6 +107,15 @@ final class ManifestStream {
     } else {
       offer(render.selection());
     }
+  }
+
+  /** Sends an administrator's command; false when this agent does not take commands. */
+  synchronized boolean command(dev.tether.proto.v1.SourceCommand command) {
+    if (!takesCommands) {
+      return false;
+    }
+    toAgent.send(GitopsServerMessage.newBuilder().setCommand(command).build());
+    return true;
   }
 
   RenderedSources.Outcome lastRender() {

@@ -1,7 +1,13 @@
 package dev.tether.server.http;
 
 import dev.tether.common.token.MalformedTokenException;
+import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.events.EventLog;
+import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.gitops.DesiredFiles;
+import dev.tether.server.gitops.SourceCommands;
+import dev.tether.server.kubeproxy.ClusterReads;
 import dev.tether.server.git.GitPoller;
 import dev.tether.server.gitops.SourceStatus;
 import dev.tether.server.registry.Registry;
@@ -39,6 +45,7 @@ public final class HttpApi {
   private final AgentRoutes agents;
   private final EventRoutes events;
   private final TokenRoutes tokens;
+  private final ApplicationRoutes applications;
   private final List<ApiRoutes.Route> routes = new ArrayList<>();
 
   /**
@@ -50,7 +57,7 @@ public final class HttpApi {
   public record Endpoints(String agentAddress, String kubeProxyUrl, Optional<Path> devCaFile) {}
 
   public HttpApi(Store store, Registry registry, AgentDirectory connections, GitPoller poller, AdminToken adminToken,
-      Supplier<Endpoints> endpoints, SourceStatus.Lookup sources) {
+      Supplier<Endpoints> endpoints, SourceStatus.Lookup sources, Applications applicationParts) {
     this.store = store;
     this.adminToken = adminToken;
     this.server = new ServerRoutes(endpoints);
@@ -58,6 +65,18 @@ public final class HttpApi {
     this.agents = new AgentRoutes(store, registry, connections, sources, bodies);
     this.events = new EventRoutes(store, bodies);
     this.tokens = new TokenRoutes(store, registry, bodies);
+    this.applications = new ApplicationRoutes(store, applicationParts == null ? null : applicationParts.parts(connections, sources,
+        poller, bodies), bodies);
+  }
+
+  /** What the applications views need from other modules: the configurations, Git mirrors, desired files, cluster reads, events. */
+  public record Applications(ConfigurationFanOut configurations, ProjectMirrors mirrors, DesiredFiles desired, ClusterReads cluster,
+      EventLog events, SourceCommands commands) {
+    ApplicationRoutes.Parts parts(AgentDirectory connections, SourceStatus.Lookup sources, GitPoller poller, JsonBodies bodies) {
+      LiveObjects live = new LiveObjects(cluster, bodies.json);
+      return new ApplicationRoutes.Parts(connections, sources, configurations, mirrors, poller, events,
+          new ObjectInspection(live, desired, bodies.json), live, commands);
+    }
   }
 
   /** The API routes {@link #register} registered, for checking them against the OpenAPI document. */
@@ -93,6 +112,7 @@ public final class HttpApi {
     WebUi.register(cfg.routes);
     projects.register(api);
     agents.register(api);
+    applications.register(api);
     events.register(api);
     tokens.registerAccessTokens(api);
     ChartRepositoryRoutes.register(api, () -> store.chartRepositories(), Clock.systemUTC(), (ctx, type) -> bodies.read(ctx, type, null));

@@ -3,6 +3,9 @@ package dev.tether.server.http;
 import dev.tether.server.ServerContext;
 import dev.tether.server.ServerModule;
 import dev.tether.server.git.GitPoller;
+import dev.tether.server.git.ProjectMirrors;
+import dev.tether.server.gitops.DesiredFiles;
+import dev.tether.server.gitops.SourceCommands;
 import dev.tether.server.gitops.SourceStatus;
 import dev.tether.server.kubeproxy.KubeProxyListener;
 import dev.tether.server.registry.Registry;
@@ -20,7 +23,9 @@ public final class HttpModule implements ServerModule {
         adminToken, () -> {
           InetSocketAddress agents = context.agentListener().address();
           return new HttpApi.Endpoints(agents.getHostString() + ":" + agents.getPort(), kubeProxy.url(), context.tls().devCaFile());
-        }, context.part(SourceStatus.Lookup.class));
+        }, context.part(SourceStatus.Lookup.class), new HttpApi.Applications(context.configurations(),
+            context.part(ProjectMirrors.class), context.part(DesiredFiles.class), kubeProxy.reads(), context.events(),
+            context.part(SourceCommands.class)));
     context.httpListener().add(api::register);
     context.offer(AdminToken.class, adminToken);
   }

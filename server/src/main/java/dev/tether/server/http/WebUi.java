@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The web UI: three static files (a page, its script, its style) that read HTTP API v1 with the admin
+ * The web UI: static files (a page, its scripts, its style) that read HTTP API v1 with the admin
  * token the person signs in with. No build step and no third-party script: the UI is small enough
  * to be plain HTML, CSS and JavaScript, and a strict Content-Security-Policy can then forbid
  * everything else.
@@ -26,7 +26,9 @@ final class WebUi {
     routes.get("/", ctx -> ctx.redirect("/ui/"));
     // Javalin ignores trailing slashes: this serves /ui and /ui/ alike.
     routes.get("/ui/", ctx -> serve(ctx, "index.html", "text/html; charset=utf-8"));
-    routes.get("/ui/app.js", ctx -> serve(ctx, "app.js", "text/javascript; charset=utf-8"));
+    for (String script : new String[] {"app.js", "apps.js", "panel.js"}) {
+      routes.get("/ui/" + script, ctx -> serve(ctx, script, "text/javascript; charset=utf-8"));
+    }
     routes.get("/ui/app.css", ctx -> serve(ctx, "app.css", "text/css; charset=utf-8"));
   }
 

@@ -52,6 +52,7 @@ public final class KubeProxyListener implements AutoCloseable {
   private final ExecutorService requests;
   private final KubeProxyService tunnels;
   private final Optional<ReplicaEntrance> entrance;
+  private final ClusterReads reads;
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
       AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters, RateLimits limits,
@@ -59,6 +60,7 @@ public final class KubeProxyListener implements AutoCloseable {
     this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
+    this.reads = new ClusterReads(pool, connections);
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
       Thread t = new Thread(r, "kube-proxy");
       t.setDaemon(true);
@@ -99,6 +101,11 @@ public final class KubeProxyListener implements AutoCloseable {
 
   public KubeProxyService tunnels() {
     return tunnels;
+  }
+
+  /** The server's own read-only requests to agents' clusters, through the same tunnels. */
+  public ClusterReads reads() {
+    return reads;
   }
 
   public void start() {

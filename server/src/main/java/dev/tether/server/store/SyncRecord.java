@@ -12,9 +12,12 @@ import java.util.Locale;
  * A sync report as the server keeps it: its own form, stored as JSON, so that the wire message can
  * change without a migration of what is stored. Phase, action and health are typed; the API shows
  * them by {@code apiName()}, as it always has.
+ *
+ * @param driftPaused the agent has paused drift correction for the entry (false in records stored before it was reported)
  */
 public record SyncRecord(String commit, Phase phase, String message, long startedUnixMillis, long finishedUnixMillis, int applied,
-    int unchanged, int pruned, int failed, int driftCorrected, String inventory, boolean resent, List<ObjectRecord> objects) {
+    int unchanged, int pruned, int failed, int driftCorrected, String inventory, boolean resent, List<ObjectRecord> objects,
+    boolean driftPaused) {
 
   public enum Phase {
     SYNCING, SYNCED, FAILED;
@@ -126,7 +129,7 @@ public record SyncRecord(String commit, Phase phase, String message, long starte
         Health.fromWire(o.getObjectHealth(), o.getHealth()), o.getMessage(), o.getFile(), Hook.fromWire(o.getHookPhase()))).toList();
     return new SyncRecord(r.getCommit(), Phase.fromWire(r.getSyncPhase(), r.getPhase()), r.getMessage(), r.getStartedUnixMillis(),
         r.getFinishedUnixMillis(), r.getApplied(), r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(),
-        r.getInventory(), r.getResent(), objects);
+        r.getInventory(), r.getResent(), objects, r.getDriftPaused());
   }
 
   /** Objects whose health is Failed although they were applied: not healthy, rather than not applied. */

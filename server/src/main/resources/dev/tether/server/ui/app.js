@@ -109,15 +109,21 @@ function facts(pairs) {
 
 class SignedOut extends Error {}
 
+const conditional = new Map();   // path -> { etag, body } of the last answer that had an ETag
+
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) throw new SignedOut('not signed in');
   const headers = { Authorization: 'Bearer ' + token };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  // Large answers carry an ETag: polling them again costs a 304 while nothing changed.
+  const kept = !options.method ? conditional.get(path) : undefined;
+  if (kept) headers['If-None-Match'] = kept.etag;
   const response = await fetch(path, {
     method: options.method || 'GET', headers, cache: 'no-store',
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
+  if (response.status === 304 && kept) return kept.body;
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (response.status === 401) {
@@ -125,6 +131,11 @@ async function api(path, options = {}) {
     throw new SignedOut(body && body.error ? body.error : 'the admin token was refused');
   }
   if (!response.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + response.status);
+  const etag = response.headers.get('ETag');
+  if (etag && !options.method) {
+    if (conditional.size > 20) conditional.clear();
+    conditional.set(path, { etag, body });
+  }
   return body;
 }
 
@@ -188,7 +199,7 @@ function signInPage(message) {
         sessionStorage.setItem(TOKEN_KEY, input.value.trim());
         try {
           await api('/api/v1/version');
-          if (location.hash === '#/agents' || location.hash === '') route(); else location.hash = '#/agents';
+          if (location.hash === '#/apps' || location.hash === '') route(); else location.hash = '#/apps';
         } catch (e) {
           sessionStorage.removeItem(TOKEN_KEY);
           problem.textContent = e instanceof SignedOut ? 'That token was refused: ' + e.message : e.message;
@@ -463,10 +474,12 @@ function route() {
   }
   document.getElementById('nav').hidden = false;
   document.getElementById('sign-out').hidden = false;
-  const parts = (location.hash || '#/agents').slice(2).split('/');
-  const section = parts[0] || 'agents';
+  const parts = (location.hash || '#/apps').slice(2).split('/');
+  const section = parts[0] || 'apps';
   document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('current', a.dataset.page === section));
-  if (section === 'agents' && parts[1]) current = agentPage(decodeURIComponent(parts[1]));
+  if (section === 'apps' && parts[1] && parts[2]) current = sourcePage(decodeURIComponent(parts[1]), decodeURIComponent(parts[2]));
+  else if (section === 'apps') current = applicationsPage();
+  else if (section === 'agents' && parts[1]) current = agentPage(decodeURIComponent(parts[1]));
   else if (section === 'projects') current = projectsPage();
   else if (section === 'events') current = eventsPage();
   else current = agentsPage();
@@ -517,6 +530,7 @@ setInterval(() => {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
+  conditional.clear();
   lastUpdate = 0;
   signInPage('Signed out.');
 });

@@ -28,7 +28,7 @@ class OpenApiDocumentTest {
   @BeforeAll
   static void load() throws Exception {
     doc = new ObjectMapper().readTree(OpenApiDocument.json());
-    HttpApi api = new HttpApi(null, null, null, null, null, null, null);
+    HttpApi api = new HttpApi(null, null, null, null, null, null, null, null);
     io.javalin.Javalin.create(api::register);
     routes = api.routes();
   }
@@ -82,6 +82,13 @@ class OpenApiDocumentTest {
         records.put(c.getSimpleName(), c);
       }
     }
+    for (Class<?> c : ApplicationModels.class.getDeclaredClasses()) {
+      if (c.isRecord()) {
+        records.put(c.getSimpleName(), c);
+      }
+    }
+    records.put("Child", LiveTree.Child.class);
+    records.put("Change", ObjectDiff.Change.class);
     records.put("ConfigError", ConfigError.class);
     Iterator<Map.Entry<String, JsonNode>> schemas = doc.at("/components/schemas").fields();
     Set<String> described = new HashSet<>();
