@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Optional;
 import dev.tether.server.connection.RateLimiter;
 import java.util.Map;
-import java.util.Optional;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ExecutorService;
@@ -90,7 +89,7 @@ final class ProxyServlet extends HttpServlet {
     long started = System.nanoTime();
     // Read now: Jetty recycles the request once it is complete.
     String method = req.getMethod();
-    boolean watch = isWatch(req.getQueryString());
+    boolean watch = BrokenAnswer.isWatch(req.getQueryString());
     requests.execute(() -> {
       try {
         proxy(req, resp, async);
@@ -135,9 +134,6 @@ final class ProxyServlet extends HttpServlet {
     }
   }
 
-  private static boolean isWatch(String query) {
-    return query != null && (query.contains("watch=true") || query.contains("watch=1"));
-  }
 
   private void proxy(HttpServletRequest req, HttpServletResponse resp, AsyncContext async) {
     if (forwarder.isPresent() && forwardedElsewhere(req, resp)) {
@@ -289,6 +285,7 @@ final class ProxyServlet extends HttpServlet {
     try {
       ServletOutputStream out = resp.getOutputStream();
       long flushed = System.nanoTime();
+      boolean betweenEvents = true;
       while (true) {
         // A small answer's body and end follow its start at once: waiting a moment for them sends the
         // whole answer in one write instead of three. When nothing comes (a watch between events), or
@@ -302,13 +299,16 @@ final class ProxyServlet extends HttpServlet {
           next = tunnel.next(Duration.ofHours(24));
         }
         if (next.isEmpty()) {
-          // The tunnel broke mid-response: the client sees a cut-off body, as with a dropped connection.
           log.info("{} for {} through agent '{}' ended early: {}", what, access.token().caller(), access.agentName(),
               tunnel.endReason());
+          BrokenAnswer.end(req, resp, betweenEvents, "the answer of agent '" + access.agentName() + "' broke off: "
+              + tunnel.endReason());
           return;
         }
         if (next.get().hasBody()) {
-          next.get().getBody().getData().writeTo(out);
+          ByteString data = next.get().getBody().getData();
+          data.writeTo(out);
+          betweenEvents = data.isEmpty() ? betweenEvents : data.byteAt(data.size() - 1) == '\n';
         } else if (next.get().hasEnd()) {
           tunnel.complete();
           return;

@@ -85,7 +85,7 @@ final class ReplicaForwarder {
         ProxyServlet.status(req, resp, 503, "the server is stopping");
         return;
       }
-      relay(answer, resp, agentName, owner);
+      relay(answer, req, resp, agentName, owner);
       return;
     }
     ProxyServlet.status(req, resp, 503, unavailable(agentName, lastProblem));
@@ -124,7 +124,9 @@ final class ReplicaForwarder {
   }
 
   /** Streams the other replica's answer to the client, flushing whatever arrived (a watch's events as they happen). */
-  private static void relay(HttpResponse<InputStream> answer, HttpServletResponse resp, String agentName, String owner) {
+  private static void relay(HttpResponse<InputStream> answer, HttpServletRequest req, HttpServletResponse resp, String agentName,
+      String owner) {
+    boolean betweenEvents = true;
     try (InputStream in = answer.body()) {
       resp.setStatus(answer.statusCode());
       ProxyHeaders.response(answer.headers().map()).forEach((name, values) -> {
@@ -137,14 +139,17 @@ final class ReplicaForwarder {
       byte[] buffer = new byte[CHUNK];
       for (int n; (n = in.read(buffer)) >= 0; ) {
         out.write(buffer, 0, n);
+        betweenEvents = n == 0 ? betweenEvents : buffer[n - 1] == '\n';
         if (in.available() == 0) {
           out.flush();
         }
       }
     } catch (IOException | IllegalStateException e) {
       // The other replica died mid-answer, or the client went away (closing the answer cancels the request there,
-      // and with it the tunnel to the agent). A started answer cannot become a 503: the client sees it cut off.
+      // and with it the tunnel to the agent). A started answer cannot become a 503.
       log.info("A request for agent '{}' through server replica {} ended early: {}", agentName, owner, e.toString());
+      BrokenAnswer.end(req, resp, betweenEvents, unavailable(agentName, "server replica " + owner + " that held its tunnel "
+          + "stopped answering (" + e.getMessage() + ")"));
     }
   }
 
