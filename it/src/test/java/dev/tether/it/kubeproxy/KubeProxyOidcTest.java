@@ -16,6 +16,7 @@ import dev.tether.testkit.k8s.WithKubernetes;
 import dev.tether.testkit.oidc.TestIssuer;
 import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.ProcessResult;
+import dev.tether.testkit.tether.TetherJar;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,5 +161,19 @@ class KubeProxyOidcTest {
 
     assertThat(me.path("groups").toString()).contains("tether:project_env:shop/web:review/rotated");
     assertThat(issuer.jwksFetches()).isEqualTo(fetches + 1);
+  }
+
+  @Test
+  @DisplayName("tether server refuses an issuers file without an audience, naming the file, line and key, and does not start")
+  void anIssuersFileWithoutAudienceStopsTheServerWithTheReason() throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("issuers.yaml"), "issuers:\n  - issuer: https://gitlab.example.com\n");
+
+    ProcessResult result = TetherJar.run("server", "--dev-tls", "--data-dir", dir.resolve("never-started").toString(),
+        "--oidc-issuers-file", file.toString()).run();
+
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("--oidc-issuers-file " + file + " is not valid; fix it:")
+        .contains(file + ":2:5: issuers[0]: 'audience' is required: the aud claim your CI jobs ask for");
+    assertThat(dir.resolve("never-started")).doesNotExist();
   }
 }
