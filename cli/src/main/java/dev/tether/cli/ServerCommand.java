@@ -1,5 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.common.config.InvalidConfigException;
+import dev.tether.common.config.OidcIssuer;
+import dev.tether.common.config.OidcIssuersParser;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.TetherServer;
 import dev.tether.server.connection.AgentConnectRates;
@@ -124,6 +127,13 @@ final class ServerCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int proxyRequestBurstPerToken;
 
+  @Option(names = "--oidc-issuers-file", paramLabel = "FILE",
+      description = "YAML file of the OIDC issuers (GitLab, GitHub Actions, ...) whose id tokens CI jobs may present at the "
+          + "Kubernetes API proxy instead of an access token: per issuer its URL (issuer), the audience its tokens must carry "
+          + "and optionally a jwks_file; otherwise its keys are discovered from the issuer URL under the --allow-git-url rules. "
+          + "See docs/configuration.md (default: none, so no id tokens are accepted).")
+  Path oidcIssuersFile;
+
   @Option(names = "--agent-refusal-rate-per-address", paramLabel = "N", defaultValue = "30",
       description = "Unknown, revoked or malformed agent tokens a minute (in bursts of as many) one source address may send; past "
           + "that, its connections are refused with RESOURCE_EXHAUSTED before their token is looked at. 0: no limit "
@@ -218,8 +228,23 @@ final class ServerCommand implements Callable<Integer> {
     ServerSettings settings = new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, Optional.ofNullable(tlsCertFile),
         Optional.ofNullable(tlsKeyFile), hosts, pollInterval, gitTimeout,
         new AgentConnectRates(agentConnectRatePerToken, agentRefusalRatePerAddress), gitUrls, Optional.ofNullable(kustomizePath),
-        databaseSettings(), proxyRate, replicaSettings(), chartRecheckInterval);
+        databaseSettings(), proxyRate, replicaSettings(), chartRecheckInterval, oidcIssuers());
     return UntilStopped.run(new TetherServer(settings).start(), "tether-server");
+  }
+
+  private List<OidcIssuer> oidcIssuers() {
+    if (oidcIssuersFile == null) {
+      return List.of();
+    }
+    try {
+      return OidcIssuersParser.parse(oidcIssuersFile.toString(), Files.readAllBytes(oidcIssuersFile));
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuers-file: cannot read " + oidcIssuersFile + ": "
+          + e.getMessage());
+    } catch (InvalidConfigException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuers-file " + oidcIssuersFile
+          + " is not valid; fix it:\n" + e.getMessage());
+    }
   }
 
   private ReplicaSettings replicaSettings() {

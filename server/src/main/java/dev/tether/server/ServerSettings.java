@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.common.config.OidcIssuer;
 import dev.tether.server.connection.AgentConnectRates;
 import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.git.GitUrlPolicy;
@@ -24,6 +25,8 @@ import java.util.Optional;
  * @param replica on PostgreSQL, where this server takes internal traffic from the other replicas
  * @param chartRecheckInterval how long a chart repository's index (or an OCI registry's tag list) is used before the
  *     server asks it again, and so how soon a version range picks up a newly published chart
+ * @param oidcIssuers the OIDC issuers whose id tokens CI jobs may present at the Kubernetes API proxy; their keys are
+ *     fetched under the {@code gitUrls} rules
  */
 public record ServerSettings(
     InetSocketAddress httpAddress,
@@ -41,7 +44,8 @@ public record ServerSettings(
     DatabaseSettings database,
     ProxyRequestRate proxyRequestRate,
     ReplicaSettings replica,
-    Duration chartRecheckInterval) {
+    Duration chartRecheckInterval,
+    List<OidcIssuer> oidcIssuers) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_GIT_TIMEOUT = Duration.ofSeconds(60);
@@ -57,56 +61,62 @@ public record ServerSettings(
         new InetSocketAddress("127.0.0.1", 0), dataDir,
         Optional.empty(), Optional.empty(), List.of("localhost", "127.0.0.1"), DEFAULT_POLL_INTERVAL, DEFAULT_GIT_TIMEOUT,
         AgentConnectRates.DEFAULT, GitUrlPolicy.defaults(), Optional.empty(), new DatabaseSettings.Embedded(), ProxyRequestRate.DEFAULT,
-        ReplicaSettings.DEFAULT, DEFAULT_CHART_RECHECK_INTERVAL);
+        ReplicaSettings.DEFAULT, DEFAULT_CHART_RECHECK_INTERVAL, List.of());
   }
 
   public ServerSettings withPollInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, interval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withAddresses(InetSocketAddress http, InetSocketAddress agents, InetSocketAddress kubeProxy) {
     return new ServerSettings(http, agents, kubeProxy, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval, gitTimeout,
-        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
+        agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withProxyRequestRate(ProxyRequestRate rate) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, replica, chartRecheckInterval);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, rate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withAgentConnectRates(AgentConnectRates rates) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
+        gitTimeout, rates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withGitTimeout(Duration timeout) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
+        timeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withGitUrls(GitUrlPolicy policy) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval);
+        gitTimeout, agentConnectRates, policy, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withKustomizePath(Path program) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, replica, chartRecheckInterval);
+        gitTimeout, agentConnectRates, gitUrls, Optional.of(program), database, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withDatabase(DatabaseSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, replica, chartRecheckInterval);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, settings, proxyRequestRate, replica, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withReplica(ReplicaSettings settings) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, settings, chartRecheckInterval);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, settings, chartRecheckInterval, oidcIssuers);
   }
 
   public ServerSettings withChartRecheckInterval(Duration interval) {
     return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
-        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, interval);
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, interval, oidcIssuers);
+  }
+
+  public ServerSettings withOidcIssuers(List<OidcIssuer> issuers) {
+    return new ServerSettings(httpAddress, agentAddress, kubeProxyAddress, dataDir, tlsCertFile, tlsKeyFile, devTlsHosts, pollInterval,
+        gitTimeout, agentConnectRates, gitUrls, kustomizePath, database, proxyRequestRate, replica, chartRecheckInterval,
+        List.copyOf(issuers));
   }
 }

@@ -113,9 +113,11 @@ public final class ConfigParser {
         continue;
       }
       Optional<String> id = r.matching(m.get("id"), itemPath + ".id", PROJECT_ID, PROJECT_ID_RULE);
-      if (id.isPresent() && grants.stream().anyMatch(g -> g.id().equals(id.get()))) {
-        // The first entry would win unseen, with its own access_as: say so instead.
-        r.error(m.get("id"), itemPath + ".id", "'" + id.get() + "' is listed twice; keep one entry");
+      // An id may be listed again for other environments, each entry with its own access_as; the first entry that fits a
+      // job wins, so an entry after one without environments (which fits every job) would never be used: say so instead.
+      if (id.isPresent() && grants.stream().anyMatch(g -> g.id().equals(id.get()) && g.environments().isEmpty())) {
+        r.error(m.get("id"), itemPath + ".id", "'" + id.get() + "' is listed twice, and the earlier entry lists no environments, "
+            + "so it lets in every job and this one is never used; keep one entry, or give the earlier one environments");
         continue;
       }
       String namespace = m.containsKey("default_namespace")

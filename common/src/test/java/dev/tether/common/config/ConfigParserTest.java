@@ -345,8 +345,27 @@ class ConfigParserTest {
         """);
 
     assertThat(errors).extracting(ConfigError::path, ConfigError::message).containsExactlyInAnyOrder(
-        tuple("ci_access.projects[1].id", "'group/app' is listed twice; keep one entry"),
+        tuple("ci_access.projects[1].id", "'group/app' is listed twice, and the earlier entry lists no environments, so it lets "
+            + "in every job and this one is never used; keep one entry, or give the earlier one environments"),
         tuple("user_access.groups[1].id", "'team' is listed twice; keep one entry"));
+  }
+
+  @Test
+  void aProjectMayBeListedOncePerSetOfEnvironmentsEachWithItsOwnAccessAs() throws Exception {
+    AgentConfig config = ConfigParser.parse("agent", "config.yaml", """
+        ci_access:
+          projects:
+            - id: shop/web
+              environments: [production]
+              access_as: { impersonate: { username: prod-deployer } }
+            - id: shop/web
+              environments: [review/*]
+              access_as: { ci_job: {} }
+            - id: shop/web
+        """.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(config.ciAccess().projects()).extracting(CiAccess.Grant::environments, g -> g.accessAs().getClass().getSimpleName())
+        .containsExactly(tuple(List.of("production"), "Impersonate"), tuple(List.of("review/*"), "CiJob"), tuple(List.of(), "Agent"));
   }
 
   @Test

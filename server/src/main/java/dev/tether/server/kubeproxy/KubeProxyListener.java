@@ -56,7 +56,8 @@ public final class KubeProxyListener implements AutoCloseable {
 
   public KubeProxyListener(InetSocketAddress address, ServerTls.Material tls, Store store, ConfigurationFanOut configurations,
       AgentDirectory connections, OpenCalls calls, Clock clock, io.micrometer.core.instrument.MeterRegistry meters, RateLimits limits,
-      ProxyRequestRate rate, ReplicaId replicaId, Optional<ReplicaRegistry> replicas, InetSocketAddress replicaListen) {
+      ProxyRequestRate rate, ReplicaId replicaId, Optional<ReplicaRegistry> replicas, InetSocketAddress replicaListen,
+      IdTokenVerifier idTokens) {
     this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
@@ -66,7 +67,7 @@ public final class KubeProxyListener implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ProxyAuthorizer authorizer = new ProxyAuthorizer(store.accessTokens(), store.agents(), configurations, clock);
+    ProxyAuthorizer authorizer = new ProxyAuthorizer(store.accessTokens(), store.agents(), configurations, clock, idTokens);
     calls.onRevocation(tokenId -> authorizer.forget());
 
     jetty = new Server(new QueuedThreadPool(200, 8, 60_000));

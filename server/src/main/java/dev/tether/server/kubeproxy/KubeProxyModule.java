@@ -19,7 +19,7 @@ public final class KubeProxyModule implements ServerModule {
     listener = new KubeProxyListener(new InetSocketAddress(address.getHostString(), address.getPort()), context.tls(),
         context.store(), context.configurations(), context.agents(), context.calls(), context.clock(), context.meters(),
         context.rateLimits(), context.settings().proxyRequestRate(), context.replicaId(), context.replicas(),
-        context.settings().replica().listen());
+        context.settings().replica().listen(), new IdTokenVerifier(context.settings().oidcIssuers(), context.settings().gitUrls()));
     context.agentListener().addService(listener.tunnels());
     // Tunnel callbacks only hand messages on; running them on the transport thread saves a thread switch per message.
     context.agentListener().runInline(TUNNEL_METHOD);

@@ -28,7 +28,9 @@ import java.util.stream.Collectors;
 
 /**
  * Decides, before anything reaches an agent, whether a proxied request may go ahead and as whom.
- * The bearer token is {@code <agent name>:<access token>}; the agent's current configuration lets
+ * The bearer token is {@code <agent name>:<access token>}, or {@code <agent name>:<OIDC id token>} from a
+ * CI job of an issuer the server is configured with ({@link IdTokenVerifier}), which counts as a CI token of
+ * the project and environment its claims name. The agent's current configuration lets
  * CI tokens in through {@code ci_access} and people's tokens through {@code user_access}, and its
  * {@code access_as} says whom the agent impersonates. The identities, exactly:
  * <ul>
@@ -50,6 +52,7 @@ public final class ProxyAuthorizer {
   private final AgentStore agents;
   private final ConfigurationFanOut configurations;
   private final Clock clock;
+  private final IdTokenVerifier idTokens;
   private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
   // Tokens by digest for a few seconds, so a burst of kubectl requests costs one lookup; revocation empties it.
   private final Map<String, Cached> tokensByDigest = new ConcurrentHashMap<>();
@@ -63,6 +66,12 @@ public final class ProxyAuthorizer {
   }
 
   public ProxyAuthorizer(AccessTokenStore tokens, AgentStore agents, ConfigurationFanOut configurations, Clock clock) {
+    this(tokens, agents, configurations, clock, new IdTokenVerifier(List.of(), dev.tether.server.git.GitUrlPolicy.defaults()));
+  }
+
+  ProxyAuthorizer(AccessTokenStore tokens, AgentStore agents, ConfigurationFanOut configurations, Clock clock,
+      IdTokenVerifier idTokens) {
+    this.idTokens = idTokens;
     this.tokens = tokens;
     this.agents = agents;
     this.configurations = configurations;
@@ -71,7 +80,8 @@ public final class ProxyAuthorizer {
 
   ProxyAccess authorize(String authorization) throws ProxyRefusal {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw new ProxyRefusal(401, "no token: send 'Authorization: Bearer <agent>:<access token>' (tether kubeconfig writes it)");
+      throw new ProxyRefusal(401, "no token: send 'Authorization: Bearer <agent>:<access token>' (tether kubeconfig writes it) "
+          + "or 'Bearer <agent>:<OIDC id token>' from a CI job");
     }
     String presented = authorization.substring(7).strip();
     int colon = presented.indexOf(':');
@@ -79,7 +89,8 @@ public final class ProxyAuthorizer {
       throw new ProxyRefusal(401, "the token must be '<agent>:<access token>', naming the agent whose cluster to reach");
     }
     String agentName = presented.substring(0, colon);
-    AccessToken token = token(presented.substring(colon + 1));
+    String credential = presented.substring(colon + 1);
+    AccessToken token = IdTokenVerifier.looksLikeJwt(credential) ? idToken(credential) : token(credential);
     Optional<ConfigurationUpdate> config = configurations.current(agentName);
     if (config.isEmpty() && agents.find(agentName).isEmpty()) {
       throw new ProxyRefusal(404, "agent '" + agentName + "' does not exist on this server");
@@ -134,27 +145,48 @@ public final class ProxyAuthorizer {
   }
 
   /**
+   * A CI job's OIDC id token, as a CI access token of its project and environment that lives as long as the id token
+   * does; its id, for logs and rate limits, is the token's subject.
+   */
+  private AccessToken idToken(String jwt) throws ProxyRefusal {
+    CiJobClaims job = idTokens.verify(jwt);
+    return new AccessToken("oidc:" + CiJobClaims.printable(job.subject()), "ci", Optional.of(job.project()), job.environment(),
+        Optional.empty(), List.of(), List.of(), "OIDC id token of " + job.issuer(), clock.instant(), Optional.empty(),
+        Optional.empty(), Optional.empty());
+  }
+
+  /**
    * The ci_access entry that lets a CI token in: the project's own, else the first group above it; and,
    * where it lists environments, only for a token of one of them.
    */
   private static CiAccess.Grant ciGrant(String agent, AccessToken token, AgentConfig config) throws ProxyRefusal {
     String file = AgentConfigFiles.path(agent);
     String project = token.projectId().orElseThrow();
-    Optional<CiAccess.Grant> found = config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).findFirst()
-        .or(() -> config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).findFirst());
-    if (found.isEmpty()) {
+    // A project may be listed once per set of environments (each with its own access_as); the first entry that fits wins.
+    List<CiAccess.Grant> candidates = new ArrayList<>();
+    config.ciAccess().projects().stream().filter(g -> g.id().equals(project)).forEach(candidates::add);
+    config.ciAccess().groups().stream().filter(g -> project.startsWith(g.id() + "/")).forEach(candidates::add);
+    if (candidates.isEmpty()) {
       throw new ProxyRefusal(403, "agent '" + agent + "' does not let CI jobs of project '" + project + "' in: list it (or a "
           + "group above it) under ci_access in " + file);
     }
-    CiAccess.Grant grant = found.get();
     Optional<String> environment = token.environment();
-    List<String> environments = grant.environments();
-    if (!environments.isEmpty() && environment.filter(e -> environments.stream().anyMatch(p -> environmentMatches(p, e))).isEmpty()) {
-      throw new ProxyRefusal(403, "agent '" + agent + "' lets CI jobs of project '" + project + "' in only for the environments "
-          + environments + " (ci_access entry '" + grant.id() + "' in " + file + "), and access token " + token.id()
-          + environment.map(e -> " is for environment '" + e + "'").orElse(" names no environment: create one with --environment"));
+    for (CiAccess.Grant grant : candidates) {
+      if (grant.environments().isEmpty()
+          || environment.filter(e -> grant.environments().stream().anyMatch(p -> environmentMatches(p, e))).isPresent()) {
+        return grant;
+      }
     }
-    return grant;
+    List<String> environments = candidates.stream().flatMap(g -> g.environments().stream()).distinct().toList();
+    String entries = candidates.stream().map(CiAccess.Grant::id).distinct().map(id -> "'" + id + "'").collect(Collectors.joining(", "));
+    throw new ProxyRefusal(403, "agent '" + agent + "' lets CI jobs of project '" + project + "' in only for the environments "
+        + environments + " (ci_access entry " + entries + " in " + file + "), and " + credential(token)
+        + environment.map(e -> " is for environment '" + e + "'").orElse(" names no environment: "
+            + (token.id().startsWith("oidc:") ? "give the CI job an environment" : "create one with --environment")));
+  }
+
+  private static String credential(AccessToken token) {
+    return token.id().startsWith("oidc:") ? "the id token of " + token.id().substring(5) : "access token " + token.id();
   }
 
   private static Impersonation ciImpersonation(String agent, AccessToken token, CiAccess.Grant grant) {
