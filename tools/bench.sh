@@ -14,4 +14,5 @@ mvn -B -ntp -q dependency:build-classpath -pl bench -Dmdep.outputFile=target/cla
 # build tool's JVM made the proxy's latency more than twice what it is in a JVM of its own.
 cd bench
 # Compiler threads that stay: the benchmarks read their CPU time, which an ending thread takes with it.
-exec java -XX:-UseDynamicNumberOfCompilerThreads -Dtether.bench.workdir=target/bench -cp "target/classes:$(cat target/classpath.txt)" dev.tether.bench.Benchmarks "$@"
+# tether.jar: server replicas (agents with TETHER_BENCH_REPLICAS) run as `java -jar` processes of the cli's runnable jar.
+exec java -XX:-UseDynamicNumberOfCompilerThreads -Dtether.bench.workdir=target/bench -Dtether.jar=../cli/target/tether.jar -cp "target/classes:$(cat target/classpath.txt)" dev.tether.bench.Benchmarks "$@"

@@ -31,13 +31,14 @@ import java.util.concurrent.Future;
  * once): the most the server reads and sends for one push. Each agent syncs the same small manifest project.
  */
 final class AgentsScaleBenchmark implements Benchmark {
-  private static final String CONFIG_PROJECT = "bench/fleet-config";
-  private static final String MANIFEST_PROJECT = "bench/fleet-apps";
+  static final String CONFIG_PROJECT = "bench/fleet-config";
+  static final String MANIFEST_PROJECT = "bench/fleet-apps";
   private static final Duration SETTLE = Duration.ofSeconds(10);
-  private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+  static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
   private final int agents = Figures.setting("TETHER_BENCH_AGENTS", 1000);
   private final int dialing = Figures.setting("TETHER_BENCH_DIALING", 200);
+  private final int replicas = Figures.setting("TETHER_BENCH_REPLICAS", 1);
   private final int idleSeconds = Figures.setting("TETHER_BENCH_IDLE_SECONDS", 60);
   private final List<String> stores = List.of(System.getenv().getOrDefault("TETHER_BENCH_STORES", "h2,postgresql").split(","));
   private final List<String> serverJvm = List.of(System.getenv().getOrDefault("TETHER_BENCH_SERVER_JVM", "-XX:+UseG1GC").split(" "));
@@ -64,11 +65,16 @@ final class AgentsScaleBenchmark implements Benchmark {
   @Override
   public String description() {
     return "N simulated agents (TETHER_BENCH_AGENTS, default 1000) on one server process, H2 and PostgreSQL: heap per idle agent, "
-        + "connect rate, idle CPU, a config change at all N, reconnection after a restart";
+        + "connect rate, idle CPU, a config change at all N, reconnection after a restart; with TETHER_BENCH_REPLICAS=R, R replicas "
+        + "on one PostgreSQL behind a TCP balancer instead, and the reconnection after one is killed";
   }
 
   @Override
   public void run(Path workDir) throws Exception {
+    if (replicas > 1) {
+      new ReplicaFailoverRound(agents, dialing, replicas).run(workDir.resolve("replicas"));
+      return;
+    }
     List<Round> rounds = new ArrayList<>();
     for (String store : stores) {
       switch (store.strip()) {
@@ -188,7 +194,7 @@ final class AgentsScaleBenchmark implements Benchmark {
     }
   }
 
-  private static void writeConfigs(GitRepository config, List<String> names, String logLevel) {
+  static void writeConfigs(GitRepository config, List<String> names, String logLevel) {
     for (String name : names) {
       config.write(".gitlab/agents/" + name + "/config.yaml", "gitops:\n  manifest_projects:\n    - id: " + MANIFEST_PROJECT
           + "\n      default_namespace: fleet\nobservability:\n  logging:\n    level: " + logLevel + "\n");
@@ -196,7 +202,7 @@ final class AgentsScaleBenchmark implements Benchmark {
   }
 
   /** Agents and their tokens, made through the admin API as an operator's script would, a few at a time. */
-  private static Map<String, String> createAgents(AdminClient api, List<String> names) throws Exception {
+  static Map<String, String> createAgents(AdminClient api, List<String> names) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<String>> secrets = new ArrayList<>();
@@ -218,17 +224,17 @@ final class AgentsScaleBenchmark implements Benchmark {
     return Math.round(PrometheusText.scrape(server.httpUrl() + "/metrics").sumOrZero("tether_config_reads_total", "result", "valid"));
   }
 
-  private static void failIfProblem(SimulatedFleet fleet) {
+  static void failIfProblem(SimulatedFleet fleet) {
     if (fleet.problem() != null) {
       throw new IllegalStateException("a simulated agent failed: " + fleet.problem());
     }
   }
 
-  private static Duration since(long nanos) {
+  static Duration since(long nanos) {
     return Duration.ofNanos(System.nanoTime() - nanos);
   }
 
-  private static double seconds(Duration d) {
+  static double seconds(Duration d) {
     return d.toNanos() / 1e9;
   }
 }

@@ -18,7 +18,7 @@ record ConnectionProblem(Kind kind, String message, Optional<Duration> retryAfte
 
   enum Kind { TOKEN_REJECTED, TLS, UNREACHABLE, RATE_LIMITED, OTHER }
 
-  // Sent by the server with RESOURCE_EXHAUSTED: whole seconds to wait.
+  // Sent by the server with RESOURCE_EXHAUSTED, and with UNAVAILABLE when its database is busy: whole seconds to wait.
   private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
   // A bogus hint must not park the agent for a day.
   private static final Duration LONGEST_RETRY_AFTER = Duration.ofMinutes(10);
@@ -67,6 +67,13 @@ record ConnectionProblem(Kind kind, String message, Optional<Duration> retryAfte
         }
         return tls("TLS handshake with " + server + " failed: " + t.getMessage() + (root == t ? "" : " (" + root.getMessage() + ")"));
       }
+    }
+    // A server that is up but cannot serve now (its database busy after a restart) says when to come back.
+    Optional<Duration> busyFor = status.getCode() == Status.Code.UNAVAILABLE
+        ? retryAfter(Status.trailersFromThrowable(error)) : Optional.empty();
+    if (busyFor.isPresent()) {
+      return new ConnectionProblem(Kind.UNREACHABLE, "the server at " + server + " cannot take the connection now: "
+          + status.getDescription(), busyFor);
     }
     if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       Throwable root = error;

@@ -44,4 +44,29 @@ class ConnectionProblemTest {
     }
     assertThat(ReconnectPolicy.waitAtLeast(Duration.ofSeconds(1), Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
   }
+
+  @Test
+  void aServerWhoseDatabaseIsBusyIsWaitedForAsLongAsItSays() {
+    Metadata trailers = new Metadata();
+    trailers.put(RETRY_AFTER, "5");
+    ConnectionProblem problem = ConnectionProblem.of(Status.UNAVAILABLE.withDescription("the server cannot check the agent token now")
+        .asRuntimeException(trailers), "tether.example.com:8443", "the system CAs");
+
+    assertThat(problem.message()).contains("tether.example.com:8443 cannot take the connection now")
+        .contains("cannot check the agent token now");
+    assertThat(problem.retryAfter()).contains(Duration.ofSeconds(5));
+    ReconnectPolicy policy = ReconnectPolicy.forAgent();
+    for (int i = 0; i < 3; i++) {
+      assertThat(policy.after(false, problem, false).toMillis()).isGreaterThanOrEqualTo(5_000L);
+    }
+  }
+
+  @Test
+  void anUnreachableServerWithoutAHintIsRetriedAtTheAgentsOwnPace() {
+    ConnectionProblem problem = ConnectionProblem.of(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException(),
+        "tether.example.com:8443", "the system CAs");
+
+    assertThat(problem.kind()).isEqualTo(ConnectionProblem.Kind.UNREACHABLE);
+    assertThat(problem.retryAfter()).isEmpty();
+  }
 }

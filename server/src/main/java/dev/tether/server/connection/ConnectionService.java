@@ -9,7 +9,6 @@ import dev.tether.proto.v1.ServerMessage;
 import dev.tether.proto.v1.Welcome;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.replica.ReplicaId;
-import dev.tether.server.store.AgentStore;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -29,18 +28,18 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
   private final AgentConnections connections;
   private final ReplicaId replica;
   private final OpenCalls calls;
-  private final AgentStore agents;
+  private final ConnectionActivity activity;
   private final Clock clock;
   private final EventLog events;
 
   private final Counter accepted;
 
-  public ConnectionService(AgentConnections connections, ReplicaId replica, OpenCalls calls, AgentStore agents, Clock clock, EventLog events,
+  public ConnectionService(AgentConnections connections, ReplicaId replica, OpenCalls calls, ConnectionActivity activity, Clock clock, EventLog events,
       MeterRegistry meters) {
     this.connections = connections;
     this.replica = replica;
     this.calls = calls;
-    this.agents = agents;
+    this.activity = activity;
     this.clock = clock;
     this.events = events;
     Gauge.builder("tether.agent.connections", connections, c -> c.all().size())
@@ -93,7 +92,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
             identity.remoteAddress(), clock.instant(), info.getGitopsLease().getUsed(), info.getGitopsLease().getHeld(), replica.value()),
             this::roleChanged);
         registration = calls.register(identity.tokenId(), reason -> toAgent.fail(Status.UNAUTHENTICATED.withDescription(reason)));
-        agents.markSeen(identity.agentName(), clock.instant());
+        activity.agentSeen(identity.agentName(), clock.instant());
         toAgent.send(ServerMessage.newBuilder().setWelcome(Welcome.newBuilder().setConnectionId(connectionId)
             .setAgentName(identity.agentName()).setServerVersion(TetherVersion.get()).setGitopsRole(role)).build());
         log.info("Agent '{}' connected ({} from {}, version {}, pod {}/{}, cluster {})", identity.agentName(), connectionId,
@@ -149,7 +148,7 @@ public final class ConnectionService extends AgentConnectionGrpc.AgentConnection
       }
       ended = true;
       connections.remove(connectionId);
-      agents.markSeen(identity.agentName(), clock.instant());
+      activity.agentSeen(identity.agentName(), clock.instant());
       OutboundStream.closeQuietly(registration);
       log.info("Agent '{}' disconnected ({}): {}", identity.agentName(), connectionId, why);
       events.infoRepeatable("connection", identity.agentName(), "Disconnected", "Disconnected: " + why);

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.server.store.EventStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,17 @@ public final class EventLog {
   private final Clock clock;
   private final AtomicLong sinceTrim = new AtomicLong();
   private final Repeats<Subject> repeats;
+  // Repeatable events waiting for the connection activity batch (see deferRepeatable); null: written at once.
+  private volatile ConcurrentLinkedQueue<Deferred> deferred;
+
+  /**
+   * Within one batch, this many events of one subject ("Connected") are kept as they are; more are a
+   * storm (a server restart has every agent connect within seconds) and are told as one summary, so
+   * that a restart of 10,000 agents does not push everything else out of the feed.
+   */
+  static final int STORM_VERBATIM = 20;
+
+  private record Deferred(Subject subject, EventStore.NewEvent event) {}
 
   /** What makes two events repeats of each other: one agent, one kind and severity, one subject ("Connected"). */
   private record Subject(String kind, String severity, String agent, String subject) {}
@@ -66,8 +80,66 @@ public final class EventLog {
   }
 
   private void repeatable(String kind, String severity, String agent, String subject, String message) {
-    if (repeats.admit(new Subject(kind, severity, agent, subject), message)) {
-      add(kind, severity, agent, null, message, null);
+    Subject key = new Subject(kind, severity, agent, subject);
+    if (repeats.admit(key, message)) {
+      ConcurrentLinkedQueue<Deferred> later = deferred;
+      if (later != null) {
+        later.add(new Deferred(key, new EventStore.NewEvent(clock.instant(), kind, severity, agent, null, message, null)));
+      } else {
+        add(kind, severity, agent, null, message, null);
+      }
+    }
+  }
+
+  /**
+   * From now on, repeatable events (connections) wait to be taken by {@link #takeDeferred} and written
+   * in the caller's batch rather than one statement each.
+   */
+  public void deferRepeatable() {
+    if (deferred == null) {
+      deferred = new ConcurrentLinkedQueue<>();
+    }
+  }
+
+  /**
+   * The repeatable events recorded since the last call, ready to write: of each subject, the first
+   * {@link #STORM_VERBATIM} as they are and the rest as one summary without an agent ("Connected: 9,980
+   * more agents in this batch"). The agents' own lines stay in the server log.
+   */
+  public List<EventStore.NewEvent> takeDeferred() {
+    ConcurrentLinkedQueue<Deferred> later = deferred;
+    if (later == null || later.isEmpty()) {
+      return List.of();
+    }
+    Map<String, List<Deferred>> bySubject = new LinkedHashMap<>();
+    for (Deferred d; (d = later.poll()) != null; ) {
+      bySubject.computeIfAbsent(d.subject().kind() + "/" + d.subject().severity() + "/" + d.subject().subject(), k -> new ArrayList<>())
+          .add(d);
+    }
+    List<EventStore.NewEvent> events = new ArrayList<>();
+    for (List<Deferred> group : bySubject.values()) {
+      group.stream().limit(STORM_VERBATIM).forEach(d -> events.add(d.event()));
+      if (group.size() > STORM_VERBATIM) {
+        Deferred last = group.get(group.size() - 1);
+        Subject s = last.subject();
+        int more = group.size() - STORM_VERBATIM;
+        events.add(new EventStore.NewEvent(last.event().at(), s.kind(), s.severity(), null, null, s.subject() + ": " + more
+            + " more agents since " + group.get(STORM_VERBATIM).event().at() + ", as after a server restart (each agent's own line "
+            + "is in the server's log); the last: agent '" + s.agent() + "': " + last.event().message(), null));
+      }
+    }
+    long before = sinceTrim.getAndAdd(events.size());
+    if (before / 500 != (before + events.size()) / 500) {
+      trimQuietly();
+    }
+    return events;
+  }
+
+  private void trimQuietly() {
+    try {
+      store.trim(KEEP);
+    } catch (RuntimeException e) {
+      log.warn("Could not trim the events feed: {}", e.toString());
     }
   }
 
@@ -78,6 +150,10 @@ public final class EventLog {
 
   /** Writes a summary of every repeat counted so far, for a server that stops. */
   public void flushSummaries() {
+    // Events the connection module's last batch did not take (it stopped first) are not lost.
+    for (EventStore.NewEvent e : takeDeferred()) {
+      add(e.kind(), e.severity(), e.agentName(), e.projectId(), e.message(), e.details());
+    }
     write(repeats.flush());
   }
 

@@ -1,6 +1,5 @@
 package dev.tether.server.store;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,5 +14,5 @@ public interface AgentStore {
   /** The agents whose configuration comes from {@code projectId}. */
   List<Agent> usingConfigProject(String projectId);
 
-  void markSeen(String name, Instant at);
+  // When an agent was last seen is written with other connection activity, in batches: ConnectionActivityTable.
 }

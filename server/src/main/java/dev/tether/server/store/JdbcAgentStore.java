@@ -2,7 +2,6 @@ package dev.tether.server.store;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,11 +35,6 @@ final class JdbcAgentStore implements AgentStore {
   @Override
   public List<Agent> usingConfigProject(String projectId) {
     return jdbc.query("select * from agents where config_project_id = ? order by name", JdbcAgentStore::agent, projectId);
-  }
-
-  @Override
-  public void markSeen(String name, Instant at) {
-    jdbc.update("update agents set last_seen_at = ? where name = ?", at, name);
   }
 
   private static Agent agent(ResultSet row) throws SQLException {

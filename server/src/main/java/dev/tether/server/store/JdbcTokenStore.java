@@ -41,11 +41,6 @@ final class JdbcTokenStore implements TokenStore {
     return jdbc.update("update agent_tokens set revoked_at = ? where id = ? and revoked_at is null", at, id) == 1;
   }
 
-  @Override
-  public void markUsed(String id, Instant at) {
-    jdbc.update("update agent_tokens set last_used_at = ? where id = ?", at, id);
-  }
-
   private static AgentToken token(ResultSet row) throws SQLException {
     return new AgentToken(row.getString("id"), row.getString("agent_name"), row.getString("description"),
         Jdbc.instant(row, "created_at"), Optional.ofNullable(Jdbc.instant(row, "last_used_at")),

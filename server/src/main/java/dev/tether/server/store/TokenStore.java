@@ -17,5 +17,5 @@ public interface TokenStore {
   /** @return false if there was no such token or it was already revoked */
   boolean revoke(String id, Instant at);
 
-  void markUsed(String id, Instant at);
+  // When a token was last used is written with other connection activity, in batches: ConnectionActivityTable.
 }

@@ -55,6 +55,27 @@ class EventLogTest {
     assertThat(store.messages).hasSize(20);
   }
 
+  @Test
+  void aReconnectStormDeferredForABatchKeepsTwentyLinesAndSumsUpTheRest() {
+    events.deferRepeatable();
+    for (int i = 0; i < 1000; i++) {
+      events.infoRepeatable("connection", "edge-" + i, "Connected", "Connected from 10.0.0.1:" + (40000 + i));
+    }
+    events.infoRepeatable("connection", "edge-7", "Disconnected", "Disconnected: the agent closed the connection");
+    assertThat(store.messages).as("nothing is written until the batch is taken").isEmpty();
+
+    List<EventStore.NewEvent> batch = events.takeDeferred();
+
+    assertThat(batch).hasSize(EventLog.STORM_VERBATIM + 1 + 1);
+    assertThat(batch.subList(0, EventLog.STORM_VERBATIM)).extracting(EventStore.NewEvent::agentName)
+        .containsExactly(java.util.stream.IntStream.range(0, EventLog.STORM_VERBATIM).mapToObj(i -> "edge-" + i).toArray(String[]::new));
+    EventStore.NewEvent summary = batch.get(EventLog.STORM_VERBATIM);
+    assertThat(summary.agentName()).isNull();
+    assertThat(summary.message()).startsWith("Connected: 980 more agents since").contains("agent 'edge-999': Connected from 10.0.0.1:40999");
+    assertThat(batch.get(batch.size() - 1).message()).isEqualTo("Disconnected: the agent closed the connection");
+    assertThat(events.takeDeferred()).isEmpty();
+  }
+
   private static final class RecordingStore implements EventStore {
     final List<String> messages = new ArrayList<>();
     final List<String> severities = new ArrayList<>();

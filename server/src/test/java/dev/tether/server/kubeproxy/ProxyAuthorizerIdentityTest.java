@@ -122,8 +122,5 @@ class ProxyAuthorizerIdentityTest {
     public List<Agent> usingConfigProject(String projectId) {
       return List.of();
     }
-
-    @Override
-    public void markSeen(String name, Instant at) {}
   }
 }

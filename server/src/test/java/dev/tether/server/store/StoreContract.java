@@ -103,7 +103,7 @@ abstract class StoreContract {
     addProjectAndAgent();
     assertThatThrownBy(() -> store().agents().create(new Agent("prod", "team/config", AT, Optional.empty())))
         .isInstanceOf(AlreadyExistsException.class);
-    store().agents().markSeen("prod", AT.plusSeconds(5));
+    store().connectionActivity().write(java.util.Map.of(), java.util.Map.of("prod", AT.plusSeconds(5)), List.of());
     assertThat(store().agents().find("prod").orElseThrow().lastSeenAt()).contains(AT.plusSeconds(5));
     assertThat(store().agents().usingConfigProject("team/config")).extracting(Agent::name).containsExactly("prod");
     assertThat(store().agents().usingConfigProject("team/other")).isEmpty();
@@ -117,9 +117,32 @@ abstract class StoreContract {
     assertThat(store().tokens().revoke("t-1", AT.plusSeconds(2))).isTrue();
     assertThat(store().tokens().revoke("t-1", AT.plusSeconds(3))).as("already revoked").isFalse();
     assertThat(store().tokens().revoke("t-9", AT)).isFalse();
-    store().tokens().markUsed("t-2", AT.plusSeconds(4));
+    store().connectionActivity().write(java.util.Map.of("t-2", AT.plusSeconds(4)), java.util.Map.of(), List.of());
     assertThat(store().tokens().find("t-1").orElseThrow().revokedAt()).contains(AT.plusSeconds(2));
     assertThat(store().tokens().find("t-2").orElseThrow().lastUsedAt()).contains(AT.plusSeconds(4));
+  }
+
+  @Test
+  void connectionActivityOfManyAgentsIsWrittenInOneTransaction() {
+    addProjectAndAgent();
+    store().tokens().add(new AgentToken("t-1", "prod", "first", AT, Optional.empty(), Optional.empty()), "digest-1");
+    List<EventStore.NewEvent> events = IntStream.range(0, 1500).mapToObj(i -> new EventStore.NewEvent(AT.plusMillis(i), "connection",
+        "info", i == 0 ? "prod" : null, null, "Connected " + i, null)).toList();
+
+    store().connectionActivity().write(java.util.Map.of("t-1", AT.plusSeconds(9)), java.util.Map.of("prod", AT.plusSeconds(8)), events);
+
+    assertThat(store().tokens().find("t-1").orElseThrow().lastUsedAt()).contains(AT.plusSeconds(9));
+    assertThat(store().agents().find("prod").orElseThrow().lastSeenAt()).contains(AT.plusSeconds(8));
+    assertThat(store().events().newest(Optional.empty(), Optional.of("connection"), Optional.empty(), 1000))
+        .hasSize(1000).first().extracting(EventStore.Event::message).isEqualTo("Connected 1499");
+    assertThat(store().events().newest(Optional.of("prod"), Optional.empty(), Optional.empty(), 10))
+        .extracting(EventStore.Event::message).containsExactly("Connected 0");
+
+    // An event the database refuses (an event without a message) rolls the whole batch back.
+    List<EventStore.NewEvent> bad = List.of(new EventStore.NewEvent(AT, "connection", "info", null, null, null, null));
+    assertThatThrownBy(() -> store().connectionActivity().write(java.util.Map.of("t-1", AT.plusSeconds(20)), java.util.Map.of(), bad))
+        .isInstanceOf(StoreException.class);
+    assertThat(store().tokens().find("t-1").orElseThrow().lastUsedAt()).contains(AT.plusSeconds(9));
   }
 
   @Test
