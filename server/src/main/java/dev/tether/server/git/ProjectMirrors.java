@@ -118,7 +118,7 @@ public final class ProjectMirrors implements AutoCloseable {
       throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
     } catch (IOException e) {
       throw new RepositoryFileException("cannot read " + (paths.size() == 1 ? paths.iterator().next() : paths.size() + " files")
-          + " at " + commit + " in project '" + projectId + "': " + e.getMessage());
+          + " at " + commit + " in project '" + projectId + "': " + why(e));
     }
   }
 
@@ -163,7 +163,7 @@ public final class ProjectMirrors implements AutoCloseable {
         return walk.parseCommit(id).name();
       }
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot resolve " + ref + " in project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot resolve " + ref + " in project '" + projectId + "': " + why(e));
     }
   }
 
@@ -216,7 +216,7 @@ public final class ProjectMirrors implements AutoCloseable {
     } catch (MissingObjectException e) {
       throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + why(e));
     }
   }
 
@@ -258,7 +258,7 @@ public final class ProjectMirrors implements AutoCloseable {
     } catch (MissingObjectException e) {
       throw new RepositoryFileException("commit " + commit + " is not in the mirror of project '" + projectId + "'");
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot list files at " + commit + " in project '" + projectId + "': " + why(e));
     }
   }
 
@@ -271,7 +271,7 @@ public final class ProjectMirrors implements AutoCloseable {
       }
       return loader.getBytes();
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot read " + path + " of project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot read " + path + " of project '" + projectId + "': " + why(e));
     }
   }
 
@@ -280,7 +280,7 @@ public final class ProjectMirrors implements AutoCloseable {
     try {
       return repository(projectId).open(blob).getBytes();
     } catch (IOException e) {
-      throw new RepositoryFileException("cannot read blob " + blob.name() + " of project '" + projectId + "': " + e.getMessage());
+      throw new RepositoryFileException("cannot read blob " + blob.name() + " of project '" + projectId + "': " + why(e));
     }
   }
 
@@ -312,6 +312,11 @@ public final class ProjectMirrors implements AutoCloseable {
         throw new IllegalStateException("cannot create the mirror of project '" + id + "' in " + dir + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /** Some of JGit's failures carry no message (a read interrupted by a cancelled call is one): then their kind. */
+  private static String why(Exception e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   @Override
