@@ -52,6 +52,9 @@ class DemoTest {
         browser.open(ui);
         browser.await(By.id("token")).sendKeys(adminToken);
         browser.driver().findElement(By.id("sign-in")).click();
+        // The applications list is the landing page; the agent's own page is under Agents.
+        browser.await(By.id("applications"));
+        browser.driver().findElement(By.linkText("Agents")).click();
         browser.awaitText(By.cssSelector("#agents tr[data-agent='demo']"), "6/6 healthy");
         browser.driver().findElement(By.linkText("demo")).click();
         browser.awaitText(By.id("projects"), "Synced");
