@@ -63,8 +63,10 @@ class GitopsApplierTest {
           == GitopsPermission.State.ANOTHER_CONNECTION_APPLIES);
       assertThat(second.gitopsPermission().reason()).contains("another process of agent 'prod' applies");
       assertThat(first.gitopsPermission().applies()).isTrue();
-      JsonNode events = setup.tether.api().get("/api/v1/events?agent=prod&kind=connection").get("events");
-      assertThat(events.toString()).contains("Second connection").contains("does not apply GitOps");
+      // Connection events are written in batches (every 250 ms): wait for the one about the second process.
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+          setup.tether.api().get("/api/v1/events?agent=prod&kind=connection").get("events").toString())
+          .contains("Second connection").contains("does not apply GitOps"));
       JsonNode connections = setup.tether.agentStatus("prod").get("connections");
       assertThat(connections).hasSize(2);
       assertThat(connections.findValuesAsText("applies_gitops")).containsExactlyInAnyOrder("true", "false");
