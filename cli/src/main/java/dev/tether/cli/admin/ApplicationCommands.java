@@ -57,6 +57,7 @@ final class ApplicationCommands implements Runnable {
   }
 
   /** The shared part of the actions: which application, and the call. */
+  /** The four actions differ only in their command name, which is also the API's verb. */
   abstract static class Action implements Callable<Integer> {
     @Mixin AdminConnection connection;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -67,8 +68,6 @@ final class ApplicationCommands implements Runnable {
     @Parameters(index = "1", paramLabel = "PROJECT", description = "The manifest project's id, or the entry's inventory id when the agent "
         + "lists the project more than once.")
     String project;
-
-    abstract String action();
 
     @Override
     public Integer call() {
@@ -88,7 +87,7 @@ final class ApplicationCommands implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "agent '" + agent + "' lists project '" + project + "' "
             + matches.size() + " times; name one by its inventory id: " + String.join(", ", matches));
       }
-      JsonNode done = client.post("/api/v1/agents/" + segment(agent) + "/sources/" + segment(matches.get(0)) + "/" + action(), Map.of());
+      JsonNode done = client.post("/api/v1/agents/" + segment(agent) + "/sources/" + segment(matches.get(0)) + "/" + spec.name(), Map.of());
       spec.commandLine().getOut().println(done.get("done").asText());
       return 0;
     }
@@ -100,41 +99,21 @@ final class ApplicationCommands implements Runnable {
 
   @Command(name = "refresh", mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  tether admin app refresh prod group/app"}, description = "Fetches the application's Git project now.")
-  static final class Refresh extends Action {
-    @Override
-    String action() {
-      return "refresh";
-    }
-  }
+  static final class Refresh extends Action {}
 
   @Command(name = "sync", mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  tether admin app sync prod group/app"},
       description = "Has the agent apply the application's manifests now, rather than at the next commit or resync.")
-  static final class Sync extends Action {
-    @Override
-    String action() {
-      return "sync";
-    }
-  }
+  static final class Sync extends Action {}
 
   @Command(name = "pause", mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  tether admin app pause prod group/app"},
       description = "Pauses drift correction: the agent reports changes made in the cluster and leaves them, and skips its periodic "
           + "resync; new commits still sync. The server tells an agent that reconnects.")
-  static final class Pause extends Action {
-    @Override
-    String action() {
-      return "pause";
-    }
-  }
+  static final class Pause extends Action {}
 
   @Command(name = "resume", mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  tether admin app resume prod group/app"},
       description = "Resumes drift correction: the agent syncs at once, putting back what differs from Git.")
-  static final class Resume extends Action {
-    @Override
-    String action() {
-      return "resume";
-    }
-  }
+  static final class Resume extends Action {}
 }
