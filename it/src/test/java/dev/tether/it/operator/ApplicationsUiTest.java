@@ -140,7 +140,7 @@ class ApplicationsUiTest {
       browser.await(By.cssSelector("#resources section.group[data-group='" + ns + "/ConfigMap']"));
       browser.awaitText(By.id("tree-status"), "2 live children");
       browser.screenshot("apps-02-source");
-      double renderMillis = (Double) browser.script("return performance.getEntriesByName('source-render')[0].duration");
+      double renderMillis = ((Number) browser.script("return performance.getEntriesByName('source-render')[0].duration")).doubleValue();
       System.out.printf("Source page of 100 objects rendered in %.0f ms (Chromium, Performance API)%n", renderMillis);
 
       // 3. The Degraded Deployment among 100 objects: one action (the health filter) shows it alone, a second opens it.
