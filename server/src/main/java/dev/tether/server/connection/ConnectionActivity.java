@@ -9,9 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +27,7 @@ public final class ConnectionActivity implements AutoCloseable {
 
   private final ConnectionActivityTable table;
   private final EventLog events;
-  private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "connection-activity-writer");
-    t.setDaemon(true);
-    return t;
-  });
+  private final BatchWriter writer;
   // Guarded by this.
   private Map<String, Instant> tokensUsed = new HashMap<>();
   private Map<String, Instant> agentsSeen = new HashMap<>();
@@ -45,7 +38,7 @@ public final class ConnectionActivity implements AutoCloseable {
     this.table = table;
     this.events = events;
     events.deferRepeatable();
-    writer.scheduleWithFixedDelay(this::write, WRITE_EVERY.toMillis(), WRITE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    writer = new BatchWriter("connection-activity-writer", WRITE_EVERY, this::write);
   }
 
   public synchronized void tokenUsed(String tokenId, Instant at) {
@@ -100,12 +93,6 @@ public final class ConnectionActivity implements AutoCloseable {
   /** Stops, after one last write of what waits. */
   @Override
   public void close() {
-    writer.shutdown();
-    try {
-      writer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    write();
+    writer.close();
   }
 }

@@ -14,9 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +42,7 @@ public final class ReplicatedAgentDirectory implements AgentDirectory, AutoClose
   private final AgentConnectionTable table;
   private final ReplicaId self;
   private final Clock clock;
-  private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "agent-connections-writer");
-    t.setDaemon(true);
-    return t;
-  });
+  private final BatchWriter writer;
   // Guarded by pending: changes not written yet, by connection id; an empty value is a removal.
   private final Map<String, Optional<AgentConnectionTable.Row>> pending = new LinkedHashMap<>();
   private volatile boolean writeFailing;
@@ -69,7 +62,7 @@ public final class ReplicatedAgentDirectory implements AgentDirectory, AutoClose
       @Override public void changed(Connection connection) { queue(connection.id(), Optional.of(row(connection))); }
       @Override public void removed(Connection connection) { queue(connection.id(), Optional.empty()); }
     });
-    writer.scheduleWithFixedDelay(this::write, WRITE_EVERY.toMillis(), WRITE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    writer = new BatchWriter("agent-connections-writer", WRITE_EVERY, this::write);
   }
 
   private void queue(String id, Optional<AgentConnectionTable.Row> row) {
@@ -183,12 +176,6 @@ public final class ReplicatedAgentDirectory implements AgentDirectory, AutoClose
   /** Stops writing, after one last write of what is pending. */
   @Override
   public void close() {
-    writer.shutdown();
-    try {
-      writer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    write();
+    writer.close();
   }
 }
