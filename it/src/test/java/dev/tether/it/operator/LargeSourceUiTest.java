@@ -42,9 +42,11 @@ class LargeSourceUiTest {
       long syncStarted = System.nanoTime();
       setup.startAgent();
       Duration sync = Duration.ofSeconds(240);
-      await().atMost(sync).pollInterval(Duration.ofSeconds(1)).until(() ->
-          setup.agent().gitops().outcome("team/big").map(o -> o.commit().equals(commit) && o.phase().wireName().equals("synced"))
-              .orElse(false));
+      await().atMost(sync).pollInterval(Duration.ofSeconds(1))
+          .failFast(() -> setup.agent().gitops().outcome("team/big").ifPresent(o ->
+              assertThat(o.phase().wireName()).as("sync of %s: %s", o.commit(), o.message()).isNotEqualTo("failed")))
+          .until(() -> setup.agent().gitops().outcome("team/big")
+              .map(o -> o.commit().equals(commit) && o.phase().wireName().equals("synced")).orElse(false));
       System.out.printf("The agent synced %d objects in %.1f s (shared machine)%n", OBJECTS, (System.nanoTime() - syncStarted) / 1e9);
       await().atMost(Duration.ofSeconds(30)).until(() -> setup.tether.api().get("/api/v1/applications").get(0).get("objects").asInt() == OBJECTS);
       String inventory = setup.tether.api().get("/api/v1/applications").get(0).get("inventory_id").asText();

@@ -95,7 +95,12 @@ public final class GitopsSetup implements AutoCloseable {
   public SyncOutcome awaitSync(String project, String commit) {
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
         agent.gitops().outcome(project).map(o -> o.commit().equals(commit) && o.phase() != Phase.SYNCING).orElse(false));
-    return agent.gitops().outcome(project).orElseThrow();
+    SyncOutcome outcome = agent.gitops().outcome(project).orElseThrow();
+    if (outcome.phase() == Phase.FAILED) {
+      // A test that expected a success then fails on the phase alone; the reason is here, in the test's output.
+      System.out.printf("[gitops] %s @ %s failed: %s%n", project, commit, outcome.message());
+    }
+    return outcome;
   }
 
   @Override
