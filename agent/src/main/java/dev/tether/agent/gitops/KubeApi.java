@@ -99,7 +99,7 @@ public final class KubeApi {
       Optional<String> next = ListContinue.of(response.body());
       CompletableFuture<Void> rest = next.map(token -> pageFrom(type, namespace, token, consumer))
           .orElse(CompletableFuture.completedFuture(null));
-      Map<String, Object> page = parse(response.body());
+      Map<String, Object> page = parseAnswer(response);
       List<Map<String, Object>> items = new ArrayList<>();
       for (Object item : (List<Object>) page.getOrDefault("items", List.of())) {
         Map<String, Object> object = (Map<String, Object>) item;
@@ -174,7 +174,7 @@ public final class KubeApi {
       if (!response.isSuccessful()) {
         throw failure(response, secrets);
       }
-      return Optional.of(parse(response.body()));
+      return Optional.of(parseAnswer(response));
     });
   }
 
@@ -188,6 +188,23 @@ public final class KubeApi {
     }
     return new KubeApiException(response.code(), String.valueOf(status.getOrDefault("reason", "")),
         secrets.redact(String.valueOf(status.getOrDefault("message", "HTTP " + response.code()))));
+  }
+
+  /**
+   * A successful answer's object. One that is not JSON is described by its status, type, size and the
+   * parser's complaint (never its content, which may hold a Secret's values), so a broken answer can be told
+   * from a truncated one.
+   */
+  private static Map<String, Object> parseAnswer(HttpResponse<byte[]> response) {
+    byte[] body = response.body() == null ? new byte[0] : response.body();
+    try {
+      return JSON.readValue(body, MAP);
+    } catch (IOException e) {
+      String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException json ? json.getOriginalMessage() : e.toString();
+      throw new UncheckedIOException("the API server sent something that is not JSON (HTTP " + response.code() + ", "
+          + String.join(",", response.headers("Content-Type")) + ", " + body.length + " bytes, Content-Length "
+          + String.join(",", response.headers("Content-Length")) + "): " + why.lines().findFirst().orElse(""), e);
+    }
   }
 
   static Map<String, Object> parse(byte[] json) {

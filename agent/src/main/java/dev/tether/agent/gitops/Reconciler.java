@@ -176,13 +176,20 @@ public final class Reconciler {
       }
     }
     if (failures > 0 && message.isEmpty()) {
-      message = failures + " objects failed";
+      // The first failure's reason, so that the status answers "why" without opening every object.
+      message = failures + " objects failed" + firstFailure(run.results).map(r -> "; the first: " + r.key() + ": " + r.message()).orElse("");
     }
     if (hookFailure.isPresent()) {
       message = hookFailure.get() + (message.isEmpty() ? "" : "; " + message);
     }
     return new SyncOutcome(commit, failures > 0 || hookFailure.isPresent() ? Phase.FAILED : Phase.SYNCED, message, run.changes(), run.started, clock.instant(),
         inventory.describe(), desired);
+  }
+
+  private static Optional<ObjectResult> firstFailure(Map<ObjectKey, ObjectResult> results) {
+    synchronized (results) {
+      return results.values().stream().filter(ObjectResult::failed).findFirst();
+    }
   }
 
   /** The inventory lists every object before any is applied, so that an interrupted run loses track of none. */
