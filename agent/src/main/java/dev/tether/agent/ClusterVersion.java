@@ -3,8 +3,6 @@ package dev.tether.agent;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.http.HttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +17,9 @@ final class ClusterVersion implements AutoCloseable {
   private final KubernetesClient client;
   private volatile String known = "";
 
-  ClusterVersion(Config cluster, HttpClient.Factory http) {
-    this.client = new KubernetesClientBuilder().withHttpClientFactory(http).withConfig(new ConfigBuilder(cluster)
-        .withRequestTimeout(3_000).withConnectionTimeout(3_000).withRequestRetryBackoffLimit(0).build()).build();
+  ClusterVersion(Config cluster, KubeHttp http) {
+    this.client = http.client(new ConfigBuilder(cluster)
+        .withRequestTimeout(3_000).withConnectionTimeout(3_000).withRequestRetryBackoffLimit(0).build());
   }
 
   String get() {

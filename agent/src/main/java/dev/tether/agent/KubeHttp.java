@@ -1,6 +1,11 @@
 package dev.tether.agent;
 
+import dev.tether.common.json.JsonMappers;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -31,6 +36,15 @@ final class KubeHttp implements AutoCloseable {
   /** The factory to build the agent's Kubernetes clients with. */
   HttpClient.Factory factory() {
     return factory;
+  }
+
+  /**
+   * A Kubernetes client on this instance whose JSON mapper keeps no shared table of field names (see
+   * {@link JsonMappers}): informers read objects with thousands of keys alike, as inventories are.
+   */
+  KubernetesClient client(Config config) {
+    return new KubernetesClientBuilder().withHttpClientFactory(factory)
+        .withKubernetesSerialization(new KubernetesSerialization(JsonMappers.newMapper(), true)).withConfig(config).build();
   }
 
   /**

@@ -21,7 +21,6 @@ import dev.tether.agent.lease.LeaseSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
@@ -62,28 +61,28 @@ public final class TetherAgent implements AutoCloseable {
     ChannelCredentials tls = tlsCredentials(settings.caFile());
     Config cluster = kubeConfig(settings.kubeconfig());
     kubeHttp = new KubeHttp();
-    clusterVersion = new ClusterVersion(cluster, kubeHttp.factory());
+    clusterVersion = new ClusterVersion(cluster, kubeHttp);
     // Its own user agent, so the API server's audit log tells the agent's requests apart.
-    kube = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
+    kube = kubeHttp.client(new ConfigBuilder(cluster)
         .withUserAgent("tether-agent/" + TetherVersion.get()).withRequestTimeout(60_000)
         // The API server answers some permanent errors (a field unknown to the schema) with 500; retry those
         // only briefly: the next sync tries again anyway.
-        .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build()).build();
+        .withRequestRetryBackoffLimit(2).withRequestRetryBackoffInterval(200).build());
     GitopsPermission permission = new GitopsPermission(settings.gitopsLease().isPresent(), Clock.systemUTC());
     if (settings.gitopsLease().isPresent()) {
       LeaseSettings lease = settings.gitopsLease().get();
       // Lease calls must fail well within the renew deadline, and not retry: the election retries on its own period.
-      leaseClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
+      leaseClient = kubeHttp.client(new ConfigBuilder(cluster)
           .withUserAgent("tether-agent/" + TetherVersion.get() + " (lease)")
           .withRequestTimeout((int) lease.renewDeadline().dividedBy(3).toMillis())
           .withConnectionTimeout((int) lease.renewDeadline().dividedBy(3).toMillis())
-          .withRequestRetryBackoffLimit(0).build()).build();
+          .withRequestRetryBackoffLimit(0).build());
       election = new GitopsLeaseElection(leaseClient, lease, permission).start();
     }
     gitops = new GitopsModule(kube, Clock.systemUTC(), metrics.registry(), permission, settings.maxManifestBytes());
     // Proxied requests are not all idempotent: they are sent once, as the client sent them.
-    proxyClient = new KubernetesClientBuilder().withHttpClientFactory(kubeHttp.factory()).withConfig(new ConfigBuilder(cluster)
-        .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build()).build();
+    proxyClient = kubeHttp.client(new ConfigBuilder(cluster)
+        .withUserAgent("tether-agent/" + TetherVersion.get() + " (proxy)").withRequestRetryBackoffLimit(0).build());
     List<AgentModule> modules = new ArrayList<>();
     if (settings.ownsLogging()) {
       modules.add(new LoggingModule());

@@ -2,6 +2,7 @@ package dev.tether.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.tls.CaTrust;
 import dev.tether.common.token.MalformedTokenException;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Option;
         "      --server \"$TETHER_PROXY\" --out kubeconfig"
     })
 final class KubeconfigCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,7 @@ package dev.tether.agent.gitops;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * what the API server gets; calls are asynchronous so that many run at once without a thread each.
  */
 public final class KubeApi {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonMappers.newMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final long TIMEOUT_SECONDS = 60;
   /** Objects per page of a list, as client-go's default: a page of Deployments is a few MB of JSON. */

@@ -2,6 +2,7 @@ package dev.tether.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -13,7 +14,7 @@ import java.time.Duration;
 
 /** A client for the server's HTTP API, for the admin commands and the demo. Failures become one-line messages. */
 public final class AdminClient {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonMappers.newMapper();
 
   private final String baseUrl;
   private final String token;

@@ -3,6 +3,7 @@ package dev.tether.server.charts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.common.config.ChartVersionRange;
+import dev.tether.common.json.JsonMappers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
 final class OciChartRegistry {
   static final String MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json";
   static final String CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
   private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
   private static final long MAX_JSON_BYTES = 4L * 1024 * 1024;
   private static final int MAX_TAG_PAGES = 20;

@@ -2,6 +2,7 @@ package dev.tether.server.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import dev.tether.server.store.EventStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger(EventLog.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
   private static final int KEEP = 10_000;
 
   // A reconnect loop is worth a few lines a minute, then one summary per ever longer window.

@@ -8,12 +8,13 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tether.common.json.JsonMappers;
 import io.javalin.http.Context;
 import java.io.IOException;
 
 /** The API's JSON: snake_case, dates as text, unknown fields and duplicate keys refused with a message that says which. */
 final class JsonBodies {
-  final ObjectMapper json = new ObjectMapper()
+  final ObjectMapper json = JsonMappers.newMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

@@ -2,12 +2,13 @@ package dev.tether.server.kubeproxy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Error answers as Kubernetes {@code Status} objects, so kubectl prints their message as it prints its own. */
 final class KubeStatus {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonMappers.newMapper();
 
   private KubeStatus() {}
 

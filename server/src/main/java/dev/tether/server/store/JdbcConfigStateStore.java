@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.common.config.ConfigError;
+import dev.tether.common.json.JsonMappers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.Optional;
 
 final class JdbcConfigStateStore implements ConfigStateStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
   private static final String UPDATE_VALID = "update agent_config_states set observed_commit = ?, observed_at = ?, valid = true, "
       + "errors = '[]', valid_commit = ?, valid_content = ?, valid_at = ? where agent_name = ?";
   private static final String INSERT_VALID = "insert into agent_config_states (agent_name, observed_commit, observed_at, valid, "

@@ -2,6 +2,7 @@ package dev.tether.server.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.common.json.JsonMappers;
 import dev.tether.proto.v1.SyncReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,7 @@ import java.util.List;
 
 /** Sync records as JSON in sync_record; rows of older servers hold the agent's protobuf bytes in report instead. */
 final class JdbcGitopsStateStore implements GitopsStateStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
   private static final byte[] NO_WIRE_BYTES = new byte[0];
   private final Jdbc jdbc;
 

@@ -3,12 +3,13 @@ package dev.tether.server.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.common.json.JsonMappers;
 import dev.tether.server.secrets.SecretBox;
 import java.util.Map;
 
 /** Credentials as the stores keep them: a map of strings, as JSON, sealed with the server's key. */
 final class SealedCredentials {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.newMapper();
 
   private final SecretBox secrets;
   /** What the credentials belong to, for the error when a stored value cannot be read. */
