@@ -219,7 +219,16 @@ class HelmRepositorySourceTest {
       assertThat(synced.phase()).as(synced.message() + "\n" + registry.log()).isEqualTo(Phase.SYNCED);
       assertThat(data(client, ns, "shop-api", "version")).isEqualTo("2.3.4");
       assertThat(tokens.issuedScopes().subList(issuedForPush, tokens.issuedScopes().size()))
-          .as("the server asked the token service for pull access to the chart's repository").contains("repository:team/charts/api:pull");
+          .as("the server asked the token service for pull access to the chart's repository once: resolving the version and "
+              + "downloading the chart use one token, kept until shortly before it expires")
+          .containsExactly("repository:team/charts/api:pull");
+
+      // A new commit renders again (a new manifest request for the version) with the same token.
+      String second = setup.manifests.write("values/prod.yaml", "color: olive\n").commitAndPush("New values");
+      assertThat(setup.awaitSync(second).phase()).isEqualTo(Phase.SYNCED);
+      assertThat(data(client, ns, "shop-api", "color")).isEqualTo("olive");
+      assertThat(tokens.issuedScopes().subList(issuedForPush, tokens.issuedScopes().size())).as("no new token for the second render")
+          .containsExactly("repository:team/charts/api:pull");
     }
   }
 

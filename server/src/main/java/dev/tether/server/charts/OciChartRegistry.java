@@ -9,10 +9,12 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,10 +32,28 @@ final class OciChartRegistry {
   private static final long MAX_JSON_BYTES = 4L * 1024 * 1024;
   private static final int MAX_TAG_PAGES = 20;
 
+  /** Docker's token specification: a token without {@code expires_in} is good for 60 seconds. */
+  private static final long DEFAULT_TOKEN_SECONDS = 60;
+  private static final int MAX_CACHED_TOKENS = 1000;
+
   private final ChartHttp http;
+  /**
+   * Tokens from registries' token services, by registry, repository and credentials, used until shortly
+   * before they expire: a resolve, its download and the next polls ask the token service once, as Helm's
+   * registry client does within a login, instead of twice per render.
+   */
+  private final Map<TokenKey, CachedToken> tokens = new ConcurrentHashMap<>();
 
   OciChartRegistry(ChartHttp http) {
     this.http = http;
+  }
+
+  private record TokenKey(String base, String name, ChartCredentials credentials) {}
+
+  private record CachedToken(String authorization, long expiresAtNanos) {
+    boolean fresh() {
+      return System.nanoTime() - expiresAtNanos < 0;
+    }
   }
 
   /** Where requests for a repository go: {@code https://host:port}, or http for a loopback host. */
@@ -54,7 +74,7 @@ final class OciChartRegistry {
       throws ChartFetchException {
     URI oci = URI.create(repository);
     String name = name(oci, chart);
-    Session session = new Session(base(oci), credentials, repository + "/" + chart);
+    Session session = new Session(base(oci), name, credentials, repository + "/" + chart);
     String tag;
     if (range.isExact()) {
       // Helm pushes a version with '+' as a tag with '_' (tags may not hold '+').
@@ -88,7 +108,7 @@ final class OciChartRegistry {
 
   byte[] download(ResolvedChart chart, ChartCredentials credentials, long maxBytes) throws ChartFetchException {
     URI oci = URI.create(chart.repository());
-    Session session = new Session(base(oci), credentials, chart.repository() + "/" + chart.name());
+    Session session = new Session(base(oci), name(oci, chart.name()), credentials, chart.repository() + "/" + chart.name());
     String path = URI.create(chart.archiveUrl()).getRawPath();
     ChartHttp.Response blob = session.get(path, "*/*", maxBytes, "the chart layer of " + chart.describe());
     check(blob, "the chart layer of " + chart.describe());
@@ -134,15 +154,22 @@ final class OciChartRegistry {
   /** Requests to one registry for one repository, with the authorization its challenge asked for once it asked. */
   private final class Session {
     private final String base;
+    private final TokenKey key;
     private final ChartCredentials credentials;
     private final String what;
     private String authorization;
 
-    Session(String base, ChartCredentials credentials, String what) {
+    Session(String base, String name, ChartCredentials credentials, String what) {
       this.base = base;
+      this.key = new TokenKey(base, name, credentials);
       this.credentials = credentials;
       this.what = what;
-      this.authorization = credentials instanceof ChartCredentials.Token token ? "Bearer " + token.token() : null;
+      CachedToken cached = tokens.get(key);
+      if (credentials instanceof ChartCredentials.Token token) {
+        this.authorization = "Bearer " + token.token();
+      } else {
+        this.authorization = cached != null && cached.fresh() ? cached.authorization() : null;
+      }
     }
 
     ChartHttp.Response get(String path, String accept, long maxBytes, String what) throws ChartFetchException {
@@ -154,6 +181,7 @@ final class OciChartRegistry {
       }
       String challenge = response.header("WWW-Authenticate").orElse("");
       if (challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        tokens.remove(key); // refused: expired early, revoked, or for another scope
         authorization = "Bearer " + token(challenge, what);
       } else if (credentials instanceof ChartCredentials.Basic basic && (authorization == null || !authorization.startsWith("Basic "))) {
         authorization = basic.header();
@@ -191,7 +219,22 @@ final class OciChartRegistry {
       if (value.isEmpty()) {
         throw new ChartFetchException(what + ": " + ChartHttp.hostAndPort(realmUri) + " answered without a token", false);
       }
+      keep("Bearer " + value, token.path("expires_in").asLong(DEFAULT_TOKEN_SECONDS));
       return value;
+    }
+
+    /** Keeps a token for nine tenths of its life, so that none is sent as it expires. */
+    private void keep(String header, long seconds) {
+      if (seconds <= 0) {
+        return;
+      }
+      if (tokens.size() >= MAX_CACHED_TOKENS) {
+        tokens.values().removeIf(t -> !t.fresh());
+        if (tokens.size() >= MAX_CACHED_TOKENS) {
+          tokens.clear();
+        }
+      }
+      tokens.put(key, new CachedToken(header, System.nanoTime() + Duration.ofSeconds(seconds).multipliedBy(9).dividedBy(10).toNanos()));
     }
   }
 }
