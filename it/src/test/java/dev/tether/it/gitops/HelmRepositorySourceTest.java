@@ -328,6 +328,33 @@ class HelmRepositorySourceTest {
     }
   }
 
+  @Test
+  @DisplayName("a chart from a repository whose Chart.yaml names a dependency it does not hold gets it as helm dependency build would")
+  void repositoryChartWithDependencies(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
+    ChartTools tools = ChartTools.locate(dir.resolve("helm-home"));
+    try (ChartRepositoryServer repo = ChartRepositoryServer.serve(dir.resolve("repo"), tools, USER, PASSWORD);
+        GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      repo.publish(chart(dir, "db", "0.1.0"));
+      repo.publish(chart(dir, "db", "0.2.0"));
+      repo.publishArchive("site-1.0.0.tgz", tgz(Map.of(
+          "site/Chart.yaml", "apiVersion: v2\nname: site\nversion: 1.0.0\ndependencies:\n"
+              + "  - name: db\n    version: \"~0.2\"\n    repository: " + repo.url() + "\n",
+          "site/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: site}\ndata: {a: b}\n")));
+      addCredentials(setup, repo.url(), USER, PASSWORD);
+      String commit = setup.manifests.write("values/prod.yaml", "color: blue\n").commitAndPush("Values");
+      setup.configure(config(ns, repo.url(), "site", "1.0.0"));
+      setup.startAgent();
+
+      SyncOutcome synced = setup.awaitSync(commit);
+
+      assertThat(synced.phase()).as(synced.message()).isEqualTo(Phase.SYNCED);
+      assertThat(data(client, ns, "site", "a")).isEqualTo("b");
+      assertThat(data(client, ns, "shop-db", "version")).as("the dependency, ~0.2 resolved from its repository").isEqualTo("0.2.0");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(source(setup).get("resolved").asText())
+          .isEqualTo("site 1.0.0 from " + repo.url() + ", db 0.2.0 from " + repo.url()));
+    }
+  }
+
   private static byte[] readBytes(Path file) {
     try {
       return Files.readAllBytes(file);

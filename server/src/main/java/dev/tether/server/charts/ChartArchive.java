@@ -94,6 +94,49 @@ public final class ChartArchive {
     }
   }
 
+  /**
+   * What a plan needs from a packaged chart before it is unpacked: its Chart.yaml and the names of the
+   * subcharts it holds under {@code charts/} (folders, or archives named NAME-VERSION.tgz).
+   */
+  public record Contents(byte[] chartYaml, List<String> vendored) {}
+
+  /** Reads {@code tgz}'s Chart.yaml and subchart names, within the same limits as {@link #unpack}; writes nothing. */
+  public static Contents contents(byte[] tgz, Limits limits, String what) throws ChartFetchException {
+    byte[] chartYaml = null;
+    java.util.TreeSet<String> vendored = new java.util.TreeSet<>();
+    int entries = 0;
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
+      TarArchiveEntry entry;
+      while ((entry = tar.getNextEntry()) != null) {
+        if (++entries > limits.maxEntries()) {
+          throw refused(what, "has more than " + limits.maxEntries() + " entries (the limit on entries per chart archive)");
+        }
+        String name = entry.getName();
+        int slash = name.indexOf('/');
+        String inChart = slash < 0 ? "" : name.substring(slash + 1);
+        if (!entry.isFile()) {
+          continue; // unpack refuses what may not be there
+        }
+        if (inChart.equals("Chart.yaml")) {
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+          copy(tar, out, limits.maxFileBytes(), what, name);
+          chartYaml = out.toByteArray();
+        } else if (inChart.matches("charts/[^/]+/Chart\\.yaml")) {
+          vendored.add(inChart.split("/")[1]);
+        } else if (inChart.matches("charts/[^/]+\\.tgz")) {
+          vendored.add(inChart.substring("charts/".length(), inChart.length() - 4).replaceAll("-v?[0-9][^/]*$", ""));
+        }
+      }
+    } catch (IOException e) {
+      throw refused(what, "cannot be read as a gzip-compressed tar archive (" + (e.getMessage() == null ? e.getClass().getSimpleName()
+          : e.getMessage()) + ")");
+    }
+    if (chartYaml == null) {
+      throw refused(what, "has no Chart.yaml in its chart folder; Helm packages a chart as CHART-NAME/Chart.yaml, CHART-NAME/templates/...");
+    }
+    return new Contents(chartYaml, List.copyOf(vendored));
+  }
+
   /** Copies one entry, counting what really comes: a header may claim less than the entry holds. */
   private static void copy(InputStream in, OutputStream out, long max, String what, String name) throws IOException {
     byte[] buffer = new byte[16 * 1024];

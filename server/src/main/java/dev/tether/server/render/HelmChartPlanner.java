@@ -58,8 +58,21 @@ final class HelmChartPlanner {
     List<String> resolved = new ArrayList<>();
     if (helm.fromRepository()) {
       ResolvedChart chart = resolve(helm.repository(), helm.chart(), helm.version(), "the source's chart");
-      archives.add(new ChartArchiveInput(REPOSITORY_DIR + "/" + helm.chart(), "chart " + chart.describe(), fetch(chart), null));
+      byte[] bytes = fetch(chart);
+      String into = REPOSITORY_DIR + "/" + helm.chart();
+      archives.add(new ChartArchiveInput(into, "chart " + chart.describe(), bytes, null));
       resolved.add(chart.describe());
+      // A published chart normally holds its dependencies under charts/; one that does not gets them as `helm dependency
+      // build` would, from the repositories its Chart.yaml names.
+      ChartArchive.Contents contents;
+      try {
+        contents = ChartArchive.contents(bytes, archiveLimits, "chart " + chart.describe());
+      } catch (ChartFetchException e) {
+        throw new RenderException(e.getMessage());
+      }
+      String chartYaml = "Chart.yaml of chart " + chart.describe();
+      addDependencies(dependencies(contents.chartYaml(), chartYaml), contents.vendored(), chartYaml, into + "/charts/",
+          "the chart archive does not hold it under charts/", archives, resolved);
     } else {
       planProjectChart(tree, helm.chart(), inputs, archives, resolved);
     }
@@ -122,17 +135,27 @@ final class HelmChartPlanner {
       }
       inputs.put(entry.path(), entry);
     }
-    for (Map<?, ?> dependency : dependencies(tree, chartYaml)) {
+    addDependencies(dependencies(tree.read(chartYaml, limits.maxFileBytes()), chartYaml.path()), vendored, chartYaml.path(),
+        "project/" + prefix + "charts/", "commit the chart folder as " + prefix + "charts/NAME/ (Tether reads file:// dependencies only "
+        + "when vendored there)", archives, resolved);
+  }
+
+  /**
+   * Fetches the dependencies that a Chart.yaml names in chart repositories and that are not vendored, into
+   * {@code chartsDir} of the render folder.
+   */
+  private void addDependencies(List<Map<?, ?>> dependencies, List<String> vendored, String chartYaml, String chartsDir,
+      String fileDependencyHint, List<ChartArchiveInput> archives, List<String> resolved) throws RenderException {
+    for (Map<?, ?> dependency : dependencies) {
       String name = String.valueOf(dependency.get("name"));
       Object repository = dependency.get("repository");
       if (repository == null || String.valueOf(repository).isBlank() || vendored.contains(name)) {
         continue; // vendored in charts/, or Helm says it is missing
       }
       String url = String.valueOf(repository).strip();
-      String what = "dependency '" + name + "' of " + chartYaml.path();
+      String what = "dependency '" + name + "' of " + chartYaml;
       if (url.startsWith("file://")) {
-        throw new RenderException(what + " is a file:// dependency that is not in " + prefix + "charts/; commit the chart "
-            + "folder as " + prefix + "charts/" + name + "/ (Tether reads file:// dependencies only when vendored there)");
+        throw new RenderException(what + " is a file:// dependency that is not vendored: " + fileDependencyHint.replace("NAME", name));
       }
       if (url.startsWith("@") || url.startsWith("alias:")) {
         throw new RenderException(what + " names the repository alias '" + url + "', which only a Helm client's own "
@@ -144,15 +167,15 @@ final class HelmChartPlanner {
       }
       Object version = dependency.get("version");
       ResolvedChart fetched = resolve(ChartRepositoryUrl.normalized(url), name, version == null ? "*" : String.valueOf(version), what);
-      archives.add(new ChartArchiveInput("project/" + prefix + "charts/" + name, "dependency " + fetched.describe(), fetch(fetched), null));
+      archives.add(new ChartArchiveInput(chartsDir + name, "dependency " + fetched.describe(), fetch(fetched), null));
       resolved.add(fetched.describe());
     }
   }
 
-  private List<Map<?, ?>> dependencies(ProjectTree tree, ProjectTree.Entry chartYaml) throws RenderException {
+  private static List<Map<?, ?>> dependencies(byte[] chartYamlBytes, String chartYaml) throws RenderException {
     Object value;
     try {
-      value = SafeYaml.readOne(tree.read(chartYaml, limits.maxFileBytes()), CHART_YAML).map(node -> {
+      value = SafeYaml.readOne(chartYamlBytes, CHART_YAML).map(node -> {
         try {
           return YamlValues.toValue(node);
         } catch (YamlProblem e) {
@@ -160,7 +183,7 @@ final class HelmChartPlanner {
         }
       }).orElse(null);
     } catch (YamlProblem | IllegalArgumentException e) {
-      throw new RenderException(chartYaml.path() + " is not valid YAML: " + e.getMessage());
+      throw new RenderException(chartYaml + " is not valid YAML: " + e.getMessage());
     }
     if (!(value instanceof Map<?, ?> chart) || !(chart.get("dependencies") instanceof List<?> list)) {
       return List.of();

@@ -79,6 +79,15 @@ public final class ChartRepositoryServer implements AutoCloseable {
     return archive;
   }
 
+  /**
+   * Adds an archive made by other means than {@code helm package} (which refuses a chart whose Chart.yaml
+   * dependencies are not under charts/) and indexes the repository again with helm.
+   */
+  public void publishArchive(String fileName, byte[] archive) {
+    replaceArchive(fileName, archive);
+    tools.helm("repo", "index", root.toString());
+  }
+
   /** Replaces an archive's bytes after it was indexed, as a tampered mirror would. */
   public void replaceArchive(String fileName, byte[] archive) {
     try {
