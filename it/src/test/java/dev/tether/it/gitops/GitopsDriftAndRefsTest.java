@@ -166,7 +166,9 @@ class GitopsDriftAndRefsTest {
 
       setup.configure(config(ns, "      ref: {tag: v1.0.0}\n"));
       await().atMost(Duration.ofSeconds(30)).until(() -> "pinned".equals(value(client)));
-      assertThat(setup.agent().gitops().outcome("team/app").get().commit()).isEqualTo(pinned);
+      // The object changes a moment before the sync's outcome is recorded.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(setup.agent().gitops().outcome("team/app")).hasValueSatisfying(o -> assertThat(o.commit()).isEqualTo(pinned)));
 
       setup.configure(config(ns, "      ref: {commit: " + main + "}\n"));
       await().atMost(Duration.ofSeconds(30)).until(() -> "main".equals(value(client)));
