@@ -130,11 +130,11 @@ public final class StreamChecks {
       HttpResponse<byte[]> response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
-        throw new AssertionError(label("HTTP " + path) + " answered " + response.statusCode());
+        throw new AssertionError(label("port-forward, then HTTP " + path) + " answered " + response.statusCode());
       }
       return response.body();
     } catch (IOException e) {
-      throw new AssertionError(label("HTTP " + path) + " failed: " + e, e);
+      throw new AssertionError(label("port-forward, then HTTP " + path) + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
