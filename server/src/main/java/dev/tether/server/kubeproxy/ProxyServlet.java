@@ -62,6 +62,7 @@ final class ProxyServlet extends HttpServlet {
   private final ProxyRequestRate rate;
   private final String replicaId;
   private final Optional<ReplicaForwarder> forwarder;
+  private final ProtocolUpgrade upgrades;
 
   /**
    * @param replicaId this server's replica id: the connections it holds itself carry it
@@ -80,6 +81,7 @@ final class ProxyServlet extends HttpServlet {
     this.calls = calls;
     this.requests = requests;
     this.meters = meters;
+    this.upgrades = new ProtocolUpgrade(calls);
   }
 
   @Override
@@ -157,8 +159,10 @@ final class ProxyServlet extends HttpServlet {
       return;
     }
     Map<String, List<String>> headers = headers(req);
-    if (ProxyHeaders.isUpgrade(headers)) {
-      status(req, resp, 501, "exec, attach and port-forward (protocol upgrades) are not supported through Tether yet");
+    boolean upgrade = ProxyHeaders.isUpgrade(headers);
+    if (upgrade && !ProtocolUpgrade.upgradable(req, headers)) {
+      status(req, resp, 400, "a request that switches protocols (exec, attach, cp, port-forward) needs HTTP/1.1 and an Upgrade "
+          + "header; kubectl sends both");
       return;
     }
     long length = req.getContentLengthLong();
@@ -174,7 +178,9 @@ final class ProxyServlet extends HttpServlet {
         return;
       }
       if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
-        if (forwarder.isPresent()) {
+        if (upgrade) {
+          refuseUpgradeElsewhere(req, resp, access.agentName(), owners(everywhere));
+        } else if (forwarder.isPresent()) {
           forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
         } else {
           status(req, resp, 503, "agent '" + access.agentName() + "' is no longer connected to server replica " + replicaId
@@ -191,6 +197,15 @@ final class ProxyServlet extends HttpServlet {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       status(req, resp, 503, "the server is stopping");
+      return;
+    }
+    if (upgrade) {
+      try {
+        upgrades.forward(req, resp, access, headers, tunnel);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        tunnel.cancel("the server is stopping");
+      }
       return;
     }
     AutoCloseable revocation = calls.register(access.token().id(), tunnel::cancel);
@@ -368,8 +383,25 @@ final class ProxyServlet extends HttpServlet {
     if (everywhere.isEmpty() || everywhere.stream().anyMatch(c -> c.replicaId().equals(replicaId))) {
       return false;
     }
-    forwarder.get().forward(req, resp, agentName, owners(everywhere));
+    if (ProxyHeaders.isUpgrade(headers(req))) {
+      refuseUpgradeElsewhere(req, resp, agentName, owners(everywhere));
+    } else {
+      forwarder.get().forward(req, resp, agentName, owners(everywhere));
+    }
     return true;
+  }
+
+  /**
+   * Upgrades are not passed between replicas: the hop is an HTTP client that cannot hand over its
+   * connection after a 101. Refused with where the agent is, before any authorization here (the
+   * replica that holds the tunnel would do that).
+   */
+  private void refuseUpgradeElsewhere(HttpServletRequest req, HttpServletResponse resp, String agentName, List<String> owners) {
+    log.info("Refused {} {}: it switches protocols and agent '{}' is connected to replica(s) {}, not this one ({})", req.getMethod(),
+        req.getRequestURI(), agentName, owners, replicaId);
+    status(req, resp, 503, "agent '" + agentName + "' is connected to another server replica (" + String.join(", ", owners)
+        + ") than the one this request reached (" + replicaId + "), and exec, attach, cp and port-forward are not passed between "
+        + "replicas yet. Try again: with sticky sessions or one replica behind the proxy's address it lands where the agent is");
   }
 
   /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
