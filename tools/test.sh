@@ -54,7 +54,7 @@ end
 
 # --- 4. Nothing the tests started may outlive them.
 begin "leftover check"
-leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager' || true
+leftovers=$( (pgrep -af "$repo/[^ ]*/target/" | grep -E 'etcd|kube-apiserver|kube-controller-manager|tether-testnode' || true
   pgrep -af 'git-daemon --reuseaddr --listen=127.0.0.1 .*--informative-errors' || true
   pgrep -af 'sshd -D -e -f .*/sshd_config' || true
   pgrep -af 'postgres.*tether-test-postgres' || true

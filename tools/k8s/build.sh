@@ -2,7 +2,9 @@
 # Builds the real Kubernetes parts that Tether's tests and benchmarks run against:
 # kube-apiserver, kube-controller-manager, etcd, kubectl and kustomize, from their Go modules at the
 # versions pinned in tools/k8s/go.mod, into ${TETHER_CACHE:-~/.cache/tether}/k8s/<kubernetes version>/
-# (see tools/lib/go-binaries.sh for the cache and its stamp).
+# (see tools/lib/go-binaries.sh for the cache and its stamp); and beside them tether-testnode, the
+# test node that serves exec, attach and port-forward (tools/k8s/testnode: a Go module of its own with
+# a stamp of its own, so changing it never rebuilds the Kubernetes binaries).
 #
 # Usage: tools/k8s/build.sh [--print-dir]
 #   --print-dir   print the binaries' folder on stdout (for scripts), building first if needed;
@@ -33,4 +35,7 @@ build_into() {
 }
 
 source "$here/../lib/go-binaries.sh"
-go_binaries_main "$@"
+source "$here/../lib/go-extra-binary.sh"
+dir=$(go_binaries_main --print-dir)
+go_extra_binary "$dir" "$here/testnode" tether-testnode
+if [[ "${1:-}" == "--print-dir" ]]; then echo "$dir"; fi

@@ -21,7 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The files a control plane's programs read: a CA and the API server's serving certificate, the
- * service-account signing key, the admin token, the audit policy and, once the API server's URL is
+ * certificates the API server and a test node show each other, the service-account signing key, the admin token, the audit policy and, once the API server's URL is
  * known, an admin kubeconfig. All in the control plane's work folder.
  */
 final class ControlPlaneFiles {
@@ -42,6 +42,14 @@ final class ControlPlaneFiles {
     Files.writeString(caFile, ca.certificatePem());
     Files.writeString(dir.resolve("apiserver.crt"), serving.certificatePem());
     Files.writeString(dir.resolve("apiserver.key"), serving.privateKeyPem());
+    // The API server and a test node (TestNode) prove themselves to each other with the same CA,
+    // as the API server and a kubelet do: it dials the node for exec, attach and port-forward.
+    CertificateAuthority.Issued kubeletClient = ca.issue(List.of("kube-apiserver-kubelet-client"), Duration.ofDays(7));
+    Files.writeString(dir.resolve("apiserver-kubelet-client.crt"), kubeletClient.certificatePem());
+    Files.writeString(dir.resolve("apiserver-kubelet-client.key"), kubeletClient.privateKeyPem());
+    CertificateAuthority.Issued node = ca.issue(List.of("127.0.0.1", "localhost"), Duration.ofDays(7));
+    Files.writeString(dir.resolve("node.crt"), node.certificatePem());
+    Files.writeString(dir.resolve("node.key"), node.privateKeyPem());
     try {
       KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
       rsa.initialize(2048);
@@ -80,6 +88,22 @@ final class ControlPlaneFiles {
 
   Path servingKey() {
     return dir.resolve("apiserver.key");
+  }
+
+  Path kubeletClientCertificate() {
+    return dir.resolve("apiserver-kubelet-client.crt");
+  }
+
+  Path kubeletClientKey() {
+    return dir.resolve("apiserver-kubelet-client.key");
+  }
+
+  Path nodeServingCertificate() {
+    return dir.resolve("node.crt");
+  }
+
+  Path nodeServingKey() {
+    return dir.resolve("node.key");
   }
 
   Path tokens() {

@@ -39,6 +39,14 @@ public record KubeBinaries(Path dir, String kubernetesVersion) {
     return dir.resolve("kustomize");
   }
 
+  /**
+   * The test node (tools/k8s/testnode). Not required by {@link #locate()}: only tests that start a
+   * {@link TestNode} need it, and it fails them with how to build it.
+   */
+  public Path testNode() {
+    return dir.resolve("tether-testnode");
+  }
+
   /** Finds the binaries, or fails saying how to build them: tests never skip for want of them. */
   public static KubeBinaries locate() {
     Optional<Path> goMod = findUpwards(Path.of(System.getProperty("user.dir")).toAbsolutePath(), "tools/k8s/go.mod");

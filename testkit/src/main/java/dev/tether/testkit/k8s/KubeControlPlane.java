@@ -4,6 +4,7 @@ import dev.tether.testkit.process.ExternalCommand;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.process.ProcessResult;
 import dev.tether.testkit.process.Stopping;
+import dev.tether.testkit.process.Watchdog;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on, service-account
  * signing key, bound to 127.0.0.1) and a kube-controller-manager that runs only the controllers a
  * cluster without nodes still needs (namespace deletion, garbage collection, default service
- * accounts). There is no scheduler or kubelet: pods never run and workloads never become ready.
+ * accounts). There is no scheduler or kubelet: pods never run and workloads never become ready,
+ * unless a test starts a {@link TestNode} and binds pods to it.
  */
 public final class KubeControlPlane implements AutoCloseable {
   private static final Duration ETCD_START = Duration.ofSeconds(30);
@@ -132,6 +134,10 @@ public final class KubeControlPlane implements AutoCloseable {
         "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
         "--service-cluster-ip-range", "10.0.0.0/24",
         "--allow-privileged=true",
+        // For a TestNode: the API server dials it for exec, attach and port-forward, as it would a kubelet.
+        "--kubelet-client-certificate", files.kubeletClientCertificate().toString(),
+        "--kubelet-client-key", files.kubeletClientKey().toString(),
+        "--kubelet-certificate-authority", caFile.toString(),
         "--audit-log-path", logDir.resolve("audit.log").toString(),
         "--audit-policy-file", files.auditPolicy().toString()));
     awaitHttpOk("kube-apiserver", URI.create(url + "/readyz"), adminToken, APISERVER_START);
@@ -170,6 +176,13 @@ public final class KubeControlPlane implements AutoCloseable {
 
   public Path caFile() {
     return caFile;
+  }
+
+  /** What a node of this control plane serves and trusts: its certificate (for 127.0.0.1) and the CA of the API server's client certificate. */
+  public record NodeCredentials(Path certificate, Path key, Path clientCa) {}
+
+  public NodeCredentials nodeCredentials() {
+    return new NodeCredentials(files.nodeServingCertificate(), files.nodeServingKey(), caFile);
   }
 
   public String adminToken() {
@@ -319,21 +332,9 @@ public final class KubeControlPlane implements AutoCloseable {
         + " s (" + lastProblem + "); its log " + program.log() + " ends with:\n" + tail(program.log()));
   }
 
-  /**
-   * A shell loop that ends the control plane if this JVM dies without running its shutdown hooks
-   * (killed by a CI timeout, say), so no etcd or API server outlives its tests.
-   */
+  /** Ends the control plane should this JVM die without running its shutdown hooks. */
   private void startWatchdog() {
-    List<String> command = new ArrayList<>(List.of("sh", "-c",
-        "while kill -0 \"$0\" 2>/dev/null; do sleep 1; done; kill \"$@\" 2>/dev/null; sleep 5; kill -9 \"$@\" 2>/dev/null",
-        String.valueOf(ProcessHandle.current().pid())));
-    programs.forEach(p -> command.add(String.valueOf(p.process().pid())));
-    try {
-      watchdog = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the control plane's watchdog", e);
-    }
+    watchdog = Watchdog.start("the control plane", programs.stream().map(RunningProgram::process).toList());
   }
 
   /** Stops the controller manager, the API server and etcd, in that order. Safe to call twice. */
