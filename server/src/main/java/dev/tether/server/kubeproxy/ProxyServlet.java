@@ -401,7 +401,7 @@ final class ProxyServlet extends HttpServlet {
         req.getRequestURI(), agentName, owners, replicaId);
     status(req, resp, 503, "agent '" + agentName + "' is connected to another server replica (" + String.join(", ", owners)
         + ") than the one this request reached (" + replicaId + "), and exec, attach, cp and port-forward are not passed between "
-        + "replicas yet. Try again: with sticky sessions or one replica behind the proxy's address it lands where the agent is");
+        + "replicas yet. Try again (it may reach the agent's replica), or use the address of the replica the agent is connected to");
   }
 
   /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
