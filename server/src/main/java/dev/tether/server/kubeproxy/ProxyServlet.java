@@ -179,7 +179,7 @@ final class ProxyServlet extends HttpServlet {
       }
       if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
         if (upgrade) {
-          refuseUpgradeElsewhere(req, resp, access.agentName(), owners(everywhere));
+          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners(everywhere), replicaId);
         } else if (forwarder.isPresent()) {
           forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
         } else {
@@ -384,24 +384,11 @@ final class ProxyServlet extends HttpServlet {
       return false;
     }
     if (ProxyHeaders.isUpgrade(headers(req))) {
-      refuseUpgradeElsewhere(req, resp, agentName, owners(everywhere));
+      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners(everywhere), replicaId);
     } else {
       forwarder.get().forward(req, resp, agentName, owners(everywhere));
     }
     return true;
-  }
-
-  /**
-   * Upgrades are not passed between replicas: the hop is an HTTP client that cannot hand over its
-   * connection after a 101. Refused with where the agent is, before any authorization here (the
-   * replica that holds the tunnel would do that).
-   */
-  private void refuseUpgradeElsewhere(HttpServletRequest req, HttpServletResponse resp, String agentName, List<String> owners) {
-    log.info("Refused {} {}: it switches protocols and agent '{}' is connected to replica(s) {}, not this one ({})", req.getMethod(),
-        req.getRequestURI(), agentName, owners, replicaId);
-    status(req, resp, 503, "agent '" + agentName + "' is connected to another server replica (" + String.join(", ", owners)
-        + ") than the one this request reached (" + replicaId + "), and exec, attach, cp and port-forward are not passed between "
-        + "replicas yet. Try again (it may reach the agent's replica), or use the address of the replica the agent is connected to");
   }
 
   /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
