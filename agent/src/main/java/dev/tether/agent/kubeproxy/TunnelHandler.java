@@ -24,12 +24,10 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +59,7 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   private volatile AsyncBody upstreamBody;
   private volatile CompletableFuture<HttpResponse<AsyncBody>> upstream;
   private volatile boolean cancelled;
+  private volatile UpgradedCall upgraded;
   private boolean finished;
   private boolean serverFinished;
   private volatile boolean wasIdle = true;
@@ -82,17 +81,31 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   @Override
   public void beforeStart(ClientCallStreamObserver<TunnelAgentMessage> requestStream) {
     toServer = requestStream;
+    // One message from the server at a time: an upgraded call's bytes are asked for only as they are written.
+    requestStream.disableAutoRequestWithInitial(1);
     requestStream.setOnReadyHandler(this::readyForMore);
   }
 
   @Override
   public void onNext(TunnelServerMessage message) {
+    UpgradedCall call = upgraded;
+    if (call != null) {
+      // After an upgrade: the client's bytes, written before the next message is asked for; or its end.
+      if (message.hasBody()) {
+        call.fromClient(message.getBody().getData());
+      } else if (message.hasEnd()) {
+        call.clientClosed();
+      }
+      return;
+    }
     switch (message.getKindCase()) {
       case REQUEST -> {
         request = message.getRequest();
         requestNanos = System.nanoTime();
         wasIdle = false;
-        if (request.getNoBody()) {
+        if (!request.getUpgrade().isEmpty()) {
+          upgrade();
+        } else if (request.getNoBody()) {
           forward();
         }
         // Opening the next idle tunnel comes after the request is on its way, not before it.
@@ -101,6 +114,30 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
       case BODY -> requestBody.writeBytes(message.getBody().getData().toByteArray());
       case END -> forward();
       default -> { }
+    }
+    toServer.request(1);
+  }
+
+  /** Sends an upgrade (exec, attach, cp, port-forward) on a connection of its own; the stream carries its bytes until it ends. */
+  private void upgrade() {
+    UpgradedCall call = new UpgradedCall(request, new ApiServerSocket(cluster.getConfiguration()), new UpgradedCall.Tunnel() {
+      @Override public void send(TunnelAgentMessage message) { TunnelHandler.this.send(message); }
+      @Override public boolean isReady() { return toServer.isReady(); }
+      @Override public void requestMore() { toServer.request(1); }
+      @Override public void finished(int status) { upgradeFinished(status); }
+    });
+    upgraded = call;
+    call.start();
+  }
+
+  private synchronized void upgradeFinished(int status) {
+    answered = status;
+    if (!finished) {
+      finished = true;
+      pool.finished(this, wasIdle);
+      if (!cancelled) {
+        toServer.onCompleted();
+      }
     }
   }
 
@@ -238,6 +275,11 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
 
   /** Reads the next chunk from the API server when the stream to the server can take it. */
   private synchronized void readyForMore() {
+    UpgradedCall call = upgraded;
+    if (call != null) {
+      call.readyAgain();
+      return;
+    }
     AsyncBody body = upstreamBody;
     if (body != null && !cancelled && toServer.isReady()) {
       body.consume();
@@ -245,22 +287,15 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   }
 
   private static void impersonate(HttpRequest.Builder builder, Impersonation as) {
-    if (as.getUser().isEmpty()) {
-      return; // access_as agent: the agent's own identity
-    }
-    builder.setHeader("Impersonate-User", as.getUser());
-    for (String group : as.getGroupsList()) {
-      builder.header("Impersonate-Group", group);
-    }
-    if (!as.getUid().isEmpty()) {
-      builder.setHeader("Impersonate-Uid", as.getUid());
-    }
-    for (Header extra : as.getExtraList()) {
-      String key = URLEncoder.encode(extra.getName().toLowerCase(Locale.ROOT), StandardCharsets.UTF_8);
-      for (String value : extra.getValuesList()) {
-        builder.header("Impersonate-Extra-" + key, value);
+    ImpersonationHeaders.of(as).forEach((name, values) -> {
+      for (int i = 0; i < values.size(); i++) {
+        if (i == 0) {
+          builder.setHeader(name, values.get(i));
+        } else {
+          builder.header(name, values.get(i));
+        }
       }
-    }
+    });
   }
 
   private void fail(String message) {
@@ -305,6 +340,10 @@ final class TunnelHandler implements ClientResponseObserver<TunnelAgentMessage, 
   /** The server cancelled (the client went away) or the session ended: stop the upstream request too. */
   void cancel(String why) {
     cancelled = true;
+    UpgradedCall switched = upgraded;
+    if (switched != null) {
+      switched.cancel();
+    }
     try {
       AsyncBody body = upstreamBody;
       if (body != null) {

@@ -47,6 +47,30 @@ public final class ProxyHeaders {
     return kept;
   }
 
+  /**
+   * The response headers of a 101 (Switching Protocols) that go back to the client: those of
+   * {@link #response} and the protocol switched to (Upgrade), which the client checks.
+   */
+  public static Map<String, List<String>> switched(Map<String, List<String>> headers) {
+    Map<String, List<String>> kept = response(headers);
+    headers.forEach((name, values) -> {
+      if (name.equalsIgnoreCase("upgrade")) {
+        kept.put("Upgrade", List.copyOf(values));
+      }
+    });
+    return kept;
+  }
+
+  /** The protocol a request asks to switch to (its Upgrade header), or empty. */
+  public static java.util.Optional<String> upgrade(Map<String, List<String>> headers) {
+    for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase("upgrade") && !e.getValue().isEmpty() && !e.getValue().get(0).isBlank()) {
+        return java.util.Optional.of(String.join(", ", e.getValue()));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** Whether a request asks to switch protocols (exec, attach, port-forward over SPDY or WebSocket). */
   public static boolean isUpgrade(Map<String, List<String>> headers) {
     for (Map.Entry<String, List<String>> e : headers.entrySet()) {

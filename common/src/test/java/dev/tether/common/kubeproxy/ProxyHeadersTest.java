@@ -37,4 +37,20 @@ class ProxyHeadersTest {
 
     assertThat(out).containsOnlyKeys("Content-Type", "Audit-Id");
   }
+
+  @Test
+  void anUpgradeKeepsItsProtocolAndItsNegotiationHeaders() {
+    Map<String, List<String>> request = new LinkedHashMap<>();
+    request.put("Connection", List.of("Upgrade"));
+    request.put("Upgrade", List.of("websocket"));
+    request.put("Sec-WebSocket-Key", List.of("k"));
+    request.put("Sec-WebSocket-Protocol", List.of("v5.channel.k8s.io"));
+    request.put("X-Stream-Protocol-Version", List.of("v4.channel.k8s.io"));
+
+    assertThat(ProxyHeaders.upgrade(request)).contains("websocket");
+    assertThat(ProxyHeaders.request(request)).containsOnlyKeys("Sec-WebSocket-Key", "Sec-WebSocket-Protocol", "X-Stream-Protocol-Version");
+    assertThat(ProxyHeaders.upgrade(Map.of("Accept", List.of("*/*")))).isEmpty();
+    assertThat(ProxyHeaders.switched(Map.of("Connection", List.of("Upgrade"), "Upgrade", List.of("SPDY/3.1"),
+        "X-Stream-Protocol-Version", List.of("v4.channel.k8s.io")))).containsOnlyKeys("Upgrade", "X-Stream-Protocol-Version");
+  }
 }

@@ -270,6 +270,22 @@ class ServerReplicasRoutingTest {
   }
 
   @Test
+  @Order(1)
+  @DisplayName("kubectl exec through the replica holding the agent's tunnel reaches the API server; through another one, a 503 that says why")
+  void streamsAreNotPassedBetweenReplicas(TestNamespace ns, io.fabric8.kubernetes.client.KubernetesClient client) throws Exception {
+    // No node runs it: the API server's own refusal (400) shows the exec got there.
+    client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("shell").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).create();
+
+    String there = kubectl(kubeconfig(1, "east"), "exec", "-n", ns.name(), "shell", "--", "true").run().stderr();
+    String elsewhere = kubectl(kubeconfig(3, "east"), "exec", "-n", ns.name(), "shell", "--", "true").run().stderr();
+
+    assertThat(there).contains("pod shell does not have a host assigned");
+    assertThat(elsewhere).contains("agent 'east' is connected to another server replica (" + replicaId(1) + ")")
+        .contains("not passed between replicas yet");
+  }
+
+  @Test
   @Order(2)
   @DisplayName("two replicas of agent west on two server replicas: the one holding the Lease applies, the other stands by")
   void oneReplicaOfAnAgentAppliesAcrossServerReplicas() throws Exception {

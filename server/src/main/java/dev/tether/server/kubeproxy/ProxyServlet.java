@@ -62,6 +62,7 @@ final class ProxyServlet extends HttpServlet {
   private final ProxyRequestRate rate;
   private final String replicaId;
   private final Optional<ReplicaForwarder> forwarder;
+  private final ProtocolUpgrade upgrades;
 
   /**
    * @param replicaId this server's replica id: the connections it holds itself carry it
@@ -80,6 +81,7 @@ final class ProxyServlet extends HttpServlet {
     this.calls = calls;
     this.requests = requests;
     this.meters = meters;
+    this.upgrades = new ProtocolUpgrade(calls);
   }
 
   @Override
@@ -157,8 +159,10 @@ final class ProxyServlet extends HttpServlet {
       return;
     }
     Map<String, List<String>> headers = headers(req);
-    if (ProxyHeaders.isUpgrade(headers)) {
-      status(req, resp, 501, "exec, attach and port-forward (protocol upgrades) are not supported through Tether yet");
+    boolean upgrade = ProxyHeaders.isUpgrade(headers);
+    if (upgrade && !ProtocolUpgrade.upgradable(req, headers)) {
+      status(req, resp, 400, "a request that switches protocols (exec, attach, cp, port-forward) needs HTTP/1.1 and an Upgrade "
+          + "header; kubectl sends both");
       return;
     }
     long length = req.getContentLengthLong();
@@ -174,7 +178,9 @@ final class ProxyServlet extends HttpServlet {
         return;
       }
       if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
-        if (forwarder.isPresent()) {
+        if (upgrade) {
+          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners(everywhere), replicaId);
+        } else if (forwarder.isPresent()) {
           forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
         } else {
           status(req, resp, 503, "agent '" + access.agentName() + "' is no longer connected to server replica " + replicaId
@@ -191,6 +197,15 @@ final class ProxyServlet extends HttpServlet {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       status(req, resp, 503, "the server is stopping");
+      return;
+    }
+    if (upgrade) {
+      try {
+        upgrades.forward(req, resp, access, headers, tunnel);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        tunnel.cancel("the server is stopping");
+      }
       return;
     }
     AutoCloseable revocation = calls.register(access.token().id(), tunnel::cancel);
@@ -368,7 +383,11 @@ final class ProxyServlet extends HttpServlet {
     if (everywhere.isEmpty() || everywhere.stream().anyMatch(c -> c.replicaId().equals(replicaId))) {
       return false;
     }
-    forwarder.get().forward(req, resp, agentName, owners(everywhere));
+    if (ProxyHeaders.isUpgrade(headers(req))) {
+      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners(everywhere), replicaId);
+    } else {
+      forwarder.get().forward(req, resp, agentName, owners(everywhere));
+    }
     return true;
   }
 

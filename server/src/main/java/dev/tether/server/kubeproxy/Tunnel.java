@@ -5,6 +5,7 @@ import dev.tether.proto.v1.TunnelServerMessage;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,16 @@ final class Tunnel {
   // Both must be true before the stream carries another request; a new stream has no request to finish.
   private boolean responseRead = true;
   private boolean agentReady;
+  // After a 101: where the agent's messages go instead of the queue (guarded by inbound).
+  private Stream diverted;
+  private final java.util.concurrent.atomic.AtomicReference<Runnable> whenReady = new java.util.concurrent.atomic.AtomicReference<>();
+
+  /** Takes the agent's messages as they arrive once the tunnel carries an upgraded connection's bytes. */
+  interface Stream {
+    void message(TunnelAgentMessage message);
+
+    void ended(String reason);
+  }
 
   /** @param idleAgain takes the stream back into the pool when it is ready for another request */
   Tunnel(String agentName, String tokenId, ServerCallStreamObserver<TunnelServerMessage> toAgent, Consumer<Tunnel> idleAgain) {
@@ -47,6 +58,10 @@ final class Tunnel {
     toAgent.setOnReadyHandler(() -> {
       synchronized (ready) {
         ready.notifyAll();
+      }
+      Runnable then = whenReady.getAndSet(null);
+      if (then != null) {
+        then.run();
       }
     });
   }
@@ -61,17 +76,76 @@ final class Tunnel {
     outstanding.decrementAndGet();
     if (message.hasReady()) {
       readyAgain(true);
-    } else {
-      inbound.add(message);
+      return;
     }
+    Stream to;
+    synchronized (inbound) {
+      to = diverted;
+      if (to == null) {
+        inbound.add(message);
+        return;
+      }
+    }
+    to.message(message);
   }
 
   void ended(String reason) {
-    endReason = reason;
-    ended = true;
-    inbound.add(ENDED);
+    Stream to;
+    synchronized (inbound) {
+      endReason = reason;
+      ended = true;
+      inbound.add(ENDED);
+      to = diverted;
+    }
     synchronized (ready) {
       ready.notifyAll();
+    }
+    if (to != null) {
+      to.ended(reason);
+    }
+  }
+
+  /**
+   * From now on the agent's messages go to {@code stream} as they arrive, those already here first;
+   * it asks for each next one ({@link #request}) once it has passed the last one on.
+   */
+  void divert(Stream stream) {
+    List<TunnelAgentMessage> waiting = new java.util.ArrayList<>();
+    boolean wasEnded;
+    synchronized (inbound) {
+      inbound.drainTo(waiting);
+      wasEnded = waiting.remove(ENDED);
+      diverted = stream;
+    }
+    waiting.forEach(stream::message);
+    if (wasEnded) {
+      stream.ended(endReason);
+    }
+  }
+
+  /** Whether a message sent now goes out without piling up in the stream's buffer. */
+  boolean readyToSend() {
+    return toAgent.isReady() && !ended && !toAgent.isCancelled();
+  }
+
+  /** Runs {@code then} once the stream takes messages again (at once if it does now). */
+  void whenReady(Runnable then) {
+    whenReady.set(then);
+    if (readyToSend() && whenReady.compareAndSet(then, null)) {
+      then.run();
+    }
+  }
+
+  /** Sends without waiting (the caller checked {@link #readyToSend}); false if the stream ended. */
+  synchronized boolean sendNow(TunnelServerMessage message) {
+    if (ended || toAgent.isCancelled() || done) {
+      return false;
+    }
+    try {
+      toAgent.onNext(message);
+      return true;
+    } catch (IllegalStateException closed) {
+      return false;
     }
   }
 
