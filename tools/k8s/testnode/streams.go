@@ -68,7 +68,9 @@ func (s streamRuntime) ExecInContainer(ctx context.Context, podKey, uid, contain
 			stdin.Close()
 		}()
 	}
-	// A client that goes away ends the command, as closing a real exec session does.
+	// The command's group is stopped when the context ends (the node stops, or the streaming server ends the
+	// session). A client that goes away closes the command's stdin, and as with a real kubelet's exec, a command
+	// that does not read its stdin runs on: the upgraded connection's context is not ended by the client leaving.
 	stopOnCancel := make(chan struct{})
 	go func() {
 		select {
