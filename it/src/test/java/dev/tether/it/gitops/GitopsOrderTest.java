@@ -88,6 +88,14 @@ class GitopsOrderTest {
         .map(w -> w.path("objectRef").path("name").asText()).filter(n -> !n.startsWith("inventory-")).distinct().toList();
   }
 
+  private static String admin(GitopsSetup setup, String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("admin"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--server-url", setup.tether.server().httpUrl(), "--admin-token-file",
+        setup.tether.server().adminTokenFile().toString()));
+    return dev.tether.testkit.tether.TetherJar.run(command.toArray(String[]::new)).run().orThrow().stdout();
+  }
+
   private static JsonNode entry(GitopsSetup setup, String project) {
     for (JsonNode s : setup.tether.agentStatus(setup.agentName).get("gitops")) {
       if (s.get("project").asText().equals(project)) {
@@ -127,6 +135,9 @@ class GitopsOrderTest {
       await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
           .until(() -> client.configMaps().withName("app").get() == null);
       assertThat(writes(audit, mark, "patch")).doesNotContain("app");
+      String status = admin(setup, "status");
+      System.out.println("[order] tether admin status during wave 0:\n" + status);
+      assertThat(status).contains("syncing wave 0 (3 waves)");
 
       makeAvailable(client, "db");
       SyncOutcome synced = setup.awaitSync(commit);
@@ -185,6 +196,9 @@ class GitopsOrderTest {
           .until(() -> client.configMaps().withName("app").get() == null);
 
       assertThat(writes(audit, mark, "patch")).doesNotContain("app");
+      String status = admin(setup, "status");
+      System.out.println("[order] tether admin status while team/app waits:\n" + status);
+      assertThat(status).contains("syncing (waiting for infra)");
       long healthyMark = audit.mark();
       makeAvailable(client, "db");
       SyncOutcome appSynced = setup.awaitSync("team/app", appCommit);
