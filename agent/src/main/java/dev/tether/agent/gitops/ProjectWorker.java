@@ -50,8 +50,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   // Written only on the worker's thread; read by the sources that depend on this one.
   private volatile ManifestSet latest;
   private final SourceDependencies dependencies;
-  // The sources (depends_on) this one waits for, by name, with why (worker thread); empty when it does not wait.
-  private Map<String, String> waitingFor = Map.of();
+  private final DependencyWait dependencyWait;
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
   private final ObjectStatuses current = new ObjectStatuses();
@@ -77,6 +76,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
       SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes, SourceDependencies dependencies) {
     this.metrics = metrics;
     this.dependencies = dependencies;
+    this.dependencyWait = new DependencyWait(project, dependencies);
     this.permission = permission;
     Backoff backoff = new Backoff(FIRST_RETRY, project.resyncInterval().compareTo(LONGEST_RETRY) < 0
         ? project.resyncInterval() : LONGEST_RETRY);
@@ -250,17 +250,13 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
       return; // resumed when this process may apply again
     }
     ManifestSet syncing = latest;
-    Map<String, String> unmet = dependencies.unmet(project);
-    if (!unmet.isEmpty()) {
-      // Told again by the sources it names when they sync or their health changes; nothing else waits meanwhile.
-      if (!unmet.equals(waitingFor)) {
-        waitingFor = unmet;
-        log.info("gitops {}@{}: {}", project.id(), shortCommit(syncing.commit()), waitingMessage());
-        sendSyncing(syncing, waitingMessage(), null, 0);
-      }
+    // Told again by the sources it names when they sync or their health changes; nothing else waits meanwhile.
+    if (dependencyWait.mustWait(message -> {
+      log.info("gitops {}@{}: {}", project.id(), shortCommit(syncing.commit()), message);
+      sendSyncing(syncing, message, null, 0);
+    })) {
       return;
     }
-    waitingFor = Map.of();
     StopSignal stop = () -> {
       if (closed) {
         return "the manifest project's worker stopped";
@@ -330,11 +326,6 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     dependencies.changed(project.name());
   }
 
-  private String waitingMessage() {
-    return "waiting for " + waitingFor.entrySet().stream().map(e -> "source " + e.getKey() + " (" + e.getValue() + ")")
-        .collect(java.util.stream.Collectors.joining("; ")) + ", named in depends_on";
-  }
-
   /** A syncing report: the sync started, a wave started ({@code wave} not null), or it waits for other sources. */
   private void sendSyncing(ManifestSet syncing, String message, Integer wave, int waves) {
     if (!stream.isOpen()) {
@@ -343,7 +334,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     SyncOutcome state = new SyncOutcome(syncing.commit(), Phase.SYNCING, message, ChangeSet.EMPTY, clock.instant(), clock.instant(),
         inventory.describe(), Map.of());
     dev.tether.proto.v1.SyncReport.Builder report = ManifestStreamClient.report(state, List.of(), 0, false).toBuilder()
-        .setDriftPaused(driftPaused).addAllWaitingFor(waitingFor.keySet());
+        .setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names());
     if (wave != null) {
       report.setWave(wave).setWaves(waves);
     }
@@ -357,19 +348,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
 
   @Override
   public Optional<String> notReady() {
-    ManifestSet held = latest;
-    SyncOutcome last = outcome;
-    if (held == null) {
-      return Optional.of("no manifests received yet");
-    }
-    if (last == null || !last.commit().equals(held.commit())) {
-      return Optional.of("commit " + shortCommit(held.commit()) + " not synced yet");
-    }
-    if (last.phase() != Phase.SYNCED) {
-      return Optional.of("its last sync " + last.phase().wireName() + (last.message().isEmpty() ? "" : ": " + last.message()));
-    }
-    return current.firstUnhealthy().map(r -> r.key() + " is " + (r.failed() ? "failed" : r.health().name().toLowerCase(java.util.Locale.ROOT)
-        .replace('_', ' ')) + (r.message().isEmpty() ? "" : ": " + r.message()));
+    return DependencyWait.notReady(latest, outcome, current);
   }
 
   @Override
@@ -379,7 +358,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     }
     try {
       thread.execute(() -> {
-        if (!waitingFor.isEmpty() && latest != null && !closed && !awaitingServer) {
+        if (dependencyWait.waiting() && latest != null && !closed && !awaitingServer) {
           applyLatest("the sources it depends on are synced and healthy");
         }
       });
@@ -508,7 +487,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     if (state != null && stream.isOpen()) {
       stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent)
-          .toBuilder().setDriftPaused(driftPaused).addAllWaitingFor(waitingFor.keySet()).build());
+          .toBuilder().setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names()).build());
     }
   }
 
