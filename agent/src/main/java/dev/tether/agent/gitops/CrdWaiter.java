@@ -46,7 +46,8 @@ final class CrdWaiter {
       ObjectResult crdResult = crd == null ? null : results.get(crd);
       if (crdResult == null || crdResult.failed()) {
         objects.forEach(p -> results.put(p.key(), p.failure("kind " + p.source().kind() + " of " + p.source().apiVersion()
-            + " is not served: its CustomResourceDefinition failed")));
+            + (crd == null ? " is not served, and no CustomResourceDefinition in this wave or an earlier one serves it"
+                : " is not served: its CustomResourceDefinition failed"))));
         continue;
       }
       Optional<ResourceType> type = await(first, limit, stop);

@@ -27,6 +27,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
   private final Reconciler engine;
   private final Clock clock;
   private final Map<ManifestProject, ProjectWorker> workers = new LinkedHashMap<>();
+  private final SourceDependencies dependencies = new SourceDependencies();
   private Session session;
   private String agentName;
   private AgentConfig waiting;
@@ -84,6 +85,7 @@ public final class GitopsModule implements AgentModule, SessionStreams {
     workers.entrySet().removeIf(e -> {
       if (!wanted.contains(e.getKey())) {
         log.info("gitops {}: no longer configured (or changed); stopping its worker", e.getKey().id());
+        dependencies.remove(e.getValue());
         e.getValue().close();
         return true;
       }
@@ -94,8 +96,9 @@ public final class GitopsModule implements AgentModule, SessionStreams {
         String inventoryId = project.inventoryIdFor(agentName);
         ProjectWorker worker = new ProjectWorker(project, project.id(), engine,
             new Inventory(inventoryId, project.defaultNamespace(), engine.api(), project.fieldManager()), client, clock, metrics,
-            permission, maxManifestBytes);
+            permission, maxManifestBytes, dependencies);
         workers.put(project, worker);
+        dependencies.add(worker);
         log.info("gitops {}: worker started ({}, inventory {})", project.id(), project.ref(), inventoryId);
         if (streamsOpen) {
           worker.open(session);

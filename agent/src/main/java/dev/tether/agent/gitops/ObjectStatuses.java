@@ -53,6 +53,16 @@ final class ObjectStatuses {
     return changed;
   }
 
+  /**
+   * The first regular object that is not healthy (not Current; an object with no health, like one pruned or
+   * skipped, counts as healthy), or empty: what a source that depends on this one waits for.
+   */
+  synchronized Optional<ObjectResult> firstUnhealthy() {
+    return byKey.values().stream().filter(r -> r.hook() == HookPhase.NONE && r.action() != Action.PRUNED
+        && r.action() != Action.SKIPPED && (r.failed() || (r.health() != Health.Status.CURRENT && r.health() != Health.Status.NONE)))
+        .findFirst();
+  }
+
   synchronized ChangeSet snapshot() {
     return new ChangeSet(byKey.values().stream().toList());
   }

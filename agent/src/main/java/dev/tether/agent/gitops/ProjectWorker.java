@@ -7,6 +7,7 @@ import dev.tether.common.config.ManifestProject;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * only while {@link GitopsPermission} allows: a sync stops before its next write when the session
  * ends or a newer commit arrives, and a failed sync is tried again with a backoff.
  */
-final class ProjectWorker implements AutoCloseable {
+final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   private static final Logger log = LoggerFactory.getLogger(ProjectWorker.class);
   private static final long DRIFT_DELAY_MILLIS = 300;
   private static final long REPORT_DELAY_MILLIS = 1000;
@@ -46,8 +47,10 @@ final class ProjectWorker implements AutoCloseable {
   private final ClusterWatch watch;
   private final Set<ObjectKey> driftPending = ConcurrentHashMap.newKeySet();
 
-  // Touched only on the worker's thread.
-  private ManifestSet latest;
+  // Written only on the worker's thread; read by the sources that depend on this one.
+  private volatile ManifestSet latest;
+  private final SourceDependencies dependencies;
+  private final DependencyWait dependencyWait;
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
   private final ObjectStatuses current = new ObjectStatuses();
@@ -70,8 +73,10 @@ final class ProjectWorker implements AutoCloseable {
   private final GitopsPermission permission;
 
   ProjectWorker(ManifestProject project, String name, Reconciler engine, Inventory inventory, KubernetesClient client, Clock clock,
-      SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes) {
+      SyncMetrics metrics, GitopsPermission permission, long maxManifestBytes, SourceDependencies dependencies) {
     this.metrics = metrics;
+    this.dependencies = dependencies;
+    this.dependencyWait = new DependencyWait(project, dependencies);
     this.permission = permission;
     Backoff backoff = new Backoff(FIRST_RETRY, project.resyncInterval().compareTo(LONGEST_RETRY) < 0
         ? project.resyncInterval() : LONGEST_RETRY);
@@ -245,6 +250,13 @@ final class ProjectWorker implements AutoCloseable {
       return; // resumed when this process may apply again
     }
     ManifestSet syncing = latest;
+    // Told again by the sources it names when they sync or their health changes; nothing else waits meanwhile.
+    if (dependencyWait.mustWait(message -> {
+      log.info("gitops {}@{}: {}", project.id(), shortCommit(syncing.commit()), message);
+      sendSyncing(syncing, message, null, 0);
+    })) {
+      return;
+    }
     StopSignal stop = () -> {
       if (closed) {
         return "the manifest project's worker stopped";
@@ -256,11 +268,14 @@ final class ProjectWorker implements AutoCloseable {
       ManifestSet newer = stream.latestReceived();
       return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
     };
-    sendReport(new SyncOutcome(syncing.commit(), Phase.SYNCING, why, ChangeSet.EMPTY, clock.instant(), clock.instant(),
-        inventory.describe(), Map.of()), 0);
+    sendSyncing(syncing, why, null, 0);
+    WaveApplier.Progress waves = (wave, index, count) -> {
+      log.info("gitops {}@{}: applying wave {} ({} of {})", project.id(), shortCommit(syncing.commit()), wave, index, count);
+      sendSyncing(syncing, why + "; applying wave " + wave + " (" + index + " of " + count + ")", wave, count);
+    };
     SyncOutcome result;
     try {
-      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop);
+      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop, waves);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
@@ -308,6 +323,48 @@ final class ProjectWorker implements AutoCloseable {
     }
     sendReport(outcome, driftCorrected);
     scheduleRetry(result);
+    dependencies.changed(project.name());
+  }
+
+  /** A syncing report: the sync started, a wave started ({@code wave} not null), or it waits for other sources. */
+  private void sendSyncing(ManifestSet syncing, String message, Integer wave, int waves) {
+    if (!stream.isOpen()) {
+      return;
+    }
+    SyncOutcome state = new SyncOutcome(syncing.commit(), Phase.SYNCING, message, ChangeSet.EMPTY, clock.instant(), clock.instant(),
+        inventory.describe(), Map.of());
+    dev.tether.proto.v1.SyncReport.Builder report = ManifestStreamClient.report(state, List.of(), 0, false).toBuilder()
+        .setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names());
+    if (wave != null) {
+      report.setWave(wave).setWaves(waves);
+    }
+    stream.send(report.build());
+  }
+
+  @Override
+  public ManifestProject project() {
+    return project;
+  }
+
+  @Override
+  public Optional<String> notReady() {
+    return DependencyWait.notReady(latest, outcome, current);
+  }
+
+  @Override
+  public void dependencyChanged() {
+    if (closed) {
+      return;
+    }
+    try {
+      thread.execute(() -> {
+        if (dependencyWait.waiting() && latest != null && !closed && !awaitingServer) {
+          applyLatest("the sources it depends on are synced and healthy");
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the worker stopped meanwhile
+    }
   }
 
   /**
@@ -386,6 +443,7 @@ final class ProjectWorker implements AutoCloseable {
   private void healthChanged(ObjectKey key, Health health) {
     if (current.healthChanged(key, health)) {
       report();
+      dependencies.changed(project.name());
     }
   }
 
@@ -429,7 +487,7 @@ final class ProjectWorker implements AutoCloseable {
   private void sendReport(SyncOutcome state, int corrected, boolean resent) {
     if (state != null && stream.isOpen()) {
       stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent)
-          .toBuilder().setDriftPaused(driftPaused).build());
+          .toBuilder().setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names()).build());
     }
   }
 

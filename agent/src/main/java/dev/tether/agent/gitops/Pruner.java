@@ -15,9 +15,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Deletes what left Git, in reverse dependency order (custom resources, other namespaced objects, other
- * cluster-scoped objects, CRDs, namespaces), each stage waited for before the next. Reads metadata only:
- * ownership and "gone" need nothing else, and a CRD can be several MB.
+ * Deletes what left Git in reverse sync wave order ({@link SyncWave}, read from the live object's
+ * annotations, since Git no longer has it), the highest wave first, as Argo CD prunes; within a wave
+ * in reverse dependency order (custom resources, other namespaced objects, other cluster-scoped
+ * objects, CRDs, namespaces), each stage waited for before the next. Reads metadata only: ownership,
+ * wave and "gone" need nothing else, and a CRD can be several MB.
  */
 final class Pruner {
   private static final Duration POLL = Duration.ofMillis(250);
@@ -67,59 +69,85 @@ final class Pruner {
   Set<ObjectKey> prune(Set<ObjectKey> candidates, ManifestProject project, String inventoryId, Map<ObjectKey, ObjectResult> results,
       StopSignal stop) {
     Set<ObjectKey> gone = new TreeSet<>();
-    String propagation = project.prunePropagationPolicy().name().charAt(0)
-        + project.prunePropagationPolicy().name().substring(1).toLowerCase(Locale.ROOT);
-    for (List<ObjectKey> stage : order(candidates)) {
-      Map<ObjectKey, ResourceType> deleting = new LinkedHashMap<>();
-      for (ObjectKey key : stage) {
-        if (stop.reason() != null) {
-          return gone; // what is left stays listed, and the next sync that may prune does
-        }
-        Optional<ResourceType> type = resources.findByGroupKind(key.group(), key.kind());
-        if (type.isEmpty()) {
-          gone.add(key); // its kind is no longer served, so neither is the object
-          continue;
-        }
-        Optional<Map<String, Object>> current = KubeApi.join(api.getMetadata(type.get(), key.namespace(), key.name()));
-        if (current.isEmpty()) {
-          gone.add(key);
-          continue;
-        }
-        Optional<String> refusal = OwnershipPolicy.pruneRefusal(inventoryId, current.get(), project.inventoryPolicy());
-        if (refusal.isPresent() || keepOnRemove(current.get())) {
-          gone.add(key); // no longer ours to track
-          results.put(key, new ObjectResult(key, type.get().version(), Action.SKIPPED, Health.Status.NONE,
-              refusal.orElse("kept: it asks to be left alone on removal (annotation)"), ""));
-          continue;
-        }
-        try {
-          KubeApi.join(api.delete(type.get(), key.namespace(), key.name(), propagation));
-          deleting.put(key, type.get());
-        } catch (RuntimeException e) {
-          results.put(key, ObjectResult.failure(key, type.get().version(), "cannot delete: " + Reconciler.message(e), ""));
-        }
-      }
-      Instant deadline = clock.instant().plus(project.pruneTimeout());
-      while (!deleting.isEmpty() && clock.instant().isBefore(deadline) && stop.reason() == null) {
-        deleting.entrySet().removeIf(e -> {
-          if (KubeApi.join(api.getMetadata(e.getValue(), e.getKey().namespace(), e.getKey().name())).isEmpty()) {
-            gone.add(e.getKey());
-            results.put(e.getKey(), new ObjectResult(e.getKey(), e.getValue().version(), Action.PRUNED, Health.Status.NONE, "", ""));
-            return true;
-          }
-          return false;
-        });
-        if (!deleting.isEmpty()) {
-          sleep();
-        }
-      }
+    // Each candidate's live metadata, read once: its wave orders the deletes, its annotations say whether it may go.
+    Map<ObjectKey, Live> live = new LinkedHashMap<>();
+    for (ObjectKey key : candidates) {
       if (stop.reason() != null) {
-        return gone; // still being deleted: listed until a later sync sees them gone
+        return gone; // what is left stays listed, and the next sync that may prune does
       }
-      deleting.forEach((key, type) -> results.put(key, new ObjectResult(key, type.version(), Action.FAILED, Health.Status.IN_PROGRESS,
-          "still being deleted after prune_timeout (" + project.pruneTimeout().toSeconds() + " s)", "")));
+      Optional<ResourceType> type = resources.findByGroupKind(key.group(), key.kind());
+      if (type.isEmpty()) {
+        gone.add(key); // its kind is no longer served, so neither is the object
+        continue;
+      }
+      Optional<Map<String, Object>> current = KubeApi.join(api.getMetadata(type.get(), key.namespace(), key.name()));
+      if (current.isEmpty()) {
+        gone.add(key);
+        continue;
+      }
+      live.put(key, new Live(type.get(), current.get()));
+    }
+    List<Map.Entry<Integer, List<ObjectKey>>> waves = new ArrayList<>(
+        SyncWave.byWave(live.keySet(), key -> live.get(key).object()).descendingMap().entrySet());
+    for (Map.Entry<Integer, List<ObjectKey>> wave : waves) {
+      for (List<ObjectKey> stage : order(wave.getValue())) {
+        if (!pruneStage(stage, live, project, inventoryId, results, stop, gone)) {
+          return gone;
+        }
+      }
     }
     return gone;
+  }
+
+  /** An object to prune as it was read: its type, and the object with its metadata only. */
+  private record Live(ResourceType type, Map<String, Object> object) {}
+
+  /** Deletes one stage and waits until it is gone; false when the sync stopped meanwhile. */
+  private boolean pruneStage(List<ObjectKey> stage, Map<ObjectKey, Live> live, ManifestProject project, String inventoryId,
+      Map<ObjectKey, ObjectResult> results, StopSignal stop, Set<ObjectKey> gone) {
+    String propagation = project.prunePropagationPolicy().name().charAt(0)
+        + project.prunePropagationPolicy().name().substring(1).toLowerCase(Locale.ROOT);
+    Map<ObjectKey, ResourceType> deleting = new LinkedHashMap<>();
+    for (ObjectKey key : stage) {
+      if (stop.reason() != null) {
+        return false; // what is left stays listed, and the next sync that may prune does
+      }
+      ResourceType type = live.get(key).type();
+      Map<String, Object> current = live.get(key).object();
+      Optional<String> refusal = OwnershipPolicy.pruneRefusal(inventoryId, current, project.inventoryPolicy());
+      if (refusal.isPresent() || keepOnRemove(current)) {
+        gone.add(key); // no longer ours to track
+        results.put(key, new ObjectResult(key, type.version(), Action.SKIPPED, Health.Status.NONE,
+            refusal.orElse("kept: it asks to be left alone on removal (annotation)"), ""));
+        continue;
+      }
+      try {
+        KubeApi.join(api.delete(type, key.namespace(), key.name(), propagation));
+        deleting.put(key, type);
+      } catch (RuntimeException e) {
+        results.put(key, ObjectResult.failure(key, type.version(), "cannot delete: " + Reconciler.message(e), ""));
+      }
+    }
+    Instant deadline = clock.instant().plus(project.pruneTimeout());
+    while (!deleting.isEmpty() && clock.instant().isBefore(deadline) && stop.reason() == null) {
+      deleting.entrySet().removeIf(e -> {
+        if (KubeApi.join(api.getMetadata(e.getValue(), e.getKey().namespace(), e.getKey().name())).isEmpty()) {
+          gone.add(e.getKey());
+          results.put(e.getKey(), new ObjectResult(e.getKey(), e.getValue().version(), Action.PRUNED, Health.Status.NONE, "", ""));
+          return true;
+        }
+        return false;
+      });
+      if (!deleting.isEmpty()) {
+        sleep();
+      }
+    }
+    if (stop.reason() != null) {
+      return false; // still being deleted: listed until a later sync sees them gone
+    }
+    deleting.forEach((key, type) -> results.put(key, new ObjectResult(key, type.version(), Action.FAILED, Health.Status.IN_PROGRESS,
+        "still being deleted after prune_timeout (" + project.pruneTimeout().toSeconds() + " s)", "")));
+    return true;
   }
 
   @SuppressWarnings("unchecked")

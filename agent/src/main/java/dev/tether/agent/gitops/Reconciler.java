@@ -31,6 +31,7 @@ public final class Reconciler {
   private final StagedApplier applier;
   private final Pruner pruner;
   private final HookRunner hooks;
+  private final WaveApplier waves;
 
   public Reconciler(KubeApi api, ApiResources resources, ObjectClaims claims, Clock clock) {
     this.api = api;
@@ -40,6 +41,7 @@ public final class Reconciler {
     this.applier = new StagedApplier(api, new CrdWaiter(resources, api, clock));
     this.pruner = new Pruner(api, resources, clock);
     this.hooks = new HookRunner(api, clock);
+    this.waves = new WaveApplier(applier, hooks);
   }
 
   KubeApi api() {
@@ -53,9 +55,10 @@ public final class Reconciler {
    *
    * @param parsed the commit's objects as its files were parsed (parsed anew for each call: the plan changes them)
    * @param owner the manifest project's name for claims and messages
+   * @param progress told when each sync wave starts, when the commit has more than one
    */
   public SyncOutcome reconcile(String commit, ManifestParser.Parsed parsed, ManifestProject project, Inventory inventory, String owner,
-      StopSignal stop) {
+      StopSignal stop, WaveApplier.Progress progress) {
     Run run = new Run(commit, inventory, clock.instant());
     if (!parsed.ok()) {
       return run.failed("manifests cannot be read, so nothing was applied or pruned: " + String.join("; ", parsed.errors()));
@@ -113,12 +116,14 @@ public final class Reconciler {
         return run.failed(preSync.get() + "; nothing else was applied or pruned");
       }
     }
-    StagedApplier.Applied applied = applier.apply(plan.objects(), project, inventory.id(), run.results, stop);
+    WaveApplier.Result waved = waves.apply(plan.objects(), project, inventory.id(), run.results, stop, progress);
+    StagedApplier.Applied applied = waved.applied();
     if (stop.reason() != null) {
       return run.stopped(stop.reason());
     }
-    Optional<String> hookFailure = Optional.empty();
-    if (runHooks && run.failures() == 0) {
+    // A wave that failed or did not become healthy ends the sync as a failed Sync hook does: no prune, no PostSync.
+    Optional<String> hookFailure = waved.failure();
+    if (runHooks && run.failures() == 0 && hookFailure.isEmpty()) {
       hookFailure = hooks.run(HookPhase.SYNC, plannedHooks, project, run.results, stop);
     }
 
@@ -132,7 +137,8 @@ public final class Reconciler {
       if (!project.prune()) {
         message = candidates.size() + " objects left Git but were not deleted (prune: false)";
       } else if (failures > 0 || hookFailure.isPresent()) {
-        message = "prune skipped: " + (failures > 0 ? failures + " objects failed" : "a Sync hook failed") + ", so " + candidates.size()
+        message = "prune skipped: " + (failures > 0 ? failures + " objects failed"
+            : waved.failure().isPresent() ? "a wave did not finish" : "a Sync hook failed") + ", so " + candidates.size()
             + " objects that left Git were kept";
       } else {
         gone.addAll(pruner.prune(candidates, project, inventory.id(), run.results, stop));

@@ -4,7 +4,6 @@ import dev.tether.common.config.ManifestProject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +48,13 @@ final class StagedApplier {
     static final Live ABSENT = new Live(false, Optional.empty(), false, Health.notFound());
   }
 
+  /**
+   * Applies one wave's plan.
+   *
+   * @param crdOfKind "group/Kind" to the CRD that serves it, for the CRDs of earlier waves; this wave's are added
+   */
   Applied apply(List<PlannedObject> plan, ManifestProject project, String inventoryId, Map<ObjectKey, ObjectResult> results,
-      StopSignal stop) {
+      StopSignal stop, Map<String, ObjectKey> crdOfKind) {
     Set<ObjectKey> existing = ConcurrentHashMap.newKeySet();
     List<PlannedObject> first = plan.stream().filter(p -> p.resolved() && p.firstStage()).toList();
     applyStage(first, project, inventoryId, results, existing, stop);
@@ -59,7 +63,6 @@ final class StagedApplier {
     }
 
     List<PlannedObject> unresolved = plan.stream().filter(p -> !p.resolved()).toList();
-    Map<String, ObjectKey> crdOfKind = new HashMap<>();
     first.stream().filter(p -> p.key().isCrd()).forEach(p -> ApplyPlanner.crdServes(p.content()).forEach(k -> crdOfKind.put(k, p.key())));
     Duration wait = project.reconcileTimeout().compareTo(CRD_WAIT_CAP) < 0 ? project.reconcileTimeout() : CRD_WAIT_CAP;
     List<PlannedObject> customResources = unresolved.isEmpty() ? List.of()

@@ -53,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         table.add(a.get("name").asText(), connected, config, s.get("project").asText(), source(s.get("source")),
             GitopsProblems.inventoryPlace(Output.text(s, "inventory")), Output.shortCommit(Output.text(s, "commit")),
-            s.get("phase").asText() + (s.get("unhealthy").asInt() > 0 ? " (" + s.get("unhealthy").asInt() + " unhealthy)" : ""),
+            phase(s),
             s.get("healthy").asInt() + "/" + s.get("objects").asInt(), Integer.toString(s.get("failed").asInt()),
             Output.ago(s, "finished_at"));
       }
@@ -66,6 +66,23 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The phase, with the wave in progress or the sources it waits for (depends_on) when there are, and unhealthy objects. */
+  private static String phase(JsonNode s) {
+    StringBuilder phase = new StringBuilder(s.get("phase").asText());
+    if (s.path("wave").isInt()) {
+      phase.append(" wave ").append(s.get("wave").asInt()).append(" (").append(s.path("waves").asInt()).append(" waves)");
+    }
+    java.util.List<String> waiting = new java.util.ArrayList<>();
+    s.path("waiting_for").forEach(n -> waiting.add(n.asText()));
+    if (!waiting.isEmpty()) {
+      phase.append(" (waiting for ").append(String.join(", ", waiting)).append(')');
+    }
+    if (s.get("unhealthy").asInt() > 0) {
+      phase.append(" (").append(s.get("unhealthy").asInt()).append(" unhealthy)");
+    }
+    return phase.toString();
   }
 
   private static String source(JsonNode source) {

@@ -65,6 +65,7 @@ public final class ConfigParser {
     items.addAll(r.sequence(m.get("charts"), "gitops.charts"));
     Map<String, Integer> entryByInventory = new java.util.HashMap<>();
     Map<Integer, ManifestProject> byEntry = new java.util.HashMap<>();
+    List<SourceOrder.Entry> ordered = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       int index = i;
       String entryPath = i < manifestProjects ? "gitops.manifest_projects[" + i + "]" : "gitops.charts[" + (i - manifestProjects) + "]";
@@ -78,8 +79,10 @@ public final class ConfigParser {
         }
         byEntry.put(index, p);
         projects.add(p);
+        ordered.add(new SourceOrder.Entry(p, entryPath, items.get(index)));
       });
     }
+    SourceOrder.check(r, ordered);
     return new Gitops(List.copyOf(projects));
   }
 

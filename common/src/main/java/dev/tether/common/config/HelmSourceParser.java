@@ -141,7 +141,7 @@ final class HelmSourceParser {
     return id.map(value -> new ManifestProject(value, GitRef.defaultBranch(), namespace, helm,
         ManifestProject.DEFAULT_RECONCILE_TIMEOUT, ManifestProject.DryRunStrategy.NONE, true, ManifestProject.DEFAULT_TIMEOUT,
         ManifestProject.PropagationPolicy.FOREGROUND, ManifestProject.InventoryPolicy.MUST_MATCH, "", ManifestProject.Drift.CORRECT,
-        ManifestProject.DEFAULT_RESYNC_INTERVAL, ManifestProject.DEFAULT_FIELD_MANAGER, true, false));
+        ManifestProject.DEFAULT_RESYNC_INTERVAL, ManifestProject.DEFAULT_FIELD_MANAGER, true, false, release, List.of()));
   }
 
   private static String releaseName(ConfigNodeReader r, Node node, String path) {

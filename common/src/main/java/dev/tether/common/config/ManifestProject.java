@@ -15,6 +15,8 @@ import java.util.List;
  *     (set it to a GitLab agent's {@code <agent id>-<project id>} to take over what that agent applied)
  * @param source the files selected by {@code paths}, or the overlay that {@code kustomize} renders
  * @param pruneWhenEmpty whether a commit that selects no files may prune everything the last one applied
+ * @param name what {@code depends_on} calls this entry: its own {@code name}, else the project id (a chart entry: its release name)
+ * @param dependsOn the names of the entries of the same agent that must be synced and healthy before this one syncs
  */
 public record ManifestProject(
     String id,
@@ -32,7 +34,13 @@ public record ManifestProject(
     Duration resyncInterval,
     String fieldManager,
     boolean forceConflicts,
-    boolean pruneWhenEmpty) {
+    boolean pruneWhenEmpty,
+    String name,
+    List<String> dependsOn) {
+
+  public ManifestProject {
+    dependsOn = List.copyOf(dependsOn);
+  }
 
   public static final String DEFAULT_GLOB = "/**/*.{yaml,yml,json}";
   public static final String DEFAULT_NAMESPACE = "default";

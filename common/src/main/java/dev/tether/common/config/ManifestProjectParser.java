@@ -29,7 +29,7 @@ final class ManifestProjectParser {
     Map<String, Node> m = r.mapping(node, path, Set.of("id", "ref", "default_namespace", "paths", "kustomize", "helm",
         "reconcile_timeout", "dry_run_strategy", "prune", "prune_timeout", "prune_propagation_policy",
         "inventory_policy", "inventory_id", "drift", "resync_interval", "field_manager", "force_conflicts",
-        "prune_when_empty"));
+        "prune_when_empty", "name", "depends_on"));
     if (!m.containsKey("id")) {
       r.error(node, path, "'id' is required: the project to take manifests from");
     }
@@ -59,8 +59,18 @@ final class ManifestProjectParser {
         n -> r.matching(n, path + ".field_manager", FIELD_MANAGER, FIELD_MANAGER_RULE), ManifestProject.DEFAULT_FIELD_MANAGER);
     boolean force = ConfigParser.optional(m, "force_conflicts", n -> r.bool(n, path + ".force_conflicts"), true);
     boolean pruneWhenEmpty = ConfigParser.optional(m, "prune_when_empty", n -> r.bool(n, path + ".prune_when_empty"), false);
+    Optional<String> name = m.containsKey("name")
+        ? r.matching(m.get("name"), path + ".name", ConfigParser.PROJECT_ID, "a name of letters, digits, '.', '_', '-' and '/'")
+        : Optional.empty();
+    List<String> dependsOn = new ArrayList<>();
+    List<Node> needed = r.sequence(m.get("depends_on"), path + ".depends_on");
+    for (int i = 0; i < needed.size(); i++) {
+      r.matching(needed.get(i), path + ".depends_on[" + i + "]", ConfigParser.PROJECT_ID,
+          "the name of another entry (its 'name', or its project id when it has none)").ifPresent(dependsOn::add);
+    }
     return id.map(value -> new ManifestProject(value, ref, namespace, source, reconcileTimeout, dryRun, prune,
-        pruneTimeout, propagation, inventory, inventoryId, drift, resync, fieldManager, force, pruneWhenEmpty));
+        pruneTimeout, propagation, inventory, inventoryId, drift, resync, fieldManager, force, pruneWhenEmpty,
+        name.orElse(value), dependsOn));
   }
 
   private static GitRef ref(ConfigNodeReader r, Node node, String path) {

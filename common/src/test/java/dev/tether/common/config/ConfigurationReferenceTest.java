@@ -51,28 +51,33 @@ class ConfigurationReferenceTest {
       "chart", "charts/web", "release_name", "web", "source", "{project: {id: group/charts}}", "project", "{id: group/charts}");
 
   /** Defaults the reference states in words rather than as a value, and what the parser must fill in. */
-  private static final Map<String, WordedDefault> WORDED_DEFAULTS = Map.of(
-      "gitops.manifest_projects[].kustomize", new WordedDefault("none",
-          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw),
-      "gitops.manifest_projects[].helm", new WordedDefault("none",
-          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw),
-      "gitops.manifest_projects[].helm.namespace", new WordedDefault("the entry's `default_namespace`",
+  private static final Map<String, WordedDefault> WORDED_DEFAULTS = Map.ofEntries(
+      Map.entry("gitops.manifest_projects[].kustomize", new WordedDefault("none",
+          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw)),
+      Map.entry("gitops.manifest_projects[].helm", new WordedDefault("none",
+          c -> c.gitops().manifestProjects().get(0).source() instanceof ManifestSource.Raw)),
+      Map.entry("gitops.manifest_projects[].helm.namespace", new WordedDefault("the entry's `default_namespace`",
           c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).namespace()
-              .equals(c.gitops().manifestProjects().get(0).defaultNamespace())),
-      "gitops.manifest_projects[].helm.repository", new WordedDefault("none",
-          c -> !((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).fromRepository()),
-      "gitops.manifest_projects[].helm.version", new WordedDefault("none",
-          c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).version() == null),
+              .equals(c.gitops().manifestProjects().get(0).defaultNamespace()))),
+      Map.entry("gitops.manifest_projects[].helm.repository", new WordedDefault("none",
+          c -> !((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).fromRepository())),
+      Map.entry("gitops.manifest_projects[].helm.version", new WordedDefault("none",
+          c -> ((ManifestSource.Helm) c.gitops().manifestProjects().get(0).source()).version() == null)),
       // Accepted for GitLab files and unused: there is nothing it fills in.
-      "gitops.charts[].max_history", new WordedDefault("none", c -> true),
-      "gitops.manifest_projects[].ref", new WordedDefault("the default branch",
-          c -> c.gitops().manifestProjects().get(0).ref().equals(GitRef.defaultBranch())),
-      "gitops.manifest_projects[].inventory_id", new WordedDefault("derived from the agent and project",
-          c -> c.gitops().manifestProjects().get(0).inventoryId().isEmpty()),
-      "ci_access.projects[].default_namespace", new WordedDefault("none",
-          c -> c.ciAccess().projects().get(0).defaultNamespace() == null),
-      "ci_access.groups[].default_namespace", new WordedDefault("none",
-          c -> c.ciAccess().groups().get(0).defaultNamespace() == null));
+      Map.entry("gitops.charts[].max_history", new WordedDefault("none", c -> true)),
+      Map.entry("gitops.manifest_projects[].ref", new WordedDefault("the default branch",
+          c -> c.gitops().manifestProjects().get(0).ref().equals(GitRef.defaultBranch()))),
+      Map.entry("gitops.manifest_projects[].inventory_id", new WordedDefault("derived from the agent and project",
+          c -> c.gitops().manifestProjects().get(0).inventoryId().isEmpty())),
+      Map.entry("gitops.manifest_projects[].name", new WordedDefault("the entry's `id`",
+          c -> c.gitops().manifestProjects().get(0).name().equals(c.gitops().manifestProjects().get(0).id()))),
+      Map.entry("ci_access.projects[].default_namespace", new WordedDefault("none",
+          c -> c.ciAccess().projects().get(0).defaultNamespace() == null)),
+      Map.entry("ci_access.groups[].default_namespace", new WordedDefault("none",
+          c -> c.ciAccess().groups().get(0).defaultNamespace() == null)));
+
+  /** Lists of text that must name other entries of the same file, so a sample value alone is refused for naming none. */
+  private static final Set<String> NAMES_OF_ENTRIES = Set.of("gitops.manifest_projects[].depends_on");
 
   private record WordedDefault(String phrase, Predicate<AgentConfig> holds) {}
 
@@ -166,7 +171,13 @@ class ConfigurationReferenceTest {
         soft.assertThat(shape).as(row.where()).isEqualTo(Shape.VALUE);
         soft.assertThat(messagesAt(errorsOf(document(row.key(), "[{}]")), concrete(row.key()) + "[0]")).as(row.where())
             .anySatisfy(m -> assertThat(m).startsWith("expected a text value"));
-        soft.assertThat(errorsOf(document(row.key(), "[a, b]"))).as(row.where()).isEmpty();
+        if (NAMES_OF_ENTRIES.contains(row.key())) {
+          // Names of other entries: in a document of one entry, text is taken and then found to name none.
+          soft.assertThat(messagesAt(errorsOf(document(row.key(), "[a]")), concrete(row.key()) + "[0]")).as(row.where())
+              .singleElement().satisfies(m -> assertThat(m).startsWith("no entry of this agent is named 'a'"));
+        } else {
+          soft.assertThat(errorsOf(document(row.key(), "[a, b]"))).as(row.where()).isEmpty();
+        }
       } else if (type.equals("boolean")) {
         soft.assertThat(shape).as(row.where()).isEqualTo(Shape.VALUE);
         soft.assertThat(messagesAt(errorsOf(document(row.key(), "yes")), concrete(row.key()))).as(row.where())

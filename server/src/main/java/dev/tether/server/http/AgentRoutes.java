@@ -96,7 +96,8 @@ final class AgentRoutes {
           List<ApiModels.ObjectView> own = g.objects().stream().filter(o -> o.hook().isEmpty() && !o.action().equals("skipped")).toList();
           return new ApiModels.SyncSummary(g.project(), g.commit(), g.phase(), g.finishedAt(), own.size(),
               (int) own.stream().filter(o -> o.health().equals("Current")).count(), g.failed(),
-              (int) own.stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory(), g.source());
+              (int) own.stream().filter(o -> o.health().equals("Failed")).count(), g.message(), g.inventory(), g.source(),
+              g.wave(), g.waves(), g.waitingFor());
         })
         .toList();
     return new AgentView(a.name(), a.configProjectId(), a.createdAt(), !live.isEmpty(), a.lastSeenAt().orElse(null), live,
@@ -126,6 +127,7 @@ final class AgentRoutes {
         finished == null || started == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), r.applied(),
         r.unchanged(), r.pruned(), r.failed(), r.driftCorrected(), state.inventoryId(), r.inventory(), state.updatedAt(), objects,
         sources.of(state.agentName(), state.inventoryId()).map(s -> new ApiModels.SourceView(s.kind(), s.renders(), s.renderedAt(),
-            s.renderCommit(), s.renderError(), s.resolved())).orElse(null));
+            s.renderCommit(), s.renderError(), s.resolved())).orElse(null), r.wave(), r.wave() == null ? null : r.waves(),
+        r.waitingFor());
   }
 }

@@ -50,10 +50,11 @@ final class ApiModels {
 
   /**
    * One manifest project's last sync in a line: {@code healthy} objects are Current, {@code failed}
-   * could not be applied, {@code unhealthy} are applied but Failed.
+   * could not be applied, {@code unhealthy} are applied but Failed; {@code wave}, {@code waves} and
+   * {@code waitingFor} as in {@link GitopsView}.
    */
   record SyncSummary(String project, String commit, String phase, Instant finishedAt, int objects, int healthy, int failed,
-      int unhealthy, String message, String inventory, SourceView source) {}
+      int unhealthy, String message, String inventory, SourceView source, Integer wave, Integer waves, List<String> waitingFor) {}
 
   /**
    * What a manifest project entry takes its manifests from: {@code kind} raw (files selected by paths) or
@@ -74,10 +75,17 @@ final class ApiModels {
   record ObjectView(String group, String version, String kind, String namespace, String name, String action, String health,
       String message, String file, String hook) {}
 
-  /** The last sync of one manifest project, as the agent reported it. */
+  /**
+   * The last sync of one manifest project, as the agent reported it.
+   *
+   * @param wave while a commit of several sync waves is applied, the wave in progress; null otherwise
+   * @param waves how many waves that commit has; null with no wave
+   * @param waitingFor the sources (depends_on) the entry waits for before it syncs; empty when it does not wait
+   */
   record GitopsView(String project, String commit, String phase, String message, Instant startedAt, Instant finishedAt,
       long durationMs, int applied, int unchanged, int pruned, int failed, int driftCorrected, String inventoryId,
-      String inventory, Instant reportedAt, List<ObjectView> objects, SourceView source) {}
+      String inventory, Instant reportedAt, List<ObjectView> objects, SourceView source, Integer wave, Integer waves,
+      List<String> waitingFor) {}
 
   /**
    * CI token: {@code project}, optionally the {@code environment} its jobs deploy to. Person: {@code user}, with

@@ -14,10 +14,17 @@ import java.util.Locale;
  * them by {@code apiName()}, as it always has.
  *
  * @param driftPaused the agent has paused drift correction for the entry (false in records stored before it was reported)
+ * @param wave while syncing a commit of several sync waves, the wave being applied; null otherwise (and from older agents)
+ * @param waves how many waves that commit has; 0 with no wave
+ * @param waitingFor the sources (depends_on) the entry waits for before it syncs; empty when it does not wait
  */
 public record SyncRecord(String commit, Phase phase, String message, long startedUnixMillis, long finishedUnixMillis, int applied,
     int unchanged, int pruned, int failed, int driftCorrected, String inventory, boolean resent, List<ObjectRecord> objects,
-    boolean driftPaused) {
+    boolean driftPaused, Integer wave, int waves, List<String> waitingFor) {
+
+  public SyncRecord {
+    waitingFor = waitingFor == null ? List.of() : List.copyOf(waitingFor); // records stored before depends_on have none
+  }
 
   public enum Phase {
     SYNCING, SYNCED, FAILED;
@@ -129,7 +136,8 @@ public record SyncRecord(String commit, Phase phase, String message, long starte
         Health.fromWire(o.getObjectHealth(), o.getHealth()), o.getMessage(), o.getFile(), Hook.fromWire(o.getHookPhase()))).toList();
     return new SyncRecord(r.getCommit(), Phase.fromWire(r.getSyncPhase(), r.getPhase()), r.getMessage(), r.getStartedUnixMillis(),
         r.getFinishedUnixMillis(), r.getApplied(), r.getUnchanged(), r.getPruned(), r.getFailed(), r.getDriftCorrected(),
-        r.getInventory(), r.getResent(), objects, r.getDriftPaused());
+        r.getInventory(), r.getResent(), objects, r.getDriftPaused(), r.hasWave() ? r.getWave() : null, r.getWaves(),
+        r.getWaitingForList());
   }
 
   /** Objects whose health is Failed although they were applied: not healthy, rather than not applied. */
