@@ -3,7 +3,6 @@ package dev.tether.it.foundation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertAll;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.KubectlStreams;
@@ -15,10 +14,6 @@ import dev.tether.testkit.process.FreePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -34,7 +29,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @WithKubernetes
 class TestNodeSmokeTest {
   private static final int BYTES = 4 * 1024 * 1024;
-  private static final Set<String> STREAMS = Set.of("exec", "attach", "portforward");
   private static TestNode node;
 
   @BeforeAll
@@ -68,27 +62,7 @@ class TestNodeSmokeTest {
         () -> checks.portForward(BYTES),
         () -> checks.attachRoundTrip(BYTES));
     // kubectl really spoke the protocol asked for: the API server saw every stream request with its verb.
-    assertThat(streamRequests(audit, mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
-  }
-
-  /** The exec, attach and port-forward requests since {@code mark}, once all three are in the audit log (written as each stream ends). */
-  private static List<JsonNode> streamRequests(AuditLog audit, long mark) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      List<JsonNode> streams = audit.requestsSince(mark, "kubectl").stream()
-          .filter(e -> STREAMS.contains(e.path("objectRef").path("subresource").asText())).toList();
-      Set<String> seen = streams.stream().map(e -> e.path("objectRef").path("subresource").asText()).collect(Collectors.toSet());
-      if (seen.equals(STREAMS) || System.nanoTime() > deadline) {
-        assertThat(seen).as("stream subresources in the audit log").isEqualTo(STREAMS);
-        return streams;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    assertThat(audit.awaitStreamRequests(mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
   }
 
   @Test

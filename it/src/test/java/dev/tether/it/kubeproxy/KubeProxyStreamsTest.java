@@ -26,12 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -52,7 +49,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubeProxyStreamsTest {
   private static final int BYTES = 3 * 1024 * 1024;
-  private static final Set<String> STREAMS = Set.of("exec", "attach", "portforward");
 
   @TempDir
   static Path dir;
@@ -137,22 +133,7 @@ class KubeProxyStreamsTest {
         },
         () -> checks.attachRoundTrip(BYTES));
     // kubectl spoke the protocol asked for, and the agent passed it on as it came.
-    assertThat(streamRequests(audit, mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
-  }
-
-  /** The exec, attach and port-forward requests since {@code mark}, once all three are in the audit log (written as each stream ends). */
-  private static List<JsonNode> streamRequests(AuditLog audit, long mark) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      List<JsonNode> streams = audit.requestsSince(mark, "kubectl").stream()
-          .filter(e -> STREAMS.contains(e.path("objectRef").path("subresource").asText())).toList();
-      Set<String> seen = streams.stream().map(e -> e.path("objectRef").path("subresource").asText()).collect(Collectors.toSet());
-      if (seen.equals(STREAMS) || System.nanoTime() > deadline) {
-        assertThat(seen).as("stream subresources in the audit log").isEqualTo(STREAMS);
-        return streams;
-      }
-      sleep(100);
-    }
+    assertThat(audit.awaitStreamRequests(mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -212,14 +193,5 @@ class KubeProxyStreamsTest {
     return audit.requestsSince(mark, "kubectl").stream()
         .filter(e -> e.path("objectRef").path("subresource").asText().equals("exec"))
         .filter(e -> e.path("stage").asText("ResponseComplete").equals("ResponseComplete")).count();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

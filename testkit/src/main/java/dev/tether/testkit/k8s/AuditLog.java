@@ -58,6 +58,33 @@ public final class AuditLog {
     return events;
   }
 
+  /**
+   * kubectl's exec, attach and port-forward requests since {@code mark}, once one of each is in the log (the
+   * API server writes a stream's event as the stream ends); fails after 10 s without all three.
+   */
+  public List<JsonNode> awaitStreamRequests(long mark) {
+    Set<String> streams = Set.of("exec", "attach", "portforward");
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (true) {
+      List<JsonNode> found = requestsSince(mark, "kubectl").stream()
+          .filter(e -> streams.contains(e.path("objectRef").path("subresource").asText())).toList();
+      Set<String> seen = new java.util.TreeSet<>();
+      found.forEach(e -> seen.add(e.path("objectRef").path("subresource").asText()));
+      if (seen.equals(streams)) {
+        return found;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("stream subresources in the audit log: expected " + new java.util.TreeSet<>(streams) + ", found " + seen);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   /** Write requests (create, update, patch, delete) since {@code mark} by that user agent. */
   public List<JsonNode> writesSince(long mark, String userAgentPrefix) {
     return requestsSince(mark, userAgentPrefix).stream().filter(e -> WRITES.contains(e.path("verb").asText())).toList();
