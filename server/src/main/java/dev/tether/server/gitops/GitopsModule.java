@@ -22,7 +22,7 @@ public final class GitopsModule implements ServerModule {
         rendered, context.configurations(), context.store().projects(), poller::fetchUnlessRunning);
     poller.keepFetched(manifests::manifestProjects);
     poller.addListener(manifests);
-    SourceCommands commands = new SourceCommands(manifests);
+    SourceCommands commands = new SourceCommands(manifests, context.store().gitops(), context.clock());
     context.agentListener().addService(new GitopsService(manifests, context.configurations(), context.store().gitops(),
         context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands));
     context.offer(SourceCommands.class, commands);

@@ -3,15 +3,16 @@ package dev.tether.server.gitops;
 import dev.tether.proto.v1.DriftCorrection;
 import dev.tether.proto.v1.SourceCommand;
 import dev.tether.proto.v1.SyncNow;
+import dev.tether.server.store.GitopsStateStore;
+import java.time.Clock;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An administrator's actions on one agent's manifest project entry, sent down the entry's open
- * gitops stream: sync now, and pause or resume drift correction. A pause is kept here and sent again
- * on every new stream of the entry, so that an agent that restarts stays paused; the agent reports
- * the state it runs with, which is what the API shows.
+ * gitops stream: sync now, and pause or resume drift correction. A pause is kept in the store and its
+ * state sent again on every new stream of the entry, so that an agent that restarts, or reconnects to
+ * a restarted server or another replica, stays paused (and one resumed while away resumes); the agent
+ * reports the state it runs with, which is what the API shows.
  */
 public final class SourceCommands {
   /** What became of a command. */
@@ -24,10 +25,13 @@ public final class SourceCommands {
   }
 
   private final ManifestDistribution distribution;
-  private final Map<String, Boolean> paused = new ConcurrentHashMap<>();
+  private final GitopsStateStore states;
+  private final Clock clock;
 
-  SourceCommands(ManifestDistribution distribution) {
+  SourceCommands(ManifestDistribution distribution, GitopsStateStore states, Clock clock) {
     this.distribution = distribution;
+    this.states = states;
+    this.clock = clock;
   }
 
   public Outcome syncNow(String agentName, String inventoryId) {
@@ -36,16 +40,17 @@ public final class SourceCommands {
 
   /** Pauses or resumes drift correction; the wish is kept for the entry's later streams even when none is open now. */
   public Outcome driftCorrection(String agentName, String inventoryId, boolean pause) {
-    paused.put(key(agentName, inventoryId), pause);
+    states.pauseDriftCorrection(agentName, inventoryId, pause, clock.instant());
     return send(agentName, inventoryId, pauseCommand(pause));
   }
 
-  /** A new stream of an entry: a paused entry is told at once. */
+  /**
+   * A new stream of an entry: told at once whether drift correction is paused. Resuming an agent that
+   * runs unpaused changes nothing, so the state is sent either way (an agent paused before a resume it
+   * missed while disconnected resumes now).
+   */
   void opened(ManifestStream stream) {
-    Boolean pause = paused.get(key(stream.agent.agentName(), stream.inventoryId));
-    if (pause != null && pause) {
-      stream.command(pauseCommand(true));
-    }
+    stream.command(pauseCommand(states.driftCorrectionPaused(stream.agent.agentName(), stream.inventoryId)));
   }
 
   private Outcome send(String agentName, String inventoryId, SourceCommand command) {
@@ -62,9 +67,5 @@ public final class SourceCommands {
 
   private static SourceCommand pauseCommand(boolean pause) {
     return SourceCommand.newBuilder().setDriftCorrection(DriftCorrection.newBuilder().setPaused(pause)).build();
-  }
-
-  private static String key(String agentName, String inventoryId) {
-    return agentName + "\n" + inventoryId;
   }
 }
