@@ -168,14 +168,13 @@ final class ProxyServlet extends HttpServlet {
     }
     Tunnel tunnel;
     try {
-      List<AgentConnections.Connection> everywhere = connections.of(access.agentName());
-      if (everywhere.isEmpty()) {
+      if (connections.of(access.agentName()).isEmpty()) {
         status(req, resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
         return;
       }
-      if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
+      if (!connections.holdsHere(access.agentName(), replicaId)) {
         if (forwarder.isPresent()) {
-          forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
+          forwarder.get().forward(req, resp, access.agentName(), connections.otherReplicasHolding(access.agentName(), replicaId));
         } else {
           status(req, resp, 503, "agent '" + access.agentName() + "' is no longer connected to server replica " + replicaId
               + ", which another replica sent this request to; try again");
@@ -364,23 +363,15 @@ final class ProxyServlet extends HttpServlet {
       return false;
     }
     String agentName = presented.substring(0, colon);
-    List<AgentConnections.Connection> everywhere = connections.of(agentName);
-    if (everywhere.isEmpty() || everywhere.stream().anyMatch(c -> c.replicaId().equals(replicaId))) {
+    if (connections.holdsHere(agentName, replicaId)) {
       return false;
     }
-    forwarder.get().forward(req, resp, agentName, owners(everywhere));
-    return true;
-  }
-
-  /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
-  private static List<String> owners(List<AgentConnections.Connection> connections) {
-    List<String> owners = new ArrayList<>();
-    for (int i = connections.size() - 1; i >= 0; i--) {
-      if (!owners.contains(connections.get(i).replicaId())) {
-        owners.add(connections.get(i).replicaId());
-      }
+    List<String> owners = connections.otherReplicasHolding(agentName, replicaId);
+    if (owners.isEmpty()) {
+      return false;
     }
-    return owners;
+    forwarder.get().forward(req, resp, agentName, owners);
+    return true;
   }
 
   private static Map<String, List<String>> headers(HttpServletRequest req) {
