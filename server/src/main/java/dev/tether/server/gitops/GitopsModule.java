@@ -26,7 +26,7 @@ public final class GitopsModule implements ServerModule {
     SourceCommands commands = new SourceCommands(manifests, context.store().gitops(), context.clock(), context.agents(),
         context.replicaId().value(), context.replicas().map(ReplicaRegistry::calls));
     context.agentListener().addService(new GitopsService(manifests, context.configurations(), context.store().gitops(),
-        context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands));
+        context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands, context.changes()));
     context.offer(SourceCommands.class, commands);
     context.offer(SourceStatus.Lookup.class, manifests);
     context.offer(DesiredFiles.class, new DesiredFiles(mirrors, manifests));

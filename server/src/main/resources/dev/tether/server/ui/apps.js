@@ -139,6 +139,7 @@ function sourcePage(agent, inventory) {
     }
   }
   return {
+    agent,
     async refresh() {
       const [next, history] = await Promise.all([api(path), api(path + '/history?limit=30')]);
       const a = next.application;
