@@ -17,6 +17,7 @@ import dev.tether.server.connection.InProcessOpenCalls;
 import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.RateLimits;
 import dev.tether.server.connection.SharedOpenCalls;
+import dev.tether.server.events.ChangeFeed;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.FetchClaims;
 import dev.tether.server.secrets.SecretBox;
@@ -60,6 +61,7 @@ public final class ServerContext implements AutoCloseable {
   private final Database database;
   private final Store store;
   private final EventLog events;
+  private final ChangeFeed changes;
   private final AgentListener agentListener;
   private final HttpListener httpListener;
   private final ReplicaId replicaId = ReplicaId.random();
@@ -118,6 +120,8 @@ public final class ServerContext implements AutoCloseable {
       fetchClaims = FetchClaims.ONE_SERVER;
     }
     events = new EventLog(store.events(), clock);
+    changes = new ChangeFeed(notices);
+    events.tellChanges(changes);
     agentListener = new AgentListener(settings.agentAddress(), tls);
     httpListener = new HttpListener(settings.httpAddress());
   }
@@ -159,6 +163,11 @@ public final class ServerContext implements AutoCloseable {
 
   public MeterRegistry meters() {
     return metrics.registry();
+  }
+
+  /** "Something about this agent changed", for the web UI's live view; every replica hears every replica's changes. */
+  public ChangeFeed changes() {
+    return changes;
   }
 
   /** Where modules record what users should see in {@code tether admin events}. */
@@ -241,6 +250,7 @@ public final class ServerContext implements AutoCloseable {
   /** Closes the database and the meters, after every module stopped. */
   @Override
   public void close() {
+    changes.close();
     notices.ifPresent(ChangeNotices::close);
     if (configurations instanceof SharedConfigurationFanOut shared) {
       shared.close();

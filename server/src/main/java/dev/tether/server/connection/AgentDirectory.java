@@ -26,4 +26,26 @@ public interface AgentDirectory {
 
   /** The connection that applies the agent's GitOps, if one is connected. */
   Optional<Connection> applier(String agentName);
+
+  /** Whether replica {@code self} holds a connection of the agent itself. */
+  default boolean holdsHere(String agentName, String self) {
+    return of(agentName).stream().anyMatch(c -> c.replicaId().equals(self));
+  }
+
+  /**
+   * The replicas other than {@code self} that hold the agent's connections, the newest connection's
+   * first (an agent that moved is there now): where to send work for the agent that must run where its
+   * streams are.
+   */
+  default List<String> otherReplicasHolding(String agentName, String self) {
+    List<Connection> connections = of(agentName);
+    List<String> owners = new java.util.ArrayList<>();
+    for (int i = connections.size() - 1; i >= 0; i--) {
+      String owner = connections.get(i).replicaId();
+      if (!owner.equals(self) && !owners.contains(owner)) {
+        owners.add(owner);
+      }
+    }
+    return owners;
+  }
 }

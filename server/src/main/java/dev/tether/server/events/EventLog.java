@@ -36,6 +36,7 @@ public final class EventLog {
   private final Repeats<Subject> repeats;
   // Repeatable events waiting for the connection activity batch (see deferRepeatable); null: written at once.
   private volatile ConcurrentLinkedQueue<Deferred> deferred;
+  private volatile ChangeFeed changes;
 
   /**
    * Within one batch, this many events of one subject ("Connected") are kept as they are; more are a
@@ -54,6 +55,18 @@ public final class EventLog {
     this.clock = clock;
     this.repeats = new Repeats<>(VERBATIM_PER_MINUTE, Duration.ofMinutes(1), Duration.ofHours(1), MAX_REPEATING_SUBJECTS,
         new Subject("events", "warning", null, "Repeated events of many agents"), clock);
+  }
+
+  /** Every event about an agent from now on tells {@code feed} that the agent changed (the web UI's live view hears it). */
+  public void tellChanges(ChangeFeed feed) {
+    this.changes = feed;
+  }
+
+  private void touched(String agent) {
+    ChangeFeed feed = changes;
+    if (feed != null) {
+      feed.changed(agent == null ? ChangeFeed.ALL : agent); // a project's or the server's own event may show on any page
+    }
   }
 
   public void info(String kind, String agent, String project, String message) {
@@ -81,6 +94,7 @@ public final class EventLog {
   }
 
   private void repeatable(String kind, String severity, String agent, String subject, String message) {
+    touched(agent); // folded or not, a connection that came or went is news for the UI
     Subject key = new Subject(kind, severity, agent, subject);
     if (repeats.admit(key, message)) {
       ConcurrentLinkedQueue<Deferred> later = deferred;
@@ -178,6 +192,7 @@ public final class EventLog {
   private void add(String kind, String severity, String agent, String project, String message, String details) {
     try {
       store.add(clock.instant(), kind, severity, agent, project, message, details);
+      touched(agent);
       if (sinceTrim.incrementAndGet() % 500 == 0) {
         store.trim(KEEP);
       }

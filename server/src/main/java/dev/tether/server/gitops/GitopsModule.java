@@ -5,6 +5,7 @@ import dev.tether.server.ServerModule;
 import dev.tether.server.git.GitPoller;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.render.Renderers;
+import dev.tether.server.replica.ReplicaRegistry;
 
 /**
  * GitOps: hands each agent's manifest streams what its projects hold (raw, or rendered by Kustomize or
@@ -22,9 +23,10 @@ public final class GitopsModule implements ServerModule {
         rendered, context.configurations(), context.store().projects(), poller::fetchUnlessRunning);
     poller.keepFetched(manifests::manifestProjects);
     poller.addListener(manifests);
-    SourceCommands commands = new SourceCommands(manifests);
+    SourceCommands commands = new SourceCommands(manifests, context.store().gitops(), context.clock(), context.agents(),
+        context.replicaId().value(), context.replicas().map(ReplicaRegistry::calls));
     context.agentListener().addService(new GitopsService(manifests, context.configurations(), context.store().gitops(),
-        context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands));
+        context.calls(), context.clock(), context.events(), context.meters(), context.agents(), commands, context.changes()));
     context.offer(SourceCommands.class, commands);
     context.offer(SourceStatus.Lookup.class, manifests);
     context.offer(DesiredFiles.class, new DesiredFiles(mirrors, manifests));

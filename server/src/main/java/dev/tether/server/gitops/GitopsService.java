@@ -17,6 +17,7 @@ import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentIdentity;
 import dev.tether.server.connection.OutboundStream;
 import dev.tether.common.metrics.PrometheusMetrics;
+import dev.tether.server.events.ChangeFeed;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.store.GitopsStateStore;
 import dev.tether.server.store.SyncRecord;
@@ -47,9 +48,12 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
   private final MeterRegistry meters;
   private final AgentDirectory connections;
   private final SourceCommands commands;
+  private final ChangeFeed changes;
 
   public GitopsService(ManifestDistribution distribution, ConfigurationFanOut configurations, GitopsStateStore states,
-      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentDirectory connections, SourceCommands commands) {
+      OpenCalls calls, Clock clock, EventLog events, MeterRegistry meters, AgentDirectory connections, SourceCommands commands,
+      ChangeFeed changes) {
+    this.changes = changes;
     this.commands = commands;
     this.connections = connections;
     this.distribution = distribution;
@@ -150,6 +154,7 @@ public final class GitopsService extends GitopsGrpc.GitopsImplBase {
         return; // the entry left the configuration (its stream is ending); its report would come back as a ghost
       }
       states.record(identity.agentName(), stream.projectId, inventoryId, report, clock.instant());
+      changes.changed(identity.agentName());
       if (report.phase() == SyncRecord.Phase.SYNCING) {
         return;
       }

@@ -3,15 +3,26 @@ package dev.tether.server.gitops;
 import dev.tether.proto.v1.DriftCorrection;
 import dev.tether.proto.v1.SourceCommand;
 import dev.tether.proto.v1.SyncNow;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.replica.ReplicaCalls;
+import dev.tether.server.store.GitopsStateStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An administrator's actions on one agent's manifest project entry, sent down the entry's open
- * gitops stream: sync now, and pause or resume drift correction. A pause is kept here and sent again
- * on every new stream of the entry, so that an agent that restarts stays paused; the agent reports
- * the state it runs with, which is what the API shows.
+ * gitops stream: sync now, and pause or resume drift correction. A pause is kept in the store and its
+ * state sent again on every new stream of the entry, so that an agent that restarts, or reconnects to
+ * a restarted server or another replica, stays paused (and one resumed while away resumes); the agent
+ * reports the state it runs with, which is what the API shows. With replicas, a command for an entry
+ * whose stream another replica holds is sent there, as a {@link ReplicaCalls call}.
  */
 public final class SourceCommands {
   /** What became of a command. */
@@ -23,11 +34,34 @@ public final class SourceCommands {
     AGENT_TOO_OLD
   }
 
-  private final ManifestDistribution distribution;
-  private final Map<String, Boolean> paused = new ConcurrentHashMap<>();
+  private static final String CALL = "source-command";
 
-  SourceCommands(ManifestDistribution distribution) {
+  private static final Logger log = LoggerFactory.getLogger(SourceCommands.class);
+  private final ManifestDistribution distribution;
+  private final GitopsStateStore states;
+  private final Clock clock;
+  private final AgentDirectory connections;
+  private final String self;
+  private final Optional<ReplicaCalls> replicas;
+
+  SourceCommands(ManifestDistribution distribution, GitopsStateStore states, Clock clock, AgentDirectory connections, String self,
+      Optional<ReplicaCalls> replicas) {
     this.distribution = distribution;
+    this.states = states;
+    this.clock = clock;
+    this.connections = connections;
+    this.self = self;
+    this.replicas = replicas;
+    replicas.ifPresent(calls -> calls.serve(CALL, params -> {
+      SourceCommand command;
+      try {
+        command = SourceCommand.parseFrom(Base64.getDecoder().decode(params.get("command")));
+      } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+        return new ReplicaCalls.Answer(400, ("unreadable command: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+      }
+      Outcome outcome = sendHere(params.get("agent"), params.get("inventory"), command);
+      return new ReplicaCalls.Answer(200, outcome.name().getBytes(StandardCharsets.UTF_8));
+    }));
   }
 
   public Outcome syncNow(String agentName, String inventoryId) {
@@ -36,19 +70,46 @@ public final class SourceCommands {
 
   /** Pauses or resumes drift correction; the wish is kept for the entry's later streams even when none is open now. */
   public Outcome driftCorrection(String agentName, String inventoryId, boolean pause) {
-    paused.put(key(agentName, inventoryId), pause);
+    states.pauseDriftCorrection(agentName, inventoryId, pause, clock.instant());
     return send(agentName, inventoryId, pauseCommand(pause));
   }
 
-  /** A new stream of an entry: a paused entry is told at once. */
+  /**
+   * A new stream of an entry: told at once whether drift correction is paused. Resuming an agent that
+   * runs unpaused changes nothing, so the state is sent either way (an agent paused before a resume it
+   * missed while disconnected resumes now).
+   */
   void opened(ManifestStream stream) {
-    Boolean pause = paused.get(key(stream.agent.agentName(), stream.inventoryId));
-    if (pause != null && pause) {
-      stream.command(pauseCommand(true));
-    }
+    stream.command(pauseCommand(states.driftCorrectionPaused(stream.agent.agentName(), stream.inventoryId)));
   }
 
   private Outcome send(String agentName, String inventoryId, SourceCommand command) {
+    Outcome here = sendHere(agentName, inventoryId, command);
+    if (here != Outcome.NOT_CONNECTED || replicas.isEmpty()) {
+      return here;
+    }
+    // The entry's stream is on the replica whose connection applies the agent's GitOps; any replica holding the agent may be it.
+    for (String owner : connections.otherReplicasHolding(agentName, self)) {
+      try {
+        ReplicaCalls.Answer answer = replicas.get().call(List.of(owner), CALL, Map.of("agent", agentName, "inventory", inventoryId,
+            "command", Base64.getEncoder().encodeToString(command.toByteArray())));
+        Outcome there = answer.status() == 200 ? Outcome.valueOf(new String(answer.body(), StandardCharsets.UTF_8))
+            : Outcome.NOT_CONNECTED;
+        if (there != Outcome.NOT_CONNECTED) {
+          return there;
+        }
+      } catch (ReplicaCalls.UnreachableException e) {
+        log.info("Cannot send a command for agent '{}' to server replica {}: {}", agentName, owner, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Outcome.NOT_CONNECTED;
+      }
+    }
+    return Outcome.NOT_CONNECTED;
+  }
+
+  /** Sends down the entry's streams that this replica holds. */
+  private Outcome sendHere(String agentName, String inventoryId, SourceCommand command) {
     List<ManifestStream> streams = distribution.streams(agentName, inventoryId);
     if (streams.isEmpty()) {
       return Outcome.NOT_CONNECTED;
@@ -62,9 +123,5 @@ public final class SourceCommands {
 
   private static SourceCommand pauseCommand(boolean pause) {
     return SourceCommand.newBuilder().setDriftCorrection(DriftCorrection.newBuilder().setPaused(pause)).build();
-  }
-
-  private static String key(String agentName, String inventoryId) {
-    return agentName + "\n" + inventoryId;
   }
 }

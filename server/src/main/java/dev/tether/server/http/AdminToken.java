@@ -40,6 +40,20 @@ public final class AdminToken {
     return file;
   }
 
+  /**
+   * A key for one purpose derived from the token (so the same on every replica that has the token, and
+   * new when the token is), for signing what stands in for the token where a header cannot go.
+   */
+  public byte[] derivedKey(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(digest.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+      return mac.doFinal(purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this Java runtime", e);
+    }
+  }
+
   /** Whether {@code presented} is the admin token, compared in constant time. */
   public boolean accepts(String presented) throws MalformedTokenException {
     return SecretToken.parse(SecretToken.Kind.ADMIN, presented).matches(digest);

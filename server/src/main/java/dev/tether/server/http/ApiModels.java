@@ -112,4 +112,7 @@ final class ApiModels {
 
   /** Credentials for a chart repository: {@code username} with {@code password}, or {@code token}. */
   record ChartRepositoryRequest(String url, String username, String password, String token) {}
+
+  /** Opens one live event stream (GET /api/v1/events/stream?ticket=...) until {@code expiresAt}. */
+  record StreamTicket(String ticket, java.time.Instant expiresAt) {}
 }

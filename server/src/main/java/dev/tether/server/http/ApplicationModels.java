@@ -29,8 +29,11 @@ final class ApplicationModels {
   record SourceDetail(ApplicationView application, CommitView commit, String source, String renderError,
       List<SourceObject> objects) {}
 
-  /** What the cluster has under the source's workloads now; {@code error} says why it could not be read (then children is empty). */
-  record TreeView(List<LiveTree.Child> children, String error) {}
+  /**
+   * What the cluster has under the source's workloads now; {@code error} says why it could not be read (then
+   * children is empty); {@code capped} names the lists cut at the cap (then some children are missing).
+   */
+  record TreeView(List<LiveTree.Child> children, String error, List<String> capped) {}
 
   /** A Kubernetes event of an object. */
   record KubeEvent(String type, String reason, String message, int count, String lastSeen, String source) {}

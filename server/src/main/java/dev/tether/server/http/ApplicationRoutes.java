@@ -56,11 +56,16 @@ final class ApplicationRoutes {
     api.get(SOURCE, this::detailUnlessUnchanged);
     api.get(SOURCE + "/tree", ctx -> {
       Entry e = entry(ctx);
+      int perKind = JsonBodies.intParam(ctx, "max_per_kind", LiveTree.MAX_PER_KIND);
+      if (perKind < 1 || perKind > LiveTree.MAX_PER_KIND) {
+        throw new ApiException(400, "max_per_kind must be between 1 and " + LiveTree.MAX_PER_KIND);
+      }
       List<SyncRecord.ObjectRecord> objects = e.state().map(s -> s.report().objects()).orElse(List.of());
       try {
-        ctx.json(new ApplicationModels.TreeView(LiveTree.children(parts.live(), e.agent(), objects), null));
+        LiveTree.Children found = LiveTree.children(parts.live(), e.agent(), objects, perKind);
+        ctx.json(new ApplicationModels.TreeView(found.children(), null, found.capped()));
       } catch (ApiException unreachable) {
-        ctx.json(new ApplicationModels.TreeView(List.of(), unreachable.getMessage()));
+        ctx.json(new ApplicationModels.TreeView(List.of(), unreachable.getMessage(), List.of()));
       }
     });
     api.get(SOURCE + "/object", ctx -> {

@@ -3,6 +3,7 @@ package dev.tether.server.http;
 import dev.tether.common.token.MalformedTokenException;
 import dev.tether.server.configuration.ConfigurationFanOut;
 import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.events.ChangeFeed;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.git.ProjectMirrors;
 import dev.tether.server.gitops.DesiredFiles;
@@ -46,6 +47,9 @@ public final class HttpApi {
   private final EventRoutes events;
   private final TokenRoutes tokens;
   private final ApplicationRoutes applications;
+  // The live event stream and its tickets; null in a test of the routes alone.
+  private final EventStreams streams;
+  private final StreamTickets tickets;
   private final List<ApiRoutes.Route> routes = new ArrayList<>();
 
   /**
@@ -67,11 +71,20 @@ public final class HttpApi {
     this.tokens = new TokenRoutes(store, registry, bodies);
     this.applications = new ApplicationRoutes(store, applicationParts == null ? null : applicationParts.parts(connections, sources,
         poller, bodies), bodies);
+    this.streams = applicationParts == null ? null : new EventStreams(applicationParts.changes(), EventStreams.MAX_STREAMS);
+    this.tickets = adminToken == null ? null : new StreamTickets(adminToken.derivedKey("event stream tickets"), Clock.systemUTC());
+  }
+
+  /** Ends the live event streams (the server is stopping). */
+  public void close() {
+    if (streams != null) {
+      streams.close();
+    }
   }
 
   /** What the applications views need from other modules: the configurations, Git mirrors, desired files, cluster reads, events. */
   public record Applications(ConfigurationFanOut configurations, ProjectMirrors mirrors, DesiredFiles desired, ClusterReads cluster,
-      EventLog events, SourceCommands commands) {
+      EventLog events, SourceCommands commands, ChangeFeed changes) {
     ApplicationRoutes.Parts parts(AgentDirectory connections, SourceStatus.Lookup sources, GitPoller poller, JsonBodies bodies) {
       LiveObjects live = new LiveObjects(cluster, bodies.json);
       return new ApplicationRoutes.Parts(connections, sources, configurations, mirrors, poller, events,
@@ -107,6 +120,8 @@ public final class HttpApi {
     });
     cfg.routes.error(413, ctx -> error(ctx, 413, "request body is larger than " + MAX_BODY_BYTES + " bytes"));
 
+    // The listener stops before the modules: end the streams first, so that pages hear "closing" and reconnect elsewhere.
+    cfg.events.serverStopping(this::close);
     ApiRoutes api = new ApiRoutes(cfg.routes, routes);
     server.register(api);
     WebUi.register(cfg.routes);
@@ -114,6 +129,18 @@ public final class HttpApi {
     agents.register(api);
     applications.register(api);
     events.register(api);
+    api.post("/api/v1/events/stream-tickets", ctx -> ctx.status(201).json(tickets.issue()));
+    api.get("/api/v1/events/stream", ctx -> {
+      if (streams == null) {
+        throw new ApiException(503, "this server has no live event stream; poll instead");
+      }
+      EventStreams.requireEventStreamAccepted(ctx); // before the ticket is used up
+      if (!tickets.redeem(ctx.queryParam("ticket"))) {
+        throw new ApiException(401, "the event stream needs a fresh ticket from POST /api/v1/events/stream-tickets (with the admin "
+            + "token); a ticket opens one stream within " + StreamTickets.VALID_FOR.toSeconds() + " s of being issued");
+      }
+      streams.serve(ctx, Optional.ofNullable(ctx.queryParam("agent")));
+    });
     tokens.registerAccessTokens(api);
     ChartRepositoryRoutes.register(api, () -> store.chartRepositories(), Clock.systemUTC(), (ctx, type) -> bodies.read(ctx, type, null));
     tokens.registerAgentTokens(api);
@@ -125,6 +152,9 @@ public final class HttpApi {
     }
     if (ctx.path().equals("/api/v1/openapi.json")) {
       return; // describes the API, reveals nothing
+    }
+    if (ctx.method() == HandlerType.GET && ctx.path().equals("/api/v1/events/stream")) {
+      return; // EventSource sends no header: a single-use ticket issued for the admin token stands in for it
     }
     String authorization = ctx.header("Authorization");
     boolean ok = false;

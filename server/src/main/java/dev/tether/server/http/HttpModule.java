@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
  * Offers {@link AdminToken} so that the server can say where the token is.
  */
 public final class HttpModule implements ServerModule {
+  private final HttpApi api;
+
   public HttpModule(ServerContext context) {
     AdminToken adminToken = AdminToken.loadOrCreate(context.dataDir().resolve("admin-token"));
     KubeProxyListener kubeProxy = context.part(KubeProxyListener.class);
@@ -25,7 +27,8 @@ public final class HttpModule implements ServerModule {
           return new HttpApi.Endpoints(agents.getHostString() + ":" + agents.getPort(), kubeProxy.url(), context.tls().devCaFile());
         }, context.part(SourceStatus.Lookup.class), new HttpApi.Applications(context.configurations(),
             context.part(ProjectMirrors.class), context.part(DesiredFiles.class), kubeProxy.reads(), context.events(),
-            context.part(SourceCommands.class)));
+            context.part(SourceCommands.class), context.changes()));
+    this.api = api;
     context.httpListener().add(api::register);
     context.offer(AdminToken.class, adminToken);
   }
@@ -33,5 +36,10 @@ public final class HttpModule implements ServerModule {
   @Override
   public String name() {
     return "http";
+  }
+
+  @Override
+  public void stop() {
+    api.close();
   }
 }

@@ -2,6 +2,7 @@ package dev.tether.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tether.server.kubeproxy.ClusterReads;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -36,11 +37,32 @@ final class LiveObjects {
     return read(agent, path, "");
   }
 
-  /** The objects of a kind in a namespace (at most {@code limit}), or an empty list when the kind is not served. */
-  JsonNode list(String agent, String group, String version, String kind, String namespace, int limit) {
+  /** A list read in pages: its items, and whether {@code cap} cut it (the API server had more). */
+  record Listed(ArrayNode items, boolean capped) {}
+
+  /** Objects per page of a list: a page is one request through the tunnel, a few MB at most. */
+  static final int PAGE = 500;
+
+  /**
+   * The objects of a kind in a namespace, read page by page ({@code limit} and {@code continue}) up to
+   * {@code cap}; an empty list when the kind is not served.
+   */
+  Listed list(String agent, String group, String version, String kind, String namespace, int cap) {
     Resource r = resource(agent, group, version, kind);
     String path = base(group, version) + (r.namespaced() ? "/namespaces/" + seg(namespace) : "") + "/" + r.plural();
-    return read(agent, path, "limit=" + limit).map(list -> list.path("items")).orElse(json.createArrayNode());
+    ArrayNode items = json.createArrayNode();
+    String next = "";
+    do {
+      int limit = Math.min(PAGE, cap - items.size());
+      Optional<JsonNode> page = read(agent, path, "limit=" + limit
+          + (next.isEmpty() ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
+      if (page.isEmpty()) {
+        return new Listed(items, false);
+      }
+      page.get().path("items").forEach(items::add);
+      next = page.get().path("metadata").path("continue").asText("");
+    } while (!next.isEmpty() && items.size() < cap);
+    return new Listed(items, !next.isEmpty());
   }
 
   /** The object's Kubernetes events, as the API server lists them (core/v1 Event). */

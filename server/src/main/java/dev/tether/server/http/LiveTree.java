@@ -19,7 +19,8 @@ final class LiveTree {
   /** Kinds whose children are shown, by group; children are listed only where such an object is. */
   private static final Map<String, String> OWNERS = Map.of("Deployment", "apps", "StatefulSet", "apps", "DaemonSet", "apps",
       "Job", "batch", "CronJob", "batch");
-  private static final int MAX_PER_KIND = 2000;
+  /** Objects of one kind in one namespace read at most: past that the page says the tree is cut. */
+  static final int MAX_PER_KIND = 10_000;
 
   /**
    * One child: {@code parent} is the key ({@code Kind/namespace/name}) of the object that owns it, a
@@ -28,13 +29,17 @@ final class LiveTree {
   record Child(String parent, String group, String version, String kind, String namespace, String name, String health,
       String status) {}
 
+  /** The children, and one line per list the cap cut ("Pod in shop: the first 10000"). */
+  record Children(List<Child> children, List<String> capped) {}
+
   private LiveTree() {}
 
   static String key(String kind, String namespace, String name) {
     return kind + "/" + namespace + "/" + name;
   }
 
-  static List<Child> children(LiveObjects live, String agent, List<SyncRecord.ObjectRecord> objects) {
+  /** @param perKind objects of one kind in one namespace read at most (up to {@link #MAX_PER_KIND}) */
+  static Children children(LiveObjects live, String agent, List<SyncRecord.ObjectRecord> objects, int perKind) {
     Map<String, Set<String>> ownersByNamespace = new HashMap<>();
     for (SyncRecord.ObjectRecord o : objects) {
       if (OWNERS.containsKey(o.kind()) && OWNERS.get(o.kind()).equals(o.group()) && o.action() != SyncRecord.Action.PRUNED) {
@@ -44,12 +49,13 @@ final class LiveTree {
     Set<String> sourceKeys = new java.util.HashSet<>();
     objects.forEach(o -> sourceKeys.add(key(o.kind(), o.namespace(), o.name())));
     List<Child> children = new ArrayList<>();
+    List<String> capped = new ArrayList<>();
     for (Map.Entry<String, Set<String>> namespace : ownersByNamespace.entrySet()) {
       String ns = namespace.getKey();
       Set<String> kinds = namespace.getValue();
       Map<String, String> keyByUid = new HashMap<>();
       for (String kind : kinds) {
-        for (JsonNode item : live.list(agent, OWNERS.get(kind), "v1", kind, ns, MAX_PER_KIND)) {
+        for (JsonNode item : listed(live.list(agent, OWNERS.get(kind), "v1", kind, ns, perKind), kind, ns, capped)) {
           String k = key(kind, ns, item.path("metadata").path("name").asText());
           if (sourceKeys.contains(k)) {
             keyByUid.put(item.path("metadata").path("uid").asText(), k);
@@ -58,14 +64,25 @@ final class LiveTree {
       }
       // Owners before what they own: a Job of a CronJob, a ReplicaSet of a Deployment, then Pods.
       if (kinds.contains("CronJob")) {
-        adopt(live.list(agent, "batch", "v1", "Job", ns, MAX_PER_KIND), "batch", "Job", ns, keyByUid, sourceKeys, children);
+        adopt(listed(live.list(agent, "batch", "v1", "Job", ns, perKind), "Job", ns, capped), "batch", "Job", ns, keyByUid,
+            sourceKeys, children);
       }
       if (kinds.contains("Deployment")) {
-        adopt(live.list(agent, "apps", "v1", "ReplicaSet", ns, MAX_PER_KIND), "apps", "ReplicaSet", ns, keyByUid, sourceKeys, children);
+        adopt(listed(live.list(agent, "apps", "v1", "ReplicaSet", ns, perKind), "ReplicaSet", ns, capped), "apps", "ReplicaSet",
+            ns, keyByUid, sourceKeys, children);
       }
-      adopt(live.list(agent, "", "v1", "Pod", ns, MAX_PER_KIND), "", "Pod", ns, keyByUid, sourceKeys, children);
+      adopt(listed(live.list(agent, "", "v1", "Pod", ns, perKind), "Pod", ns, capped), "", "Pod", ns, keyByUid, sourceKeys,
+          children);
     }
-    return children;
+    return new Children(children, capped);
+  }
+
+  private static JsonNode listed(LiveObjects.Listed listed, String kind, String ns, List<String> capped) {
+    if (listed.capped()) {
+      capped.add(kind + " in " + (ns.isEmpty() ? "the cluster" : ns) + ": only the first " + listed.items().size()
+          + " were read; children beyond them are not shown");
+    }
+    return listed.items();
   }
 
   private static void adopt(JsonNode items, String group, String kind, String ns, Map<String, String> keyByUid, Set<String> sourceKeys,

@@ -6,6 +6,10 @@ import dev.tether.proto.v1.ProxyRequest;
 import dev.tether.proto.v1.TunnelAgentMessage;
 import dev.tether.proto.v1.TunnelServerMessage;
 import dev.tether.server.connection.AgentDirectory;
+import dev.tether.server.replica.ReplicaCalls;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.Optional;
@@ -14,19 +18,36 @@ import java.util.Optional;
  * The server's own reads of an agent's cluster, through one of the agent's idle tunnels: what the web
  * UI shows live (objects, their children, their events). Only GET is possible here, and the request
  * runs as the agent's own identity, which can already read what it applies; no client header, token
- * or impersonation passes through. The caller the agent logs is "the server's web UI".
+ * or impersonation passes through. The caller the agent logs is "the server's web UI". With replicas,
+ * a read for an agent whose tunnels another replica holds runs there, as a {@link ReplicaCalls call}.
  */
 public final class ClusterReads {
   private static final Duration TUNNEL_WAIT = Duration.ofSeconds(10);
   private static final Duration ANSWER_WAIT = Duration.ofSeconds(30);
   private static final long MAX_ANSWER_BYTES = 64L * 1024 * 1024;
 
+  private static final String CALL = "cluster-read";
+  /** The status a forwarded read answers when it did not reach the API server; the body is the reason. */
+  private static final int UNREACHABLE = 0;
+
   private final TunnelPool pool;
   private final AgentDirectory connections;
+  private final String self;
+  private final Optional<ReplicaCalls> replicas;
 
-  ClusterReads(TunnelPool pool, AgentDirectory connections) {
+  ClusterReads(TunnelPool pool, AgentDirectory connections, String self, Optional<ReplicaCalls> replicas) {
     this.pool = pool;
     this.connections = connections;
+    this.self = self;
+    this.replicas = replicas;
+    replicas.ifPresent(calls -> calls.serve(CALL, params -> {
+      try {
+        Answer answer = here(params.get("agent"), params.get("path"), params.get("query"));
+        return new ReplicaCalls.Answer(answer.status(), answer.body());
+      } catch (UnreachableException e) {
+        return new ReplicaCalls.Answer(UNREACHABLE, e.getMessage().getBytes(StandardCharsets.UTF_8));
+      }
+    }));
   }
 
   /** What the API server answered: its status code and body (JSON for the Kubernetes API). */
@@ -46,10 +67,31 @@ public final class ClusterReads {
   /**
    * GETs {@code path} (with {@code query}, which may be empty) from the agent's API server.
    *
-   * @throws UnreachableException when the agent is not connected here, has no free tunnel, or the tunnel broke
+   * @throws UnreachableException when the agent is not connected, has no free tunnel, or the tunnel broke
    */
   public Answer get(String agentName, String path, String query) throws UnreachableException, InterruptedException {
-    if (connections.of(agentName).isEmpty()) {
+    if (replicas.isPresent() && !connections.holdsHere(agentName, self)) {
+      List<String> owners = connections.otherReplicasHolding(agentName, self);
+      if (!owners.isEmpty()) {
+        ReplicaCalls.Answer answer;
+        try {
+          answer = replicas.get().call(owners, CALL, Map.of("agent", agentName, "path", path, "query", query));
+        } catch (ReplicaCalls.UnreachableException e) {
+          throw new UnreachableException("agent '" + agentName + "' is connected to another server replica, which cannot be "
+              + "reached: " + e.getMessage());
+        }
+        if (answer.status() == UNREACHABLE) {
+          throw new UnreachableException(new String(answer.body(), StandardCharsets.UTF_8));
+        }
+        return new Answer(answer.status(), answer.body());
+      }
+    }
+    return here(agentName, path, query);
+  }
+
+  /** Reads through a tunnel this replica holds. */
+  private Answer here(String agentName, String path, String query) throws UnreachableException, InterruptedException {
+    if (!connections.holdsHere(agentName, self)) {
       throw new UnreachableException("agent '" + agentName + "' is not connected, so its cluster cannot be read now");
     }
     Optional<Tunnel> taken = pool.take(agentName, TUNNEL_WAIT);

@@ -61,7 +61,7 @@ public final class KubeProxyListener implements AutoCloseable {
     this.host = address.getHostString();
     TunnelPool pool = new TunnelPool();
     this.tunnels = new KubeProxyService(pool, calls, meters);
-    this.reads = new ClusterReads(pool, connections);
+    this.reads = new ClusterReads(pool, connections, replicaId.value(), replicas.map(ReplicaRegistry::calls));
     this.requests = new ThreadPoolExecutor(0, MAX_CONCURRENT_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
       Thread t = new Thread(r, "kube-proxy");
       t.setDaemon(true);

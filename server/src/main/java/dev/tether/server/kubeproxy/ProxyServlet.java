@@ -172,16 +172,16 @@ final class ProxyServlet extends HttpServlet {
     }
     Tunnel tunnel;
     try {
-      List<AgentConnections.Connection> everywhere = connections.of(access.agentName());
-      if (everywhere.isEmpty()) {
+      if (connections.of(access.agentName()).isEmpty()) {
         status(req, resp, 503, "agent '" + access.agentName() + "' is not connected to the server");
         return;
       }
-      if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
+      if (!connections.holdsHere(access.agentName(), replicaId)) {
+        List<String> owners = connections.otherReplicasHolding(access.agentName(), replicaId);
         if (upgrade) {
-          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners(everywhere), replicaId);
+          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners, replicaId);
         } else if (forwarder.isPresent()) {
-          forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
+          forwarder.get().forward(req, resp, access.agentName(), owners);
         } else {
           status(req, resp, 503, "agent '" + access.agentName() + "' is no longer connected to server replica " + replicaId
               + ", which another replica sent this request to; try again");
@@ -379,27 +379,19 @@ final class ProxyServlet extends HttpServlet {
       return false;
     }
     String agentName = presented.substring(0, colon);
-    List<AgentConnections.Connection> everywhere = connections.of(agentName);
-    if (everywhere.isEmpty() || everywhere.stream().anyMatch(c -> c.replicaId().equals(replicaId))) {
+    if (connections.holdsHere(agentName, replicaId)) {
+      return false;
+    }
+    List<String> owners = connections.otherReplicasHolding(agentName, replicaId);
+    if (owners.isEmpty()) {
       return false;
     }
     if (ProxyHeaders.isUpgrade(headers(req))) {
-      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners(everywhere), replicaId);
-    } else {
-      forwarder.get().forward(req, resp, agentName, owners(everywhere));
+      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners, replicaId);
+      return true;
     }
+    forwarder.get().forward(req, resp, agentName, owners);
     return true;
-  }
-
-  /** The replicas that hold the agent's connections, the newest connection's first: an agent that moved is there now. */
-  private static List<String> owners(List<AgentConnections.Connection> connections) {
-    List<String> owners = new ArrayList<>();
-    for (int i = connections.size() - 1; i >= 0; i--) {
-      if (!owners.contains(connections.get(i).replicaId())) {
-        owners.add(connections.get(i).replicaId());
-      }
-    }
-    return owners;
   }
 
   private static Map<String, List<String>> headers(HttpServletRequest req) {

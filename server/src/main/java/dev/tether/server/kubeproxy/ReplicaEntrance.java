@@ -1,5 +1,6 @@
 package dev.tether.server.kubeproxy;
 
+import dev.tether.server.replica.ReplicaCalls;
 import dev.tether.server.replica.ReplicaRegistry;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -22,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The internal listener where other replicas send kubectl requests for agents connected here: TLS with
+ * The internal listener where other replicas send kubectl requests for agents connected here, and
+ * their own {@linkplain ReplicaCalls calls} (the web UI's live reads, source commands): TLS with
  * this replica's own certificate, and only for callers that present the id and secret of a live
  * replica. The request is then served as if it came from kubectl (authorized again from its own
  * Authorization), by a proxy that never forwards.
@@ -60,7 +62,11 @@ final class ReplicaEntrance implements AutoCloseable {
               + "this server may call it, with their credential. kubectl goes to the Kubernetes API proxy");
           return;
         }
-        proxy.service(req, resp);
+        if (ReplicaCalls.isCall(req)) {
+          replicas.calls().answer(req, resp);
+        } else {
+          proxy.service(req, resp);
+        }
       }
     });
     holder.setAsyncSupported(true);

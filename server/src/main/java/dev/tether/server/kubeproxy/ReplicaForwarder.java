@@ -1,6 +1,7 @@
 package dev.tether.server.kubeproxy;
 
 import dev.tether.common.kubeproxy.ProxyHeaders;
+import dev.tether.server.replica.ReplicaCalls;
 import dev.tether.server.replica.ReplicaRegistry;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,17 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,17 +29,14 @@ import org.slf4j.LoggerFactory;
  * so watches and logs -f work across the hop.
  */
 final class ReplicaForwarder {
-  /** Carries {@code <replica id> <secret>} from the calling replica; stripped before anything reaches an agent. */
-  static final String CREDENTIAL_HEADER = "Tether-Replica-Credential";
+  static final String CREDENTIAL_HEADER = ReplicaCalls.CREDENTIAL_HEADER;
   private static final Logger log = LoggerFactory.getLogger(ReplicaForwarder.class);
-  private static final Duration CONNECT = Duration.ofSeconds(3);
   private static final int CHUNK = 32 * 1024;
   // Set by Java's HTTP client itself, or meaningless for the next hop.
   private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "upgrade", "connection",
       "keep-alive", "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", CREDENTIAL_HEADER.toLowerCase(Locale.ROOT));
 
   private final ReplicaRegistry replicas;
-  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
   ReplicaForwarder(ReplicaRegistry replicas) {
     this.replicas = replicas;
@@ -67,7 +61,7 @@ final class ReplicaForwarder {
       }
       HttpResponse<InputStream> answer;
       try {
-        answer = client(replica.get()).send(request(req, replica.get(), target, bodyTouched), HttpResponse.BodyHandlers.ofInputStream());
+        answer = replicas.calls().client(replica.get()).send(request(req, replica.get(), target, bodyTouched), HttpResponse.BodyHandlers.ofInputStream());
       } catch (ConnectException | HttpConnectTimeoutException e) {
         lastProblem = "replica " + owner + " at " + replica.get().address() + " refused the connection";
         log.info("Cannot reach server replica {} at {} for agent '{}': {}", owner, replica.get().address(), agentName, e.toString());
@@ -106,7 +100,7 @@ final class ReplicaForwarder {
         request.header(name, value);
       }
     }
-    request.header(CREDENTIAL_HEADER, self() + " " + replicas.credentials().secret());
+    request.header(CREDENTIAL_HEADER, replicas.calls().credential());
     long length = req.getContentLengthLong();
     boolean body = length > 0 || (length < 0 && req.getHeader("Transfer-Encoding") != null);
     HttpRequest.BodyPublisher publisher = !body ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofInputStream(() -> {
@@ -151,13 +145,5 @@ final class ReplicaForwarder {
       BrokenAnswer.end(req, resp, betweenEvents, unavailable(agentName, "server replica " + owner + " that held its tunnel "
           + "stopped answering (" + e.getMessage() + ")"));
     }
-  }
-
-  private HttpClient client(ReplicaRegistry.Replica replica) {
-    // One client per replica and certificate: a replica that restarts is a new id with a new certificate.
-    clients.keySet().removeIf(id -> replicas.live().stream().noneMatch(r -> (r.id() + r.certificatePem().hashCode()).equals(id)));
-    return clients.computeIfAbsent(replica.id() + replica.certificatePem().hashCode(), k -> HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT).sslContext(PinnedReplicaTls.trusting(replica.certificatePem()))
-        .build());
   }
 }

@@ -42,6 +42,7 @@ public final class ReplicaRegistry implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final ReplicaCalls calls;
   private volatile String address;
   private volatile Runnable reRegistered = () -> {};
   private volatile boolean renewalFailing;
@@ -55,6 +56,12 @@ public final class ReplicaRegistry implements AutoCloseable {
     this.credentials = credentials;
     this.table = table;
     this.clock = clock;
+    this.calls = new ReplicaCalls(this);
+  }
+
+  /** Calls to the other replicas, and the ones this replica serves. */
+  public ReplicaCalls calls() {
+    return calls;
   }
 
   public ReplicaId self() {

@@ -17,6 +17,15 @@ public interface GitopsStateStore {
 
   List<GitopsState> of(String agentName);
 
-  /** Forgets the reports of the agent's entries other than these (they left its configuration). */
+  /** Forgets the reports and drift pauses of the agent's entries other than these (they left its configuration). */
   void retainOnly(String agentName, java.util.Set<Entry> entries);
+
+  /**
+   * Pauses or resumes drift correction of the agent's entry (by inventory id). A pause is kept until
+   * resumed, whether or not the agent is connected, and outlives server restarts.
+   */
+  void pauseDriftCorrection(String agentName, String inventoryId, boolean paused, Instant at);
+
+  /** Whether an administrator paused drift correction of the agent's entry. */
+  boolean driftCorrectionPaused(String agentName, String inventoryId);
 }

@@ -45,6 +45,35 @@ final class JdbcGitopsStateStore implements GitopsStateStore {
             entry.projectId(), entry.inventoryId());
       }
     }
+    java.util.Set<String> inventories = entries.stream().map(Entry::inventoryId).collect(java.util.stream.Collectors.toSet());
+    for (String inventory : jdbc.query("select inventory_id from drift_pauses where agent_name = ?", row -> row.getString(1),
+        agentName)) {
+      if (!inventories.contains(inventory)) {
+        jdbc.update("delete from drift_pauses where agent_name = ? and inventory_id = ?", agentName, inventory);
+      }
+    }
+  }
+
+  @Override
+  public void pauseDriftCorrection(String agentName, String inventoryId, boolean paused, Instant at) {
+    if (!paused) {
+      jdbc.update("delete from drift_pauses where agent_name = ? and inventory_id = ?", agentName, inventoryId);
+      return;
+    }
+    if (driftCorrectionPaused(agentName, inventoryId)) {
+      return; // paused already: keep when it was first paused
+    }
+    try {
+      jdbc.update("insert into drift_pauses (agent_name, inventory_id, paused_at) values (?, ?, ?)", agentName, inventoryId, at);
+    } catch (Jdbc.DuplicateKeyException raced) {
+      // another replica paused it at the same moment: paused either way
+    }
+  }
+
+  @Override
+  public boolean driftCorrectionPaused(String agentName, String inventoryId) {
+    return !jdbc.query("select 1 from drift_pauses where agent_name = ? and inventory_id = ?", row -> row.getInt(1), agentName,
+        inventoryId).isEmpty();
   }
 
   @Override

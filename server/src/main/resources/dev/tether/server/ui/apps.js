@@ -130,7 +130,8 @@ function sourcePage(agent, inventory) {
       const tree = await api(path + '/tree');
       children = tree.children;
       fill('tree-status', tree.error ? el('span', { class: 'error', text: 'Live children unavailable: ' + tree.error })
-        : `${children.length} live children (ReplicaSets, Pods, Jobs) read from the cluster through the agent.`);
+        : `${children.length} live children (ReplicaSets, Pods, Jobs) read from the cluster through the agent.`,
+        (tree.capped || []).map(line => el('span', { class: 'warn capped', text: ' Cut at the cap: ' + line + '.' })));
       if (detail) drawTree();
     } catch (e) {
       if (e instanceof SignedOut) throw e;
@@ -138,6 +139,7 @@ function sourcePage(agent, inventory) {
     }
   }
   return {
+    agent,
     async refresh() {
       const [next, history] = await Promise.all([api(path), api(path + '/history?limit=30')]);
       const a = next.application;

@@ -307,6 +307,24 @@ abstract class StoreContract {
     assertThat(store().gitops().of("prod")).extracting(GitopsStateStore.GitopsState::inventoryId).containsExactly("inv-b");
   }
 
+  @Test
+  void driftPausesAreKeptUntilResumedAndLeaveWithTheirEntry() {
+    addProjectAndAgent();
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-a")).isFalse();
+    store().gitops().pauseDriftCorrection("prod", "inv-a", true, AT);
+    store().gitops().pauseDriftCorrection("prod", "inv-a", true, AT.plusSeconds(1));
+    store().gitops().pauseDriftCorrection("prod", "inv-b", true, AT);
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-a")).isTrue();
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-b")).isTrue();
+
+    store().gitops().pauseDriftCorrection("prod", "inv-a", false, AT.plusSeconds(2));
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-a")).isFalse();
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-b")).as("another entry's pause stays").isTrue();
+
+    store().gitops().retainOnly("prod", Set.of(new GitopsStateStore.Entry("team/app", "inv-c")));
+    assertThat(store().gitops().driftCorrectionPaused("prod", "inv-b")).as("its entry left the configuration").isFalse();
+  }
+
   /** A report as an agent of the previous version sends it: strings only. */
   private static SyncReport olderAgentsReport() {
     return SyncReport.newBuilder().setCommit("abc123").setPhase("synced").setStartedUnixMillis(1000).setFinishedUnixMillis(1500)

@@ -1,4 +1,4 @@
-package dev.tether.server.kubeproxy;
+package dev.tether.server.replica;
 
 import dev.tether.common.tls.Pem;
 import java.net.Socket;
