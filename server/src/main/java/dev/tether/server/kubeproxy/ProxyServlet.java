@@ -178,8 +178,8 @@ final class ProxyServlet extends HttpServlet {
         return;
       }
       if (everywhere.stream().noneMatch(c -> c.replicaId().equals(replicaId))) {
-        if (upgrade) {
-          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners(everywhere), replicaId);
+        if (forwarder.isPresent() && upgrade) {
+          forwarder.get().forwardUpgrade(req, resp, access.agentName(), owners(everywhere));
         } else if (forwarder.isPresent()) {
           forwarder.get().forward(req, resp, access.agentName(), owners(everywhere));
         } else {
@@ -384,7 +384,7 @@ final class ProxyServlet extends HttpServlet {
       return false;
     }
     if (ProxyHeaders.isUpgrade(headers(req))) {
-      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners(everywhere), replicaId);
+      forwarder.get().forwardUpgrade(req, resp, agentName, owners(everywhere));
     } else {
       forwarder.get().forward(req, resp, agentName, owners(everywhere));
     }

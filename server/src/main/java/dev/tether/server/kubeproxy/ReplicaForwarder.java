@@ -43,9 +43,16 @@ final class ReplicaForwarder {
 
   private final ReplicaRegistry replicas;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final ReplicaUpgradeHop upgrades;
 
   ReplicaForwarder(ReplicaRegistry replicas) {
     this.replicas = replicas;
+    this.upgrades = new ReplicaUpgradeHop(replicas);
+  }
+
+  /** Like {@link #forward}, for a request that switches protocols (exec, attach, cp, port-forward): see {@link ReplicaUpgradeHop}. */
+  void forwardUpgrade(HttpServletRequest req, HttpServletResponse resp, String agentName, List<String> owners) {
+    upgrades.forward(req, resp, agentName, owners);
   }
 
   String self() {
@@ -91,7 +98,7 @@ final class ReplicaForwarder {
     ProxyServlet.status(req, resp, 503, unavailable(agentName, lastProblem));
   }
 
-  private static String unavailable(String agentName, String why) {
+  static String unavailable(String agentName, String why) {
     return "agent '" + agentName + "' cannot be reached through the other server replicas: " + why + ". If that replica "
         + "stopped, the agent reconnects to another one within seconds; try again";
   }
