@@ -37,6 +37,7 @@ final class ReplicaPipe extends AbstractConnection implements Connection.Upgrade
   private final Socket replica;
   private final String what;
   private final ByteBuffer input = BufferUtil.allocate(CHUNK);
+  private volatile boolean opened;
 
   /** @param what the request, for the log and the reading thread's name */
   ReplicaPipe(EndPoint client, Executor executor, Socket replica, String what) {
@@ -61,6 +62,7 @@ final class ReplicaPipe extends AbstractConnection implements Connection.Upgrade
   @Override
   public void onOpen() {
     super.onOpen();
+    opened = true;
     Thread reader = new Thread(this::replicaToClient, "replica-hop-read");
     reader.setDaemon(true);
     reader.start();
@@ -129,6 +131,17 @@ final class ReplicaPipe extends AbstractConnection implements Connection.Upgrade
     }
     log.debug("{} across replicas ended: {}", what, why);
     closeBoth();
+  }
+
+  /**
+   * A client that went away before its 101 was written never gets this connection (Jetty upgrades only
+   * after the 101 went out): then nothing else would close the replica's socket and its stream.
+   */
+  void closeUnlessOpened() {
+    if (!opened) {
+      log.debug("{}: the client's connection was never upgraded", what);
+      closeReplica();
+    }
   }
 
   private void closeBoth() {

@@ -15,6 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
@@ -37,6 +40,13 @@ final class ReplicaUpgradeHop {
   private static final int CONNECT_MILLIS = 3_000;
   // The other replica waits up to 60 s for the agent's answer (ProtocolUpgrade): a little longer here.
   private static final int HEAD_MILLIS = 65_000;
+  // Jetty upgrades the client's connection as soon as the 101 is written; one not upgraded by then never will be.
+  private static final long UPGRADE_SECONDS = 30;
+  private static final ScheduledExecutorService UNUPGRADED = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "replica-hop-unupgraded");
+    t.setDaemon(true);
+    return t;
+  });
   // Written by this class itself, or meaningless for the next hop.
   private static final java.util.Set<String> NOT_FORWARDED = java.util.Set.of("host", "content-length", "expect", "upgrade",
       "connection", "keep-alive", "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection",
@@ -87,6 +97,7 @@ final class ReplicaUpgradeHop {
         resp.setHeader("Connection", "Upgrade");
         // Once the 101 is written, Jetty hands the client's socket to the pipe (as ProtocolUpgrade does with UpgradedClient).
         request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, pipe);
+        UNUPGRADED.schedule(pipe::closeUnlessOpened, UPGRADE_SECONDS, TimeUnit.SECONDS);
         log.debug("{}: switched protocols through server replica {}", what, owner);
         return;
       } catch (IOException e) {
