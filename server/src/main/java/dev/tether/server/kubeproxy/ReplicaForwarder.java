@@ -37,8 +37,8 @@ final class ReplicaForwarder {
   private static final Logger log = LoggerFactory.getLogger(ReplicaForwarder.class);
   private static final Duration CONNECT = Duration.ofSeconds(3);
   private static final int CHUNK = 32 * 1024;
-  // Set by Java's HTTP client itself, or meaningless for the next hop.
-  private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "upgrade", "connection",
+  // Set by Java's HTTP client (or ReplicaUpgradeHop) itself, or meaningless for the next hop.
+  static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "upgrade", "connection",
       "keep-alive", "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", CREDENTIAL_HEADER.toLowerCase(Locale.ROOT));
 
   private final ReplicaRegistry replicas;

@@ -47,11 +47,6 @@ final class ReplicaUpgradeHop {
     t.setDaemon(true);
     return t;
   });
-  // Written by this class itself, or meaningless for the next hop.
-  private static final java.util.Set<String> NOT_FORWARDED = java.util.Set.of("host", "content-length", "expect", "upgrade",
-      "connection", "keep-alive", "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection",
-      ReplicaForwarder.CREDENTIAL_HEADER.toLowerCase(Locale.ROOT));
-
   private final ReplicaRegistry replicas;
   private final Map<String, SSLContext> pins = new ConcurrentHashMap<>();
 
@@ -140,7 +135,7 @@ final class ReplicaUpgradeHop {
         .append(req.getQueryString() == null ? "" : "?" + req.getQueryString()).append(" HTTP/1.1\r\n")
         .append("Host: ").append(replica.address()).append("\r\n");
     for (String name : Collections.list(req.getHeaderNames())) {
-      if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
+      if (!ReplicaForwarder.NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
         Collections.list(req.getHeaders(name)).forEach(v -> head.append(name).append(": ").append(v).append("\r\n"));
       }
     }
