@@ -89,19 +89,6 @@ final class ProtocolUpgrade {
     log.debug("{}: switched protocols", what);
   }
 
-  /**
-   * Upgrades are not passed between replicas: the hop is an HTTP client that cannot hand over its
-   * connection after a 101. Refused with where the agent is, before any authorization here (the
-   * replica that holds the tunnel would do that).
-   */
-  static void refuseElsewhere(HttpServletRequest req, HttpServletResponse resp, String agentName, List<String> owners, String replicaId) {
-    log.info("Refused {} {}: it switches protocols and agent '{}' is connected to replica(s) {}, not this one ({})", req.getMethod(),
-        req.getRequestURI(), agentName, owners, replicaId);
-    ProxyServlet.status(req, resp, 503, "agent '" + agentName + "' is connected to another server replica (" + String.join(", ", owners)
-        + ") than the one this request reached (" + replicaId + "), and exec, attach, cp and port-forward are not passed between "
-        + "replicas yet. Try again (it may reach the agent's replica), or use the address of the replica the agent is connected to");
-  }
-
   /** The API server's answer other than 101, passed on whole; the client's connection closes after it. */
   private static void refused(HttpServletRequest req, HttpServletResponse resp, Tunnel tunnel, int status,
       Map<String, List<String>> headers) throws InterruptedException {

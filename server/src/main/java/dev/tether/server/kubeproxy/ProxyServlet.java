@@ -178,8 +178,8 @@ final class ProxyServlet extends HttpServlet {
       }
       if (!connections.holdsHere(access.agentName(), replicaId)) {
         List<String> owners = connections.otherReplicasHolding(access.agentName(), replicaId);
-        if (upgrade) {
-          ProtocolUpgrade.refuseElsewhere(req, resp, access.agentName(), owners, replicaId);
+        if (forwarder.isPresent() && upgrade) {
+          forwarder.get().forwardUpgrade(req, resp, access.agentName(), owners);
         } else if (forwarder.isPresent()) {
           forwarder.get().forward(req, resp, access.agentName(), owners);
         } else {
@@ -387,7 +387,7 @@ final class ProxyServlet extends HttpServlet {
       return false;
     }
     if (ProxyHeaders.isUpgrade(headers(req))) {
-      ProtocolUpgrade.refuseElsewhere(req, resp, agentName, owners, replicaId);
+      forwarder.get().forwardUpgrade(req, resp, agentName, owners);
       return true;
     }
     forwarder.get().forward(req, resp, agentName, owners);

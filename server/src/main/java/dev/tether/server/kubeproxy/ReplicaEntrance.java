@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * their own {@linkplain ReplicaCalls calls} (the web UI's live reads, source commands): TLS with
  * this replica's own certificate, and only for callers that present the id and secret of a live
  * replica. The request is then served as if it came from kubectl (authorized again from its own
- * Authorization), by a proxy that never forwards.
+ * Authorization), by a proxy that never forwards. Requests that switch protocols arrive here too
+ * ({@link ReplicaUpgradeHop}) and are upgraded on this listener's connection as on the proxy's own.
  */
 final class ReplicaEntrance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaEntrance.class);

@@ -32,14 +32,21 @@ final class ReplicaForwarder {
   static final String CREDENTIAL_HEADER = ReplicaCalls.CREDENTIAL_HEADER;
   private static final Logger log = LoggerFactory.getLogger(ReplicaForwarder.class);
   private static final int CHUNK = 32 * 1024;
-  // Set by Java's HTTP client itself, or meaningless for the next hop.
-  private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "upgrade", "connection",
+  // Set by Java's HTTP client (or ReplicaUpgradeHop) itself, or meaningless for the next hop.
+  static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "expect", "upgrade", "connection",
       "keep-alive", "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", CREDENTIAL_HEADER.toLowerCase(Locale.ROOT));
 
   private final ReplicaRegistry replicas;
+  private final ReplicaUpgradeHop upgrades;
 
   ReplicaForwarder(ReplicaRegistry replicas) {
     this.replicas = replicas;
+    this.upgrades = new ReplicaUpgradeHop(replicas);
+  }
+
+  /** Like {@link #forward}, for a request that switches protocols (exec, attach, cp, port-forward): see {@link ReplicaUpgradeHop}. */
+  void forwardUpgrade(HttpServletRequest req, HttpServletResponse resp, String agentName, List<String> owners) {
+    upgrades.forward(req, resp, agentName, owners);
   }
 
   String self() {
@@ -85,7 +92,7 @@ final class ReplicaForwarder {
     ProxyServlet.status(req, resp, 503, unavailable(agentName, lastProblem));
   }
 
-  private static String unavailable(String agentName, String why) {
+  static String unavailable(String agentName, String why) {
     return "agent '" + agentName + "' cannot be reached through the other server replicas: " + why + ". If that replica "
         + "stopped, the agent reconnects to another one within seconds; try again";
   }

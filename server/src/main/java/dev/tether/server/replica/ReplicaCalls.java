@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,7 @@ public final class ReplicaCalls {
   private final ReplicaRegistry replicas;
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, SSLContext> pins = new ConcurrentHashMap<>();
 
   ReplicaCalls(ReplicaRegistry replicas) {
     this.replicas = replicas;
@@ -153,8 +155,13 @@ public final class ReplicaCalls {
     // One client per replica and certificate: a replica that restarts is a new id with a new certificate.
     clients.keySet().removeIf(id -> replicas.live().stream().noneMatch(r -> (r.id() + r.certificatePem().hashCode()).equals(id)));
     return clients.computeIfAbsent(replica.id() + replica.certificatePem().hashCode(), k -> HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT).sslContext(PinnedReplicaTls.trusting(replica.certificatePem()))
-        .build());
+        .version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT).sslContext(tls(replica)).build());
+  }
+
+  /** TLS that trusts exactly the replica's published certificate, for connections of one's own (protocol upgrades). */
+  public SSLContext tls(ReplicaRegistry.Replica replica) {
+    pins.keySet().removeIf(id -> replicas.live().stream().noneMatch(r -> (r.id() + r.certificatePem().hashCode()).equals(id)));
+    return pins.computeIfAbsent(replica.id() + replica.certificatePem().hashCode(), k -> PinnedReplicaTls.trusting(replica.certificatePem()));
   }
 
   private static byte[] json(Map<String, String> params) {
