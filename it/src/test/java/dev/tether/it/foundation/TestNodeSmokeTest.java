@@ -1,7 +1,6 @@
 package dev.tether.it.foundation;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertAll;
 
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
@@ -54,13 +53,7 @@ class TestNodeSmokeTest {
     AuditLog audit = new AuditLog(plane);
     long mark = audit.mark();
 
-    // One by one, so the report names every check that failed; attach last, as it ends the cat.
-    assertAll(
-        () -> checks.execRoundTrip(BYTES),
-        () -> checks.execExitCode(3),
-        () -> checks.copyInAndOut(scratch, BYTES),
-        () -> checks.portForward(BYTES),
-        () -> checks.attachRoundTrip(BYTES));
+    checks.all(scratch, BYTES, null);
     // kubectl really spoke the protocol asked for: the API server saw every stream request with its verb.
     assertThat(audit.awaitStreamRequests(mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
   }

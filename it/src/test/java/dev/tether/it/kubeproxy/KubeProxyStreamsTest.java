@@ -2,7 +2,6 @@ package dev.tether.it.kubeproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertAll;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.TetherAgent;
@@ -118,20 +117,7 @@ class KubeProxyStreamsTest {
     AuditLog audit = new AuditLog(cluster);
     long mark = audit.mark();
 
-    // One by one, so the report names every check that failed; attach last, as it ends the cat.
-    assertAll(
-        () -> checks.execRoundTrip(BYTES),
-        () -> checks.execExitCode(3),
-        () -> checks.copyInAndOut(scratch, BYTES),
-        () -> checks.portForward(BYTES),
-        () -> {
-          // The same command, directly and through Tether: the same bytes.
-          String[] numbers = {"seq", "1", "400000"};
-          byte[] viaTether = throughTether.exec("streams", StreamChecks.EXEC_CONTAINER, null, numbers).orThrow().stdout();
-          byte[] viaApiServer = direct.exec("streams", StreamChecks.EXEC_CONTAINER, null, numbers).orThrow().stdout();
-          assertThat(viaTether).hasSizeGreaterThan(2_000_000).isEqualTo(viaApiServer);
-        },
-        () -> checks.attachRoundTrip(BYTES));
+    checks.all(scratch, BYTES, direct);
     // kubectl spoke the protocol asked for, and the agent passed it on as it came.
     assertThat(audit.awaitStreamRequests(mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
   }

@@ -2,7 +2,6 @@ package dev.tether.it.replicas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertAll;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.agent.AgentSettings;
@@ -34,9 +33,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +58,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServerReplicasStreamsTest {
   private static final int BYTES = 3 * 1024 * 1024;
-  private static final Set<String> STREAMS = Set.of("exec", "attach", "portforward");
 
   @TempDir
   static Path dir;
@@ -166,20 +162,9 @@ class ServerReplicasStreamsTest {
     AuditLog audit = new AuditLog(cluster);
     long mark = audit.mark();
 
-    assertAll(
-        () -> checks.execRoundTrip(BYTES),
-        () -> checks.execExitCode(3),
-        () -> checks.copyInAndOut(scratch, BYTES),
-        () -> checks.portForward(BYTES),
-        () -> {
-          String[] numbers = {"seq", "1", "400000"};
-          byte[] viaTether = viaReplicaTwo.exec("streams", StreamChecks.EXEC_CONTAINER, null, numbers).orThrow().stdout();
-          byte[] viaApiServer = direct.exec("streams", StreamChecks.EXEC_CONTAINER, null, numbers).orThrow().stdout();
-          assertThat(viaTether).hasSizeGreaterThan(2_000_000).isEqualTo(viaApiServer);
-        },
-        () -> checks.attachRoundTrip(BYTES));
+    checks.all(scratch, BYTES, direct);
     // kubectl spoke the protocol asked for, and it reached the API server as it came (through replica 1's agent).
-    assertThat(streamRequests(audit, mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
+    assertThat(audit.awaitStreamRequests(mark)).extracting(e -> e.path("verb").asText()).containsOnly(protocol.auditVerb());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -256,18 +241,4 @@ class ServerReplicasStreamsTest {
         .filter(e -> e.path("stage").asText("ResponseComplete").equals("ResponseComplete")).count();
   }
 
-  /** The exec, attach and port-forward requests since {@code mark}, once all three are in the audit log. */
-  private static List<JsonNode> streamRequests(AuditLog audit, long mark) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      List<JsonNode> streams = audit.requestsSince(mark, "kubectl").stream()
-          .filter(e -> STREAMS.contains(e.path("objectRef").path("subresource").asText())).toList();
-      Set<String> seen = streams.stream().map(e -> e.path("objectRef").path("subresource").asText()).collect(Collectors.toSet());
-      if (seen.equals(STREAMS) || System.nanoTime() > deadline) {
-        assertThat(seen).as("stream subresources in the audit log").isEqualTo(STREAMS);
-        return streams;
-      }
-      Thread.sleep(100);
-    }
-  }
 }

@@ -1,5 +1,7 @@
 package dev.tether.testkit.k8s;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,9 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Byte-for-byte checks of kubectl's stream commands against a pod of a {@link TestNode}, through
@@ -43,13 +48,30 @@ public final class StreamChecks {
         TestContainer.idle(EXEC_CONTAINER), TestContainer.cat(ATTACH_CONTAINER), TestContainer.http(WEB_CONTAINER, webPort)};
   }
 
-  /** Every check, in an order that leaves the pod usable until the end (attach ends the cat). */
-  public void all(Path scratch, int bytes) {
-    execRoundTrip(bytes);
-    execExitCode(3);
-    copyInAndOut(scratch, bytes);
-    portForward(bytes);
-    attachRoundTrip(bytes);
+  /**
+   * Every check, one by one so that the report names each that failed, in an order that leaves the pod
+   * usable until the end (attach ends the cat). With {@code direct} (kubectl straight to the API server),
+   * also a long output compared byte for byte with the direct path's.
+   */
+  public void all(Path scratch, int bytes, KubectlStreams direct) {
+    List<Executable> checks = new ArrayList<>(List.of(() -> execRoundTrip(bytes), () -> execExitCode(3),
+        () -> copyInAndOut(scratch, bytes), () -> portForward(bytes)));
+    if (direct != null) {
+      checks.add(() -> sameOutputAs(direct));
+    }
+    checks.add(() -> attachRoundTrip(bytes));
+    assertAll(checks.stream());
+  }
+
+  /** A command's output of more than 2 MB is the same through {@code kubectl} as through {@code direct}. */
+  public void sameOutputAs(KubectlStreams direct) {
+    String[] numbers = {"seq", "1", "400000"};
+    byte[] viaThis = kubectl.exec(pod, EXEC_CONTAINER, null, numbers).orThrow().stdout();
+    byte[] viaDirect = direct.exec(pod, EXEC_CONTAINER, null, numbers).orThrow().stdout();
+    if (viaThis.length < 2_000_000) {
+      throw new AssertionError("exec seq gave " + viaThis.length + " bytes; expected more than 2,000,000");
+    }
+    assertSame("exec seq, compared with the direct path", viaDirect, viaThis);
   }
 
   /** {@code kubectl exec -i pod -- cat} gives back exactly the random bytes sent. */
