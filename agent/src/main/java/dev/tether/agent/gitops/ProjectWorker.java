@@ -85,7 +85,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source, M
         () -> outcome, () -> closed ? "the worker stopped" : awaitingServer ? "waiting for the server's answer" : permission.refusal(),
         this::watchedChanged);
     this.reports = new SourceReports(stream, thread, clock, inventory, () -> outcome, current, observed, dependencyWait);
-    this.watch = new ClusterWatch(client, () -> {
+    this.watch = new ClusterWatch(client, project, inventory.id(), () -> {
       SyncOutcome last = outcome;
       return last == null || closed ? Map.of() : last.desired();
     }, observed::observed);
@@ -250,7 +250,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source, M
     };
     SyncOutcome result;
     try {
-      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop, waves);
+      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop, waves, watch);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
