@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -27,10 +25,8 @@ import org.slf4j.LoggerFactory;
  * only while {@link GitopsPermission} allows: a sync stops before its next write when the session
  * ends or a newer commit arrives, and a failed sync is tried again with a backoff.
  */
-final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
+final class ProjectWorker implements AutoCloseable, SourceDependencies.Source, ManifestStreamClient.Listener {
   private static final Logger log = LoggerFactory.getLogger(ProjectWorker.class);
-  private static final long DRIFT_DELAY_MILLIS = 300;
-  private static final long REPORT_DELAY_MILLIS = 1000;
   private static final long RESUME_DELAY_MILLIS = 1000;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   private static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
@@ -40,12 +36,10 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   private final Reconciler engine;
   private final ParsedManifests parsed = new ParsedManifests();
   private final Inventory inventory;
-  private final KubernetesClient client;
   private final Clock clock;
   private final ScheduledExecutorService thread;
   private final ManifestStreamClient stream;
   private final ClusterWatch watch;
-  private final Set<ObjectKey> driftPending = ConcurrentHashMap.newKeySet();
 
   // Written only on the worker's thread; read by the sources that depend on this one.
   private volatile ManifestSet latest;
@@ -54,18 +48,14 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   private volatile SyncOutcome outcome;
   // Results of the last sync, updated by drift and health events; read by status from other threads.
   private final ObjectStatuses current = new ObjectStatuses();
-  private final DriftCorrector drift;
-  private int driftCorrected;
-  private ScheduledFuture<?> pendingReport;
-  private ScheduledFuture<?> healthDeadline;
+  private final ObservedChanges observed;
+  private final SourceReports reports;
   // Why the server could not send the newest commit; shown until a commit succeeds (worker thread).
   private String refusal;
   private final SyncRetries retries;
   private ScheduledFuture<?> resume;
 
   private volatile boolean closed;
-  // An administrator paused drift correction (worker thread; kept across sessions, told again by the server on a new stream).
-  private boolean driftPaused;
   // After this process applies again: nothing is applied until the server answers the new stream (worker thread).
   private boolean awaitingServer;
 
@@ -83,40 +73,22 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     this.project = project;
     this.name = name;
     this.engine = engine;
-    this.drift = new DriftCorrector(engine.api(), project);
     this.inventory = inventory;
-    this.client = client;
     this.clock = clock;
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "gitops " + project.id());
       t.setDaemon(true);
       return t;
     });
-    this.stream = new ManifestStreamClient(project, inventory.id(), maxManifestBytes, thread, new ManifestStreamClient.Listener() {
-      @Override
-      public void received(ManifestSet set) {
-        ProjectWorker.this.received(set);
-      }
-
-      @Override
-      public void commitMoved(String commit, String digest) {
-        ProjectWorker.this.commitMoved(commit, digest);
-      }
-
-      @Override
-      public void unavailable(String commit, String problem) {
-        ProjectWorker.this.unavailable(commit, problem);
-      }
-
-      @Override
-      public void command(dev.tether.proto.v1.SourceCommand command) {
-        ProjectWorker.this.command(command);
-      }
-    });
-    this.watch = new ClusterWatch(client, () -> {
+    this.stream = new ManifestStreamClient(project, inventory.id(), maxManifestBytes, thread, this);
+    this.observed = new ObservedChanges(project.id(), thread, current, new DriftCorrector(engine.api(), project), metrics,
+        () -> outcome, () -> closed ? "the worker stopped" : awaitingServer ? "waiting for the server's answer" : permission.refusal(),
+        this::watchedChanged);
+    this.reports = new SourceReports(stream, thread, clock, inventory, () -> outcome, current, observed, dependencyWait);
+    this.watch = new ClusterWatch(client, project, inventory.id(), () -> {
       SyncOutcome last = outcome;
       return last == null || closed ? Map.of() : last.desired();
-    }, this::observed);
+    }, observed::observed);
     this.retries = new SyncRetries(project.id(), thread, backoff, () -> engine.api().ready());
     long every = project.resyncInterval().toMillis();
     thread.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
@@ -126,7 +98,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
   void open(Session session) {
     stream.open(session);
     // A server that restarted (or another replica) learns the last sync's state now, not at the next sync.
-    thread.execute(() -> sendReport(outcome, driftCorrected, true));
+    thread.execute(() -> reports.now(true));
   }
 
   /**
@@ -167,7 +139,8 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     stream.close();
   }
 
-  private void received(ManifestSet set) {
+  @Override
+  public void received(ManifestSet set) {
     if (closed || set != stream.latestReceived()) {
       return; // a newer set arrived meanwhile; sync that one
     }
@@ -178,7 +151,8 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     applyLatest("new commit");
   }
 
-  private void commitMoved(String commit, String digest) {
+  @Override
+  public void commitMoved(String commit, String digest) {
     if (latest != null && latest.digest().equals(digest)) {
       ManifestSet held = latest;
       ManifestSet moved = latest.atCommit(commit);
@@ -194,18 +168,20 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     }
   }
 
-  private void unavailable(String commit, String problem) {
+  @Override
+  public void unavailable(String commit, String problem) {
     log.warn("gitops {}: manifests unavailable, nothing applied or pruned: {}", project.id(), problem);
     String at = commit == null || commit.isEmpty() ? (latest == null ? "" : latest.commit()) : commit;
     refusal = (at.isEmpty() ? "" : "commit " + shortCommit(at) + ": ") + problem;
     outcome = SyncOutcome.failed(at, "manifests unavailable, nothing applied or pruned: " + problem,
         outcome == null ? ChangeSet.EMPTY : outcome.changes(), clock.instant(), clock.instant(), inventory.describe(),
         outcome == null ? Map.of() : outcome.desired());
-    report();
+    reports.soon();
   }
 
   /** An administrator's command, from the server (worker thread). */
-  private void command(dev.tether.proto.v1.SourceCommand command) {
+  @Override
+  public void command(dev.tether.proto.v1.SourceCommand command) {
     if (closed) {
       return;
     }
@@ -217,23 +193,22 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
       applyLatest("sync now, asked by an administrator");
     } else if (command.hasDriftCorrection()) {
       boolean pause = command.getDriftCorrection().getPaused();
-      if (pause == driftPaused) {
+      if (!observed.pause(pause)) {
         return;
       }
-      driftPaused = pause;
       log.info("gitops {}: drift correction {} by an administrator", project.id(), pause ? "paused" : "resumed");
       if (!pause && latest != null && !awaitingServer) {
         // What changed while paused is put back now, not at the next resync.
         applyLatest("drift correction resumed");
       } else {
-        report();
+        reports.soon();
       }
     }
   }
 
   private void resync() {
     // While drift correction is paused the periodic resync, which would put drift back, waits too.
-    if (latest != null && !closed && !awaitingServer && !driftPaused) {
+    if (latest != null && !closed && !awaitingServer && !observed.paused()) {
       applyLatest("periodic resync");
     }
   }
@@ -253,7 +228,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     // Told again by the sources it names when they sync or their health changes; nothing else waits meanwhile.
     if (dependencyWait.mustWait(message -> {
       log.info("gitops {}@{}: {}", project.id(), shortCommit(syncing.commit()), message);
-      sendSyncing(syncing, message, null, 0);
+      reports.syncing(syncing, message, null, 0);
     })) {
       return;
     }
@@ -268,14 +243,14 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
       ManifestSet newer = stream.latestReceived();
       return newer != syncing && newer != null ? "commit " + shortCommit(newer.commit()) + " arrived and is synced next" : null;
     };
-    sendSyncing(syncing, why, null, 0);
+    reports.syncing(syncing, why, null, 0);
     WaveApplier.Progress waves = (wave, index, count) -> {
       log.info("gitops {}@{}: applying wave {} ({} of {})", project.id(), shortCommit(syncing.commit()), wave, index, count);
-      sendSyncing(syncing, why + "; applying wave " + wave + " (" + index + " of " + count + ")", wave, count);
+      reports.syncing(syncing, why + "; applying wave " + wave + " (" + index + " of " + count + ")", wave, count);
     };
     SyncOutcome result;
     try {
-      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop, waves);
+      result = engine.reconcile(syncing.commit(), parsed.of(syncing.digest(), syncing.files()), project, inventory, name, stop, waves, watch);
     } catch (RuntimeException e) {
       // One line with the reason; the stack trace is for debugging only.
       log.warn("gitops {}: sync of {} failed: {}", project.id(), shortCommit(syncing.commit()), e.toString());
@@ -298,9 +273,7 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     current.reset(result.changes());
     outcome = result;
     metrics.finished(result);
-    long ms = result.finished().toEpochMilli() - result.started().toEpochMilli();
-    String line = String.format("gitops %s@%s (%s): %s in %d ms: %s%s", project.id(), shortCommit(result.commit()), why,
-        result.phase().wireName(), ms, result.changes().summary(), result.message().isEmpty() ? "" : ": " + result.message());
+    String line = "gitops " + project.id() + "@" + shortCommit(result.commit()) + " (" + why + "): " + result.summary();
     if (result.phase() == Phase.SYNCED) {
       log.info(line);
     } else {
@@ -312,34 +285,12 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     if (!result.desired().isEmpty() || result.phase() == Phase.SYNCED) {
       watch.watch(result.desired());
     }
-    if (healthDeadline != null) {
-      healthDeadline.cancel(false);
-    }
-    healthDeadline = thread.schedule(this::reconcileTimedOut, project.reconcileTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    // Every finished sync reaches the server (its events, timeline and metrics count each one); only the
-    // health and drift changes that follow are coalesced.
-    if (pendingReport != null) {
-      pendingReport.cancel(false);
-    }
-    sendReport(outcome, driftCorrected);
+    observed.syncFinished(project.reconcileTimeout());
+    reports.finished();
     scheduleRetry(result);
     dependencies.changed(project.name());
   }
 
-  /** A syncing report: the sync started, a wave started ({@code wave} not null), or it waits for other sources. */
-  private void sendSyncing(ManifestSet syncing, String message, Integer wave, int waves) {
-    if (!stream.isOpen()) {
-      return;
-    }
-    SyncOutcome state = new SyncOutcome(syncing.commit(), Phase.SYNCING, message, ChangeSet.EMPTY, clock.instant(), clock.instant(),
-        inventory.describe(), Map.of());
-    dev.tether.proto.v1.SyncReport.Builder report = ManifestStreamClient.report(state, List.of(), 0, false).toBuilder()
-        .setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names());
-    if (wave != null) {
-      report.setWave(wave).setWaves(waves);
-    }
-    stream.send(report.build());
-  }
 
   @Override
   public ManifestProject project() {
@@ -388,15 +339,6 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
         Math.round(delay.toMillis() / 100.0) / 10.0);
   }
 
-  /** What has not become Current within reconcile_timeout of its sync is reported as failed. */
-  private void reconcileTimedOut() {
-    String timeout = dev.tether.common.config.GoDuration.format(project.reconcileTimeout());
-    if (current.timedOut(timeout)) {
-      log.warn("gitops {}: some objects did not become ready within reconcile_timeout {}", project.id(), timeout);
-      report();
-    }
-  }
-
   /** Syncs the current manifests again now; completes with the outcome. */
   java.util.concurrent.CompletableFuture<SyncOutcome> resyncNow() {
     java.util.concurrent.CompletableFuture<SyncOutcome> done = new java.util.concurrent.CompletableFuture<>();
@@ -425,69 +367,11 @@ final class ProjectWorker implements AutoCloseable, SourceDependencies.Source {
     return done;
   }
 
-  /** A watched object changed: its health is recorded, and a difference from Git is looked at again shortly. */
-  private void observed(ObjectKey key, Health health, boolean differsFromGit) {
-    if (closed) {
-      return;
-    }
-    try {
-      thread.execute(() -> healthChanged(key, health));
-      if (differsFromGit && driftPending.add(key)) {
-        thread.schedule(() -> drifted(key), DRIFT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-      }
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // the worker stopped while the event was on its way
-    }
-  }
-
-  private void healthChanged(ObjectKey key, Health health) {
-    if (current.healthChanged(key, health)) {
-      report();
+  /** The watch saw drift, or a new health ({@code health}): the server hears of it soon, and dependents at once. */
+  private void watchedChanged(boolean health) {
+    reports.soon();
+    if (health) {
       dependencies.changed(project.name());
-    }
-  }
-
-  /** Checks a drifted object against the live state now and puts it back (drift: correct) or reports it. */
-  private void drifted(ObjectKey key) {
-    driftPending.remove(key);
-    SyncOutcome last = outcome;
-    SyncOutcome.Desired desired = last == null ? null : last.desired().get(key);
-    if (desired == null || closed || !permission.applies() || awaitingServer) {
-      return; // found again by the sync that follows when this process may apply again
-    }
-    Health.Status health = current.get(key).map(ObjectResult::health).orElse(Health.Status.NONE);
-    Optional<DriftCorrector.Outcome> checked = drift.check(key, desired, health,
-        () -> closed ? "the worker stopped" : permission.refusal(), driftPaused);
-    if (checked.isEmpty()) {
-      return;
-    }
-    ObjectResult result = checked.get().result();
-    current.put(result);
-    if (checked.get().corrected()) {
-      driftCorrected++;
-      metrics.driftCorrected();
-      log.info("gitops {}: {}: {}", project.id(), key, result.message());
-    } else if (result.action() == Action.DRIFTED) {
-      log.warn("gitops {}: {} drifted from Git: {}", project.id(), key, result.message());
-    }
-    report();
-  }
-
-  /** Sends the current state soon, once, however many changes come meanwhile. */
-  private void report() {
-    if (pendingReport == null || pendingReport.isDone()) {
-      pendingReport = thread.schedule(() -> sendReport(outcome, driftCorrected), REPORT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private void sendReport(SyncOutcome state, int corrected) {
-    sendReport(state, corrected, false);
-  }
-
-  private void sendReport(SyncOutcome state, int corrected, boolean resent) {
-    if (state != null && stream.isOpen()) {
-      stream.send(ManifestStreamClient.report(state, state == outcome ? current.snapshot().entries() : state.objects(), corrected, resent)
-          .toBuilder().setDriftPaused(driftPaused).addAllWaitingFor(dependencyWait.names()).build());
     }
   }
 

@@ -56,9 +56,10 @@ public final class Reconciler {
    * @param parsed the commit's objects as its files were parsed (parsed anew for each call: the plan changes them)
    * @param owner the manifest project's name for claims and messages
    * @param progress told when each sync wave starts, when the commit has more than one
+   * @param known the objects a watch has seen unchanged since they last held what Git sets: not read again
    */
   public SyncOutcome reconcile(String commit, ManifestParser.Parsed parsed, ManifestProject project, Inventory inventory, String owner,
-      StopSignal stop, WaveApplier.Progress progress) {
+      StopSignal stop, WaveApplier.Progress progress, StagedApplier.KnownUnchanged known) {
     Run run = new Run(commit, inventory, clock.instant());
     if (!parsed.ok()) {
       return run.failed("manifests cannot be read, so nothing was applied or pruned: " + String.join("; ", parsed.errors()));
@@ -116,7 +117,7 @@ public final class Reconciler {
         return run.failed(preSync.get() + "; nothing else was applied or pruned");
       }
     }
-    WaveApplier.Result waved = waves.apply(plan.objects(), project, inventory.id(), run.results, stop, progress);
+    WaveApplier.Result waved = waves.apply(plan.objects(), project, inventory.id(), run.results, stop, progress, known);
     StagedApplier.Applied applied = waved.applied();
     if (stop.reason() != null) {
       return run.stopped(stop.reason());

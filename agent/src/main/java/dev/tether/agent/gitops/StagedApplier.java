@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
  * for the CRDs whose kinds the commit holds objects of, then everything else. Within a stage every
  * request goes out as soon as a slot is free, {@value #IN_FLIGHT} at a time: the current objects of
  * each type are read at once, compared as they arrive, and only what differs from Git is written. A
- * live object is kept only until it is compared.
+ * live object is kept only until it is compared. An object the project's watch has seen unchanged since it
+ * last held what Git sets, with the same content from Git, is neither read nor written ({@link KnownUnchanged}):
+ * a no-op resync of thousands of objects then lists only what changed.
  */
 final class StagedApplier {
   // Enough requests in flight to keep the API server busy; its own CPU, not the client, is then the limit.
@@ -43,9 +45,23 @@ final class StagedApplier {
    */
   record Applied(Map<ObjectKey, ObjectResult> results, Set<ObjectKey> existing, List<PlannedObject> applied) {}
 
+  /**
+   * What the watch knows: the health of an object seen unchanged (same resourceVersion) since it was last
+   * compared equal to exactly this planned content, or empty when it must be read and compared.
+   */
+  @FunctionalInterface
+  interface KnownUnchanged {
+    KnownUnchanged NOTHING = p -> Optional.empty();
+
+    Optional<Health> health(PlannedObject planned);
+
+    /** A read found the object, at {@code resourceVersion}, holding what Git sets: it need not be read again until it changes. */
+    default void compared(PlannedObject planned, String resourceVersion, Health health) {}
+  }
+
   /** What the live object of a planned one says, reduced to what the run needs: the object itself is not kept. */
-  private record Live(boolean exists, Optional<String> refusal, boolean unchanged, Health health) {
-    static final Live ABSENT = new Live(false, Optional.empty(), false, Health.notFound());
+  private record Live(boolean exists, Optional<String> refusal, boolean unchanged, Health health, String resourceVersion) {
+    static final Live ABSENT = new Live(false, Optional.empty(), false, Health.notFound(), null);
   }
 
   /**
@@ -54,10 +70,10 @@ final class StagedApplier {
    * @param crdOfKind "group/Kind" to the CRD that serves it, for the CRDs of earlier waves; this wave's are added
    */
   Applied apply(List<PlannedObject> plan, ManifestProject project, String inventoryId, Map<ObjectKey, ObjectResult> results,
-      StopSignal stop, Map<String, ObjectKey> crdOfKind) {
+      StopSignal stop, Map<String, ObjectKey> crdOfKind, KnownUnchanged known) {
     Set<ObjectKey> existing = ConcurrentHashMap.newKeySet();
     List<PlannedObject> first = plan.stream().filter(p -> p.resolved() && p.firstStage()).toList();
-    applyStage(first, project, inventoryId, results, existing, stop);
+    applyStage(first, project, inventoryId, results, existing, stop, known);
     if (stop.reason() != null) {
       return new Applied(results, existing, first); // the orchestration reports the stop; nothing more is read
     }
@@ -70,7 +86,7 @@ final class StagedApplier {
 
     List<PlannedObject> rest = new ArrayList<>(plan.stream().filter(p -> p.resolved() && !p.firstStage()).toList());
     rest.addAll(customResources);
-    applyStage(rest, project, inventoryId, results, existing, stop);
+    applyStage(rest, project, inventoryId, results, existing, stop, known);
     List<PlannedObject> applied = new ArrayList<>(first);
     applied.addAll(rest);
     return new Applied(results, existing, applied);
@@ -78,7 +94,7 @@ final class StagedApplier {
 
   /** Applies objects now, in one stage (the inventory's namespace, before the inventory is written). */
   void applyNow(List<PlannedObject> objects, ManifestProject project, String inventoryId, Map<ObjectKey, ObjectResult> results) {
-    applyStage(objects, project, inventoryId, results, ConcurrentHashMap.newKeySet(), StopSignal.NEVER);
+    applyStage(objects, project, inventoryId, results, ConcurrentHashMap.newKeySet(), StopSignal.NEVER, KnownUnchanged.NOTHING);
   }
 
   /**
@@ -120,12 +136,19 @@ final class StagedApplier {
   }
 
   private void applyStage(List<PlannedObject> objects, ManifestProject project, String inventoryId,
-      Map<ObjectKey, ObjectResult> results, Set<ObjectKey> existing, StopSignal stop) {
+      Map<ObjectKey, ObjectResult> results, Set<ObjectKey> existing, StopSignal stop, KnownUnchanged known) {
     Map<String, List<PlannedObject>> byCollection = new LinkedHashMap<>();
     for (PlannedObject p : objects) {
       ObjectResult earlier = results.get(p.key());
       if (earlier != null && !earlier.failed()) {
         continue; // already applied in an earlier step (the inventory's namespace)
+      }
+      Optional<Health> seen = known.health(p);
+      if (seen.isPresent()) {
+        existing.add(p.key());
+        results.put(p.key(), new ObjectResult(p.key(), p.version(), Action.UNCHANGED, Health.Status.NONE, "", p.source().file())
+            .withHealth(seen.get()));
+        continue;
       }
       byCollection.computeIfAbsent(p.type().apiVersion() + "/" + p.type().plural() + "/" + p.namespace(), k -> new ArrayList<>()).add(p);
     }
@@ -144,14 +167,14 @@ final class StagedApplier {
         return;
       }
       for (PlannedObject p : members) {
-        writes.add(applyOne(p, live.getOrDefault(p.key(), Live.ABSENT), project, results, existing, stop));
+        writes.add(applyOne(p, live.getOrDefault(p.key(), Live.ABSENT), project, results, existing, stop, known));
       }
     });
     writes.forEach(CompletableFuture::join);
   }
 
   private CompletableFuture<?> applyOne(PlannedObject p, Live live, ManifestProject project, Map<ObjectKey, ObjectResult> results,
-      Set<ObjectKey> existing, StopSignal stop) {
+      Set<ObjectKey> existing, StopSignal stop, KnownUnchanged known) {
     if (live.exists()) {
       existing.add(p.key());
     }
@@ -160,6 +183,7 @@ final class StagedApplier {
       return CompletableFuture.completedFuture(null);
     }
     if (live.unchanged()) {
+      known.compared(p, live.resourceVersion(), live.health());
       results.put(p.key(), new ObjectResult(p.key(), p.version(), Action.UNCHANGED, Health.Status.NONE, "", p.source().file())
           .withHealth(live.health()));
       return CompletableFuture.completedFuture(null);
@@ -208,7 +232,13 @@ final class StagedApplier {
   private static Live live(PlannedObject p, Map<String, Object> current, ManifestProject project, String inventoryId) {
     Optional<String> refusal = OwnershipPolicy.applyRefusal(inventoryId, current, project.inventoryPolicy());
     boolean unchanged = refusal.isEmpty() && FieldComparison.firstDifference(p.content(), current, project.fieldManager()).isEmpty();
-    return new Live(true, refusal, unchanged, unchanged ? Health.of(current) : Health.notFound());
+    return new Live(true, refusal, unchanged, unchanged ? Health.of(current) : Health.notFound(), resourceVersion(current));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String resourceVersion(Map<String, Object> object) {
+    Object version = ((Map<String, Object>) object.getOrDefault("metadata", Map.of())).get("resourceVersion");
+    return version == null ? null : version.toString();
   }
 
   @SuppressWarnings("unchecked")

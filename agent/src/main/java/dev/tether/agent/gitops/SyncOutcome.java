@@ -52,6 +52,12 @@ public record SyncOutcome(String commit, Phase phase, String message, ChangeSet 
     return changes.applied();
   }
 
+  /** One line: the phase, how long it took, the counts and the message. */
+  String summary() {
+    return phase.wireName() + " in " + (finished.toEpochMilli() - started.toEpochMilli()) + " ms: " + changes.summary()
+        + (message.isEmpty() ? "" : ": " + message);
+  }
+
   SyncOutcome withChanges(ChangeSet newer) {
     return new SyncOutcome(commit, phase, message, newer, started, finished, inventory, desired);
   }

@@ -37,7 +37,7 @@ final class WaveApplier {
   }
 
   Result apply(List<PlannedObject> plan, ManifestProject project, String inventoryId, Map<ObjectKey, ObjectResult> results,
-      StopSignal stop, Progress progress) {
+      StopSignal stop, Progress progress, StagedApplier.KnownUnchanged known) {
     TreeMap<Integer, List<PlannedObject>> waves = SyncWave.byWave(plan, PlannedObject::content);
     Map<String, ObjectKey> crdOfKind = new HashMap<>();
     Set<ObjectKey> existing = ConcurrentHashMap.newKeySet();
@@ -48,7 +48,7 @@ final class WaveApplier {
       if (waves.size() > 1) {
         progress.started(wave.getKey(), index, waves.size());
       }
-      StagedApplier.Applied one = applier.apply(wave.getValue(), project, inventoryId, results, stop, crdOfKind);
+      StagedApplier.Applied one = applier.apply(wave.getValue(), project, inventoryId, results, stop, crdOfKind, known);
       existing.addAll(one.existing());
       applied.addAll(one.applied());
       Integer next = waves.higherKey(wave.getKey());

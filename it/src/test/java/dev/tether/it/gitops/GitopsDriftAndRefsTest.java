@@ -107,6 +107,52 @@ class GitopsDriftAndRefsTest {
   }
 
   @Test
+  @DisplayName("a resync that skips what the watch saw unchanged still puts back a changed and a deleted object")
+  void resyncSkippingUnchangedObjectsStillCorrects(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client,
+      TestNamespace ns) {
+    try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
+      setup.manifests.write("a.yaml", configMap("settings", "blue")).write("b.yaml", configMap("other", "x"));
+      String commit = setup.manifests.commitAndPush("Settings");
+      // drift: report, so that only the resyncs (not the watch's drift correction) can put objects back.
+      setup.configure(config(ns, "      drift: report\n      resync_interval: 1s\n"));
+      setup.startAgent();
+      SyncOutcome first = setup.awaitSync(commit);
+      assertThat(first.phase()).isEqualTo(Phase.SYNCED);
+
+      // The skip path is taken: a whole resync that read no ConfigMap of the namespace (only the inventory, by name).
+      AuditLog audit = new AuditLog(plane);
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        long mark = audit.mark();
+        Instant asked = Instant.now();
+        await().atMost(Duration.ofSeconds(10)).until(() -> setup.agent().gitops().outcome("team/app")
+            .map(o -> o.finished().isAfter(asked.plusMillis(1100)) && o.phase() == Phase.SYNCED).orElse(false));
+        return audit.requestsSince(mark, "tether-agent/").stream()
+            .noneMatch(r -> "list".equals(r.path("verb").asText()) && "configmaps".equals(r.path("objectRef").path("resource").asText())
+                && ns.toString().equals(r.path("objectRef").path("namespace").asText()));
+      });
+      SyncOutcome skipping = setup.agent().gitops().outcome("team/app").orElseThrow();
+      assertThat(skipping.count(Action.UNCHANGED)).isEqualTo(2);
+      long beforeDrift = audit.mark();
+
+      client.configMaps().inNamespace(ns.toString()).withName("settings").edit(cm -> {
+        cm.getData().put("value", "red");
+        return cm;
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> "blue".equals(
+          client.configMaps().inNamespace(ns.toString()).withName("settings").get().getData().get("value")));
+
+      client.configMaps().inNamespace(ns.toString()).withName("other").delete();
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        var other = client.configMaps().inNamespace(ns.toString()).withName("other").get();
+        return other != null && other.getMetadata().getDeletionTimestamp() == null;
+      });
+      assertThat(audit.writesSince(beforeDrift, "tether-agent/")).as("the resyncs wrote the objects back")
+          .anyMatch(w -> w.path("objectRef").path("name").asText().equals("settings"))
+          .anyMatch(w -> w.path("objectRef").path("name").asText().equals("other"));
+    }
+  }
+
+  @Test
   @DisplayName("a resync of an unchanged commit makes zero write requests to the API server (counted in its audit log)")
   void noopResyncWritesNothing(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
