@@ -169,7 +169,7 @@ final class ApplicationRoutes {
     if (e.state().isEmpty()) {
       return new ApplicationView(e.agent(), e.project(), e.inventoryId(), source.map(SourceStatus::kind).orElse(null),
           source.map(SourceStatus::renders).orElse(null), ref, null, "pending", "no sync reported yet", "Unknown", 0, 0, 0, 0, 0, 0, 0,
-          null, null, 0, connected, false);
+          null, null, 0, connected, false, null, null, List.of());
     }
     SyncRecord r = e.state().get().report();
     List<SyncRecord.ObjectRecord> own = own(r);
@@ -185,7 +185,8 @@ final class ApplicationRoutes {
     return new ApplicationView(e.agent(), e.project(), e.inventoryId(), source.map(SourceStatus::kind).orElse(null),
         source.map(SourceStatus::renders).orElse(null), ref, r.commit(), r.phase().apiName(), r.message(), health, own.size(), healthy,
         progressing, degraded, missing, r.failed(), drifted, started, finished,
-        started == null || finished == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), connected, r.driftPaused());
+        started == null || finished == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), connected, r.driftPaused(),
+        r.wave(), r.wave() == null ? null : r.waves(), r.waitingFor());
   }
 
   /** The entry's own objects: hooks and objects left alone (skipped) are in the report but are not the application. */
