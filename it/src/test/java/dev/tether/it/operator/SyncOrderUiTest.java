@@ -65,6 +65,8 @@ class SyncOrderUiTest {
       browser.driver().findElement(By.linkText("team/app")).click();
       browser.awaitText(By.id("source-header"), "wave 0 (2 waves)");
       assertThat(browser.driver().findElement(By.id("source-phase")).getText()).isEqualTo("Syncing — wave 0 (2 waves)");
+      assertThat(browser.driver().findElement(By.cssSelector("#source-header h1")).getText())
+          .as("no object is reported yet: no health to claim").contains("Unknown").doesNotContain("Healthy");
       assertThat(client.configMaps().withName("app").get()).as("wave 1 is not applied while wave 0 is not healthy").isNull();
       browser.screenshot("apps-13-wave-in-progress");
 

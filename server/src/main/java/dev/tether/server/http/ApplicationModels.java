@@ -12,7 +12,7 @@ final class ApplicationModels {
    * One row of the applications list.
    *
    * @param health the worst health of its objects: Degraded (a Failed object or one that failed to apply), Missing,
-   *     Progressing, Healthy, or Unknown before the first report
+   *     Progressing, Healthy, or Unknown before the first report and while a sync in progress lists no object yet
    * @param driftPaused whether drift correction is paused for it (by the pause action)
    * @param wave while a commit of several sync waves is applied, the wave in progress (its annotation's value); null otherwise
    * @param waves how many waves that commit has; null with no wave

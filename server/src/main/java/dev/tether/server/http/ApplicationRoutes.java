@@ -178,7 +178,10 @@ final class ApplicationRoutes {
     int degraded = (int) own.stream().filter(o -> o.health() == SyncRecord.Health.FAILED || o.action() == SyncRecord.Action.FAILED).count();
     int missing = count(own, SyncRecord.Health.NOT_FOUND);
     int drifted = (int) own.stream().filter(o -> o.action() == SyncRecord.Action.DRIFTED).count();
+    // A sync in progress that lists no object yet (a first sync at an early wave, or waiting for its depends_on)
+    // has no health to show: none of zero objects is not "all healthy".
     String health = degraded > 0 ? "Degraded" : missing > 0 ? "Missing" : progressing > 0 ? "Progressing"
+        : own.isEmpty() && r.phase() == SyncRecord.Phase.SYNCING ? "Unknown"
         : healthy == own.size() ? "Healthy" : "Unknown";
     Instant started = r.startedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.startedUnixMillis());
     Instant finished = r.finishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.finishedUnixMillis());
