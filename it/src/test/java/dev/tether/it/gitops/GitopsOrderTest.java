@@ -13,7 +13,6 @@ import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,33 +53,8 @@ class GitopsOrderTest {
             schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
       """;
 
-  private static String deployment(String name, String wave) {
-    return """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: %s
-          annotations: {argocd.argoproj.io/sync-wave: "%s"}
-        spec:
-          replicas: 1
-          selector: {matchLabels: {app: %s}}
-          template:
-            metadata: {labels: {app: %s}}
-            spec: {containers: [{name: main, image: nginx}]}
-        """.formatted(name, wave, name, name);
-  }
-
   private static String inWave(String manifest, String annotation, String wave) {
     return manifest.replace("metadata:\n", "metadata:\n  annotations: {" + annotation + ": \"" + wave + "\"}\n");
-  }
-
-  /** What the deployment controller writes once the Deployment's one pod is ready. */
-  private static void makeAvailable(KubernetesClient client, String name) {
-    client.apps().deployments().withName(name).editStatus(d -> {
-      d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(1)
-          .withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
-      return d;
-    });
   }
 
   private static List<String> writes(AuditLog audit, long mark, String verb) {
@@ -105,6 +79,17 @@ class GitopsOrderTest {
     return MissingNode.getInstance(); // not reported yet
   }
 
+  /** The entry as the applications API shows it: its row in the list, and the application of its source page. */
+  private static List<JsonNode> application(GitopsSetup setup, String project) {
+    for (JsonNode a : setup.tether.api().get("/api/v1/applications")) {
+      if (a.get("agent").asText().equals(setup.agentName) && a.get("project").asText().equals(project)) {
+        JsonNode detail = setup.tether.api().get("/api/v1/agents/" + setup.agentName + "/sources/" + a.get("inventory_id").asText());
+        return List.of(a, detail.get("application"));
+      }
+    }
+    throw new AssertionError(project + " is not in /api/v1/applications");
+  }
+
   @Test
   @DisplayName("waves -1, 0, 1: each applied and healthy before the next (the status shows the wave), pruned highest wave first")
   void wavesApplyInOrderAndPruneInReverse(@TempDir Path dir, KubeControlPlane plane, KubernetesClient client, TestNamespace ns) {
@@ -113,7 +98,7 @@ class GitopsOrderTest {
           .write("crd.yaml", CRD)
           .write("early.yaml", inWave(GitopsSetup.configMap("early", "-1"), "argocd.argoproj.io/sync-wave", "-1"))
           .write("widget.yaml", "apiVersion: waves.tether.test/v1\nkind: Widget\nmetadata:\n  name: w1\nspec: {size: 1}\n")
-          .write("db.yaml", deployment("db", "0"))
+          .write("db.yaml", GitopsSetup.deploymentInWave("db", "0"))
           .write("settings.yaml", GitopsSetup.configMap("settings", "0"))
           .write("app.yaml", inWave(GitopsSetup.configMap("app", "1"), "tether.dev/sync-wave", "1"))
           .commitAndPush("Three waves");
@@ -132,6 +117,12 @@ class GitopsOrderTest {
         assertThat(s.path("message").asText()).endsWith("applying wave 0 (2 of 3)");
         assertThat(client.apps().deployments().withName("db").get()).isNotNull();
       });
+      for (JsonNode a : application(setup, "team/app")) {
+        assertThat(a.path("phase").asText()).as(a.toString()).isEqualTo("syncing");
+        assertThat(a.path("wave").isInt() ? a.get("wave").asInt() : null).as(a.toString()).isEqualTo(0);
+        assertThat(a.path("waves").asInt()).as(a.toString()).isEqualTo(3);
+        assertThat(a.path("waiting_for")).as(a.toString()).isEmpty();
+      }
       await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
           .until(() -> client.configMaps().withName("app").get() == null);
       assertThat(writes(audit, mark, "patch")).doesNotContain("app");
@@ -139,7 +130,7 @@ class GitopsOrderTest {
       System.out.println("[order] tether admin status during wave 0:\n" + status);
       assertThat(status).contains("syncing wave 0 (3 waves)");
 
-      makeAvailable(client, "db");
+      GitopsSetup.makeAvailable(client, "db");
       SyncOutcome synced = setup.awaitSync(commit);
 
       assertThat(synced.phase()).as(synced.message() + "\n" + synced.changes()).isEqualTo(Phase.SYNCED);
@@ -155,6 +146,12 @@ class GitopsOrderTest {
         JsonNode s = entry(setup, "team/app");
         assertThat(s.path("phase").asText()).isEqualTo("synced");
         assertThat(s.path("wave").isNull()).as("no wave once the sync finished: " + s).isTrue();
+      });
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        for (JsonNode a : application(setup, "team/app")) {
+          assertThat(a.path("phase").asText()).as(a.toString()).isEqualTo("synced");
+          assertThat(a.path("wave").isNull() && a.path("waves").isNull()).as("no wave once the sync finished: " + a).isTrue();
+        }
       });
 
       // The objects of all three waves leave Git but the CRD, its Widget and the Deployment: the highest wave goes first.
@@ -173,7 +170,7 @@ class GitopsOrderTest {
     try (GitopsSetup setup = new GitopsSetup(dir, plane, "prod", "team/app")) {
       GitRepository infra = GitRepository.create(dir.resolve("repos"), "infra");
       setup.tether.addProject("team/infra", infra.bareDir().toString(), Map.of());
-      String infraCommit = infra.write("db.yaml", deployment("db", "0")).commitAndPush("A database");
+      String infraCommit = infra.write("db.yaml", GitopsSetup.deploymentInWave("db", "0")).commitAndPush("A database");
       String appCommit = setup.manifests.write("app.yaml", GitopsSetup.configMap("app", "v1")).commitAndPush("The app");
       String config = "gitops:\n  manifest_projects:\n"
           + "    - id: team/app\n      default_namespace: " + ns + "\n      depends_on: [infra]\n"
@@ -192,6 +189,11 @@ class GitopsOrderTest {
         assertThat(app.path("message").asText()).startsWith("waiting for source infra (")
             .contains("apps/Deployment " + ns + "/db is in progress");
       });
+      for (JsonNode a : application(setup, "team/app")) {
+        assertThat(a.path("phase").asText()).as(a.toString()).isEqualTo("syncing");
+        assertThat(a.path("waiting_for")).as(a.toString()).extracting(JsonNode::asText).containsExactly("infra");
+        assertThat(a.path("wave").isNull()).as(a.toString()).isTrue();
+      }
       await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
           .until(() -> client.configMaps().withName("app").get() == null);
 
@@ -200,7 +202,7 @@ class GitopsOrderTest {
       System.out.println("[order] tether admin status while team/app waits:\n" + status);
       assertThat(status).contains("syncing (waiting for infra)");
       long healthyMark = audit.mark();
-      makeAvailable(client, "db");
+      GitopsSetup.makeAvailable(client, "db");
       SyncOutcome appSynced = setup.awaitSync("team/app", appCommit);
 
       assertThat(appSynced.phase()).as(appSynced.message()).isEqualTo(Phase.SYNCED);
@@ -208,6 +210,8 @@ class GitopsOrderTest {
       assertThat(writes(audit, healthyMark, "patch")).as("and only once db is available").contains("app");
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThat(entry(setup, "team/app").path("waiting_for")).isEmpty());
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> application(setup, "team/app")
+          .forEach(a -> assertThat(a.path("waiting_for")).as(a.toString()).isEmpty()));
 
       // Infra now depends on the app too: a cycle, refused with its place; the last valid configuration stays in use.
       setup.configure(config.replace("      name: infra\n", "      name: infra\n      depends_on: [team/app]\n"));

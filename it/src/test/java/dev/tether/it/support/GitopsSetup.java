@@ -6,6 +6,8 @@ import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.server.ServerSettings;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeControlPlane;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -47,6 +49,35 @@ public final class GitopsSetup implements AutoCloseable {
   /** A ConfigMap manifest with one data entry, {@code value}: the objects most GitOps tests push. */
   public static String configMap(String name, String value) {
     return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n";
+  }
+
+  /** A Deployment of one nginx replica in sync wave {@code wave} (Argo CD's annotation). */
+  public static String deploymentInWave(String name, String wave) {
+    return """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: %s
+          annotations: {argocd.argoproj.io/sync-wave: "%s"}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: %s}}
+          template:
+            metadata: {labels: {app: %s}}
+            spec: {containers: [{name: main, image: nginx}]}
+        """.formatted(name, wave, name, name);
+  }
+
+  /**
+   * What the deployment controller writes once the Deployment's one pod is ready. The test control plane
+   * runs no deployment controller, so a Deployment is never available until a test calls this.
+   */
+  public static void makeAvailable(KubernetesClient client, String name) {
+    client.apps().deployments().withName(name).editStatus(d -> {
+      d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(1)
+          .withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+      return d;
+    });
   }
 
   /** Pushes the agent's config.yaml. */

@@ -12,12 +12,16 @@ final class ApplicationModels {
    * One row of the applications list.
    *
    * @param health the worst health of its objects: Degraded (a Failed object or one that failed to apply), Missing,
-   *     Progressing, Healthy, or Unknown before the first report
+   *     Progressing, Healthy, or Unknown before the first report and while a sync in progress lists no object yet
    * @param driftPaused whether drift correction is paused for it (by the pause action)
+   * @param wave while a commit of several sync waves is applied, the wave in progress (its annotation's value); null otherwise
+   * @param waves how many waves that commit has; null with no wave
+   * @param waitingFor the sources (depends_on) it waits for before it syncs; empty when it does not wait
    */
   record ApplicationView(String agent, String project, String inventoryId, String kind, String renders, String ref, String commit,
       String phase, String message, String health, int objects, int healthy, int progressing, int degraded, int missing,
-      int failed, int drifted, Instant startedAt, Instant finishedAt, long durationMs, boolean connected, boolean driftPaused) {}
+      int failed, int drifted, Instant startedAt, Instant finishedAt, long durationMs, boolean connected, boolean driftPaused,
+      Integer wave, Integer waves, List<String> waitingFor) {}
 
   /** The commit a source is at: its message and author when the server's mirror has it, and its page on the Git host. */
   record CommitView(String id, String message, String author, Instant authoredAt, String url) {}

@@ -169,7 +169,7 @@ final class ApplicationRoutes {
     if (e.state().isEmpty()) {
       return new ApplicationView(e.agent(), e.project(), e.inventoryId(), source.map(SourceStatus::kind).orElse(null),
           source.map(SourceStatus::renders).orElse(null), ref, null, "pending", "no sync reported yet", "Unknown", 0, 0, 0, 0, 0, 0, 0,
-          null, null, 0, connected, false);
+          null, null, 0, connected, false, null, null, List.of());
     }
     SyncRecord r = e.state().get().report();
     List<SyncRecord.ObjectRecord> own = own(r);
@@ -178,14 +178,18 @@ final class ApplicationRoutes {
     int degraded = (int) own.stream().filter(o -> o.health() == SyncRecord.Health.FAILED || o.action() == SyncRecord.Action.FAILED).count();
     int missing = count(own, SyncRecord.Health.NOT_FOUND);
     int drifted = (int) own.stream().filter(o -> o.action() == SyncRecord.Action.DRIFTED).count();
+    // A sync in progress that lists no object yet (a first sync at an early wave, or waiting for its depends_on)
+    // has no health to show: none of zero objects is not "all healthy".
     String health = degraded > 0 ? "Degraded" : missing > 0 ? "Missing" : progressing > 0 ? "Progressing"
+        : own.isEmpty() && r.phase() == SyncRecord.Phase.SYNCING ? "Unknown"
         : healthy == own.size() ? "Healthy" : "Unknown";
     Instant started = r.startedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.startedUnixMillis());
     Instant finished = r.finishedUnixMillis() == 0 ? null : Instant.ofEpochMilli(r.finishedUnixMillis());
     return new ApplicationView(e.agent(), e.project(), e.inventoryId(), source.map(SourceStatus::kind).orElse(null),
         source.map(SourceStatus::renders).orElse(null), ref, r.commit(), r.phase().apiName(), r.message(), health, own.size(), healthy,
         progressing, degraded, missing, r.failed(), drifted, started, finished,
-        started == null || finished == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), connected, r.driftPaused());
+        started == null || finished == null ? 0 : r.finishedUnixMillis() - r.startedUnixMillis(), connected, r.driftPaused(),
+        r.wave(), r.wave() == null ? null : r.waves(), r.waitingFor());
   }
 
   /** The entry's own objects: hooks and objects left alone (skipped) are in the report but are not the application. */

@@ -84,6 +84,21 @@ function phaseBadge(phase) {
   }
 }
 
+// Where a syncing entry is, in words next to its phase: the sync wave in progress (its annotation's value, which
+// may be negative or sparse, so the count is given apart), or the sources (depends_on) it waits for. Null otherwise.
+function syncProgress(s) {
+  if (s.waiting_for && s.waiting_for.length) return 'waiting for ' + s.waiting_for.join(', ');
+  if (s.wave !== null && s.wave !== undefined) return `wave ${s.wave} (${s.waves} ${s.waves === 1 ? 'wave' : 'waves'})`;
+  return null;
+}
+
+// The phase badge and, while syncing, where the sync is ("Syncing — wave 0 (3 waves)").
+function phaseWithProgress(s) {
+  const progress = syncProgress(s);
+  return [s.phase === 'pending' ? badge('Pending', 'none') : phaseBadge(s.phase),
+    progress ? el('span', { class: 'sync-progress', text: ' — ' + progress }) : null];
+}
+
 // kstatus names, shown with the words Argo CD users know.
 function healthBadge(health) {
   switch (health) {
@@ -263,7 +278,7 @@ function agentsPage() {
             el('td', {}, a.connected ? 'now' : when(a.last_seen_at)),
             el('td', {}, configBadge(a.config), a.config.fetch_error ? badge('fetch failing', 'bad', a.config.fetch_error) : null),
             el('td', {}, a.gitops.length ? a.gitops.map(s => el('div', { class: 'sync-summary' },
-              phaseBadge(s.phase), ' ', healthSummary(s), ' ', el('span', { class: 'muted', text: s.project + (s.source && s.source.renders ? ` (${s.source.kind} ${s.source.renders})` : '') + ' @ ' + short(s.commit) })))
+              phaseWithProgress(s), ' ', healthSummary(s), ' ', el('span', { class: 'muted', text: s.project + (s.source && s.source.renders ? ` (${s.source.kind} ${s.source.renders})` : '') + ' @ ' + short(s.commit) })))
               : el('span', { class: 'muted', text: 'no manifest projects' })));
         }), 'No agents yet: register one below.'));
     },
@@ -354,7 +369,7 @@ function renderConfig(config) {
 
 function projectCard(g) {
   return el('section', { class: 'card project', 'data-project': g.project },
-    el('header', {}, el('h3', {}, el('code', { text: g.project })), phaseBadge(g.phase),
+    el('header', {}, el('h3', {}, el('code', { text: g.project })), phaseWithProgress(g),
       el('span', { class: 'muted', text: `commit ${short(g.commit)}` }),
       g.finished_at ? el('span', { class: 'muted', text: `· finished ${ago(g.finished_at)} in ${g.duration_ms} ms` }) : null),
     g.message ? el('p', { class: g.phase === 'failed' ? 'error' : 'muted', text: g.message }) : null,

@@ -86,7 +86,7 @@ function applicationsTable(apps, f) {
       el('td', { text: a.kind ? a.kind + (a.renders ? ' ' + a.renders : '') : '-' }),
       el('td', { text: a.ref || '-' }),
       el('td', {}, a.commit ? el('code', { text: short(a.commit) }) : '-'),
-      el('td', {}, a.phase === 'pending' ? badge('Pending', 'none') : phaseBadge(a.phase)),
+      el('td', { class: 'phase' }, phaseWithProgress(a)),
       el('td', { class: 'health' }, appHealthBadge(a.health), el('span', { class: 'muted', text: ` ${a.healthy}/${a.objects}` })),
       el('td', {}, a.finished_at ? [when(a.finished_at), el('span', { class: 'muted', text: ` in ${a.duration_ms} ms` })] : '-')))));
 }
@@ -174,7 +174,7 @@ function drawHeader(d) {
   const c = d.commit;
   fill('source-header',
     el('h1', {}, el('code', { text: a.project }), ' ', el('span', { class: 'muted', text: 'on ' + a.agent }), ' ',
-      a.phase === 'pending' ? badge('Pending', 'none') : phaseBadge(a.phase), ' ', appHealthBadge(a.health),
+      el('span', { id: 'source-phase' }, phaseWithProgress(a)), ' ', appHealthBadge(a.health),
       a.drift_paused ? [' ', badge('Drift correction paused', 'warn')] : null),
     facts([
       ['Source', `${a.kind || '-'}${d.source ? ' · ' + d.source : ''}${a.ref ? ' · ref ' + a.ref : ''}`],
