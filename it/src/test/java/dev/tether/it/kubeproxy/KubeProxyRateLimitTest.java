@@ -48,8 +48,13 @@ class KubeProxyRateLimitTest {
       for (int i = 0; i < 3; i++) {
         assertThat(get(http, tether, a).statusCode()).as("request %d of the burst", i + 1).isEqualTo(200);
       }
+      // One request a second refills the bucket: on a busy machine the burst itself may take that long, so the
+      // next request or two can still be served. Requests sent back to back are refused within a few.
       HttpResponse<String> refused = get(http, tether, a);
-      assertThat(refused.statusCode()).isEqualTo(429);
+      for (int more = 0; more < 5 && refused.statusCode() == 200; more++) {
+        refused = get(http, tether, a);
+      }
+      assertThat(refused.statusCode()).as("a request past the burst, sent at once after it").isEqualTo(429);
       assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(s -> assertThat(Long.parseLong(s)).isBetween(1L, 2L));
       JsonNode status = new ObjectMapper().readTree(refused.body());
       assertThat(status.get("kind").asText()).isEqualTo("Status");
