@@ -10,12 +10,12 @@ import dev.tether.agent.connection.GitopsPermission;
 import dev.tether.agent.gitops.Phase;
 import dev.tether.agent.gitops.SyncOutcome;
 import dev.tether.agent.lease.LeaseSettings;
+import dev.tether.it.support.AgentProcess;
 import dev.tether.it.support.GitopsSetup;
 import dev.tether.testkit.k8s.AuditLog;
 import dev.tether.testkit.k8s.KubeControlPlane;
 import dev.tether.testkit.k8s.TestNamespace;
 import dev.tether.testkit.k8s.WithKubernetes;
-import dev.tether.testkit.tether.TetherJar;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -63,11 +62,8 @@ class AgentReplicasTest {
           + "\n      prune_timeout: 300s\n");
       Path token = setup.tether.createAgent("prod", "platform/config");
 
-      Process leader = new ProcessBuilder(TetherJar.command("agent", "--server", setup.tether.agentTarget(),
-          "--token-file", token.toString(), "--ca-file", setup.tether.caFile().toString(),
-          "--kubeconfig", plane.kubeconfig().toString(), "--heartbeat-interval", "1s",
-          "--gitops-lease", "on", "--gitops-lease-namespace", ns.toString(), "--gitops-lease-name", LEASE))
-          .redirectErrorStream(true).redirectOutput(dir.resolve("replica-a.log").toFile()).start();
+      AgentProcess leader = AgentProcess.leaseReplica(dir.resolve("replica-a.log"), setup.tether.agentTarget(), token,
+          setup.tether.caFile(), plane.kubeconfig(), ns.toString(), LEASE, "replica-a");
       try {
         await().atMost(Duration.ofSeconds(60)).until(() -> holder(client, ns).isPresent());
         String leaderName = holder(client, ns).orElseThrow();
@@ -100,7 +96,7 @@ class AgentReplicasTest {
 
         long killedAt = System.nanoTime();
         long afterKill = audit.mark();
-        leader.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        leader.kill();
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
             .until(() -> holder(client, ns).filter("replica-b"::equals).isPresent());
@@ -122,7 +118,7 @@ class AgentReplicasTest {
         assertThat(client.configMaps().inNamespace(ns.toString()).withName("cm-0").get().getData()).containsEntry("value", "2");
         assertThat(setup.tether.agentStatus("prod").get("connections")).hasSize(1);
       } finally {
-        leader.destroyForcibly();
+        leader.close();
       }
     }
   }

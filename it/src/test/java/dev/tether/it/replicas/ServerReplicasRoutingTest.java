@@ -198,8 +198,7 @@ class ServerReplicasRoutingTest {
 
   /** A replica's id, from the line its log says it registered with. */
   private static String replicaId(int i) throws Exception {
-    return replicas.get(i).logText().lines().filter(l -> l.contains("Server replica ") && l.contains(" registered"))
-        .map(l -> l.replaceAll(".*Server replica (r-[0-9a-f]+) registered.*", "$1")).findFirst().orElse("(not registered)");
+    return replicas.get(i).id();
   }
 
   private static Path kubeconfig(int replica, String agent) throws Exception {

@@ -26,10 +26,29 @@ public final class AuditLog {
     this.file = plane.auditLog();
   }
 
-  /** Where the log ends now. */
+  /**
+   * Where the log's last complete line ends now: the API server may be writing a line while a test marks, and
+   * a mark in the middle of a line would leave half an event on either side.
+   */
   public long mark() {
-    try {
-      return Files.exists(file) ? Files.size(file) : 0;
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      long end = in.length();
+      while (end > 0) {
+        int chunk = (int) Math.min(end, 64 * 1024);
+        byte[] tail = new byte[chunk];
+        in.seek(end - chunk);
+        in.readFully(tail);
+        for (int i = chunk - 1; i >= 0; i--) {
+          if (tail[i] == '\n') {
+            return end - chunk + i + 1;
+          }
+        }
+        end -= chunk;
+      }
+      return 0;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -37,12 +56,19 @@ public final class AuditLog {
 
   /** Completed requests since {@code mark} whose user agent starts with {@code userAgentPrefix}. */
   public List<JsonNode> requestsSince(long mark, String userAgentPrefix) {
+    return requestsBetween(mark, Long.MAX_VALUE, userAgentPrefix);
+  }
+
+  /** Completed requests logged between two marks (the second one, or the end of the log if it is further) by that user agent. */
+  public List<JsonNode> requestsBetween(long mark, long endMark, String userAgentPrefix) {
     List<JsonNode> events = new ArrayList<>();
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
       in.seek(mark);
-      byte[] rest = new byte[(int) (in.length() - mark)];
+      byte[] rest = new byte[(int) (Math.min(in.length(), endMark) - mark)];
       in.readFully(rest);
-      for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
+      String text = new String(rest, StandardCharsets.UTF_8);
+      // A last line without its end is still being written: the next read has it whole.
+      for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
         if (line.isBlank()) {
           continue;
         }
@@ -87,6 +113,11 @@ public final class AuditLog {
 
   /** Write requests (create, update, patch, delete) since {@code mark} by that user agent. */
   public List<JsonNode> writesSince(long mark, String userAgentPrefix) {
-    return requestsSince(mark, userAgentPrefix).stream().filter(e -> WRITES.contains(e.path("verb").asText())).toList();
+    return writesBetween(mark, Long.MAX_VALUE, userAgentPrefix);
+  }
+
+  /** Write requests between two marks by that user agent. */
+  public List<JsonNode> writesBetween(long mark, long endMark, String userAgentPrefix) {
+    return requestsBetween(mark, endMark, userAgentPrefix).stream().filter(e -> WRITES.contains(e.path("verb").asText())).toList();
   }
 }

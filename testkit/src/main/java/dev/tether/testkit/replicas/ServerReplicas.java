@@ -62,6 +62,12 @@ public final class ServerReplicas implements AutoCloseable {
       return Files.readString(log, StandardCharsets.UTF_8);
     }
 
+    /** The id the replica registered with (as the status API's connections name it), from its log; "(not registered)" before. */
+    public String id() throws IOException {
+      return logText().lines().filter(l -> l.contains("Server replica ") && l.contains(" registered"))
+          .map(l -> l.replaceAll(".*Server replica (r-[0-9a-f]+) registered.*", "$1")).findFirst().orElse("(not registered)");
+    }
+
     public boolean isAlive() {
       return process != null && process.isAlive();
     }
