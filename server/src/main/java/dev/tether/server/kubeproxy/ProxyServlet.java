@@ -14,6 +14,7 @@ import dev.tether.server.connection.OpenCalls;
 import dev.tether.server.connection.AgentConnections;
 import dev.tether.server.connection.AgentDirectory;
 import jakarta.servlet.AsyncContext;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
@@ -343,7 +344,7 @@ final class ProxyServlet extends HttpServlet {
         }
         if (next.get().hasBody()) {
           ByteString data = next.get().getBody().getData();
-          data.writeTo(out);
+          write(data, out);
           betweenEvents = data.isEmpty() ? betweenEvents : data.byteAt(data.size() - 1) == '\n';
         } else if (next.get().hasEnd()) {
           tunnel.complete();
@@ -352,6 +353,19 @@ final class ProxyServlet extends HttpServlet {
       }
     } catch (IOException clientGone) {
       tunnel.cancel("the client went away");
+    }
+  }
+
+  /**
+   * Writes a chunk of the answer without copying it: {@code ByteString.writeTo(OutputStream)} hands the
+   * stream a fresh copy of the bytes, which a profile of the proxy benchmark showed as most of what the
+   * server allocated per call. Jetty's output takes the chunk's own bytes, read-only.
+   */
+  private static void write(ByteString data, ServletOutputStream out) throws IOException {
+    if (out instanceof HttpOutput jetty) {
+      jetty.write(data.asReadOnlyByteBuffer());
+    } else {
+      data.writeTo(out);
     }
   }
 
