@@ -8,6 +8,7 @@ import dev.tether.common.kubeproxy.ProxyKubeconfig;
 import dev.tether.common.text.TextTable;
 import dev.tether.server.ServerSettings;
 import dev.tether.server.git.GitUrlPolicy;
+import dev.tether.server.kubeproxy.ProxyRequestRate;
 import dev.tether.server.TetherServer;
 import dev.tether.testkit.git.GitRepository;
 import dev.tether.testkit.k8s.KubeBinaries;
@@ -116,7 +117,9 @@ final class KubeProxyBenchmark implements Benchmark {
       creates.forEach(CompletableFuture::join);
       creators.shutdown();
 
-      server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withGitUrls(GitUrlPolicy.of(List.of(), true))).start();
+      // No limit on requests per access token: the calls here are one token's, far above any CI job's rate on purpose.
+      server = new TetherServer(ServerSettings.local(workDir.resolve("server")).withGitUrls(GitUrlPolicy.of(List.of(), true))
+          .withProxyRequestRate(new ProxyRequestRate(0, 0))).start();
       AdminClient api = new AdminClient(server.httpUrl(), Files.readString(server.adminTokenFile()).strip());
       GitRepository config = GitRepository.create(workDir.resolve("repos"), "config");
       config.write(".gitlab/agents/bench/config.yaml", "ci_access:\n  projects:\n    - id: bench/ci\n").commitAndPush("config");
