@@ -16,8 +16,6 @@ import dev.tether.testkit.k8s.TestNode;
 import dev.tether.testkit.k8s.WithKubernetes;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.tether.TetherJar;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -128,12 +126,7 @@ class KubeProxyStreamsTest {
   @DisplayName("exec is as powerful as the identity it runs as: a CI identity that may read the pod but not exec gets the cluster's 403")
   void execNeedsPodsExec(KubectlStreams.Protocol protocol, TestNamespace ns, KubernetesClient client) {
     node.runPod(ns.name(), "guarded", StreamChecks.containers(FreePort.pick()));
-    client.rbac().roles().resource(new RoleBuilder().withNewMetadata().withName("read-pods").endMetadata()
-        .addNewRule().withApiGroups("").withResources("pods").withVerbs("get").endRule().build()).create();
-    client.rbac().roleBindings().resource(new RoleBindingBuilder().withNewMetadata().withName("ci-app-read").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "read-pods")
-        .addNewSubject().withKind("Group").withName("tether:project:group/app").withApiGroup("rbac.authorization.k8s.io").endSubject()
-        .build()).create();
+    StreamChecks.allowReadingPodsOnly(client, "tether:project:group/app");
     KubectlStreams asApp = new KubectlStreams(cluster.binaries().kubectl(), asCiJob, ns.name(), protocol, dir.resolve("scratch-ci"));
 
     KubectlStreams.Run refused = asApp.exec("guarded", StreamChecks.EXEC_CONTAINER, null, "true");
@@ -156,7 +149,7 @@ class KubeProxyStreamsTest {
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(kubectl.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("started");
-      assertThat(execsEnded(audit, mark)).as("the exec is under way").isZero();
+      assertThat(audit.execsEnded(mark)).as("the exec is under way").isZero();
 
       tether.stopServer();
 
@@ -165,19 +158,12 @@ class KubeProxyStreamsTest {
       // The agent closed its connection: the API server logs the exec once its stream is over. (The command
       // itself goes on running on the test node, as it does when kubectl is killed while talking to the API
       // server directly: the API server does not end the node's stream when its client goes.)
-      await().atMost(Duration.ofSeconds(15)).until(() -> execsEnded(audit, mark) == 1);
+      await().atMost(Duration.ofSeconds(15)).until(() -> audit.execsEnded(mark) == 1);
       await().atMost(Duration.ofSeconds(15)).until(() -> Thread.getAllStackTraces().keySet().stream()
           .noneMatch(t -> t.isAlive() && t.getName().startsWith("kube-proxy-upgrade")));
     } finally {
       kubectl.destroyForcibly();
       tether.startServerAgain();
     }
-  }
-
-  /** How many exec requests the API server logged as over (its audit log is written when a request completes). */
-  private static long execsEnded(AuditLog audit, long mark) {
-    return audit.requestsSince(mark, "kubectl").stream()
-        .filter(e -> e.path("objectRef").path("subresource").asText().equals("exec"))
-        .filter(e -> e.path("stage").asText("ResponseComplete").equals("ResponseComplete")).count();
   }
 }

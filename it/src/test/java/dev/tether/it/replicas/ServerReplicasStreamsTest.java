@@ -21,8 +21,6 @@ import dev.tether.testkit.postgres.WithPostgres;
 import dev.tether.testkit.process.FreePort;
 import dev.tether.testkit.replicas.ServerReplicas;
 import dev.tether.testkit.replicas.TcpBalancer;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -174,12 +172,7 @@ class ServerReplicasStreamsTest {
       + "and the cluster's 403 comes back")
   void refusalCrossesReplicas(KubectlStreams.Protocol protocol, TestNamespace ns, KubernetesClient client) {
     node.runPod(ns.name(), "guarded", StreamChecks.containers(FreePort.pick()));
-    client.rbac().roles().resource(new RoleBuilder().withNewMetadata().withName("read-pods").endMetadata()
-        .addNewRule().withApiGroups("").withResources("pods").withVerbs("get").endRule().build()).create();
-    client.rbac().roleBindings().resource(new RoleBindingBuilder().withNewMetadata().withName("ci-app-read").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "read-pods")
-        .addNewSubject().withKind("Group").withName("tether:project:group/app").withApiGroup("rbac.authorization.k8s.io").endSubject()
-        .build()).create();
+    StreamChecks.allowReadingPodsOnly(client, "tether:project:group/app");
     KubectlStreams asApp = new KubectlStreams(cluster.binaries().kubectl(), asCiJob, ns.name(), protocol, dir.resolve("scratch-ci"));
 
     KubectlStreams.Run refused = asApp.exec("guarded", StreamChecks.EXEC_CONTAINER, null, "true");
@@ -197,10 +190,10 @@ class ServerReplicasStreamsTest {
     long mark = audit.mark();
     Process kubectl = startExec(ns, "left");
     try {
-      assertThat(execsEnded(audit, mark)).as("the exec is under way").isZero();
+      assertThat(audit.execsEnded(mark)).as("the exec is under way").isZero();
       kubectl.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       // Replica 2 closes its socket to replica 1, which ends the tunnel, and the agent closes its connection to the API server.
-      await().atMost(Duration.ofSeconds(15)).until(() -> execsEnded(audit, mark) == 1);
+      await().atMost(Duration.ofSeconds(15)).until(() -> audit.execsEnded(mark) == 1);
     } finally {
       kubectl.destroyForcibly();
     }
@@ -233,12 +226,4 @@ class ServerReplicasStreamsTest {
     assertThat(out.readLine()).isEqualTo("started");
     return kubectl;
   }
-
-  /** How many exec requests the API server logged as over (its audit log is written when a request completes). */
-  private static long execsEnded(AuditLog audit, long mark) {
-    return audit.requestsSince(mark, "kubectl").stream()
-        .filter(e -> e.path("objectRef").path("subresource").asText().equals("exec"))
-        .filter(e -> e.path("stage").asText("ResponseComplete").equals("ResponseComplete")).count();
-  }
-
 }

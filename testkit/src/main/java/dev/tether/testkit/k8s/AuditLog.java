@@ -111,6 +111,11 @@ public final class AuditLog {
     }
   }
 
+  /** kubectl's exec requests since {@code mark} whose stream has ended (the API server logs a stream as it ends). */
+  public long execsEnded(long mark) {
+    return requestsSince(mark, "kubectl").stream().filter(e -> e.path("objectRef").path("subresource").asText().equals("exec")).count();
+  }
+
   /** Write requests (create, update, patch, delete) since {@code mark} by that user agent. */
   public List<JsonNode> writesSince(long mark, String userAgentPrefix) {
     return writesBetween(mark, Long.MAX_VALUE, userAgentPrefix);

@@ -42,6 +42,15 @@ public final class StreamChecks {
     this.webPort = webPort;
   }
 
+  /** Lets {@code group} read the namespace's pods and nothing else: enough to find a pod, not to exec into it. */
+  public static void allowReadingPodsOnly(io.fabric8.kubernetes.client.KubernetesClient client, String group) {
+    client.rbac().roles().resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder().withNewMetadata().withName("read-pods")
+        .endMetadata().addNewRule().withApiGroups("").withResources("pods").withVerbs("get").endRule().build()).create();
+    client.rbac().roleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata()
+        .withName("read-pods-only").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", "read-pods")
+        .addNewSubject().withKind("Group").withName(group).withApiGroup("rbac.authorization.k8s.io").endSubject().build()).create();
+  }
+
   /** The containers the checks use: an idle one to exec in and copy to, a cat to attach to, an HTTP server on {@code webPort}. */
   public static TestContainer[] containers(int webPort) {
     return new TestContainer[] {
